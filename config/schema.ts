@@ -1,0 +1,158 @@
+// The one schema for a stack's config (namespace `pa`). Every rule lives here so a bad value fails
+// before any resource is touched, with a message naming the key, the value and what is allowed.
+import { z } from "zod";
+
+export const SERVICES = ["postgres", "neo4j", "letta", "openWebui", "n8n"] as const;
+export type Service = (typeof SERVICES)[number];
+
+export const APP_SERVICES = ["letta", "openWebui", "n8n"] as const;
+export type AppService = (typeof APP_SERVICES)[number];
+
+/** Host ports: the apps everywhere, the databases only in staging. */
+export const PORT_KEYS = ["letta", "openWebui", "n8n", "postgres", "neo4jHttp", "neo4jBolt"] as const;
+export type PortKey = (typeof PORT_KEYS)[number];
+export const DATABASE_PORT_KEYS: readonly PortKey[] = ["postgres", "neo4jHttp", "neo4jBolt"];
+
+/** The documented port table: the container port of each published endpoint. */
+export const CONTAINER_PORTS: Record<PortKey, number> = {
+    letta: 8283,
+    openWebui: 8080,
+    n8n: 5678,
+    postgres: 5432,
+    neo4jHttp: 7474,
+    neo4jBolt: 7687,
+};
+
+const imageRef = z
+    .string()
+    .trim()
+    .regex(
+        /^[a-z0-9][a-z0-9._\-/:]*[a-z0-9](:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/,
+        "must be an image reference pinned to a version tag or digest, e.g. neo4j:5.26.29",
+    )
+    .refine((ref) => !/:latest$/.test(ref), "must not use the floating tag ':latest'; pin a version");
+
+const port = z.number().int().min(1).max(65535);
+
+const limit = z.strictObject({
+    /** Memory limit in MiB. */
+    memoryMb: z.number().int().min(64, "memoryMb must be at least 64"),
+    /** CPU limit, in cores (0.5 = half a core). */
+    cpus: z.number().positive().max(64),
+});
+export type ResourceLimit = z.infer<typeof limit>;
+
+const httpUrl = z
+    .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
+    .transform((url) => url.replace(/\/+$/, ""));
+
+const dockerHost = z
+    .string()
+    .regex(
+        /^(unix:\/\/\/\S+|ssh:\/\/[\w.-]+@[\w.-]+(:\d+)?|tcp:\/\/[\w.-]+:\d+)$/,
+        "must be unix:///path/to/docker.sock, ssh://user@host[:port] or tcp://host:port",
+    );
+
+const ipv4 = z.ipv4({ error: "must be an IPv4 address such as 127.0.0.1 or 0.0.0.0" });
+
+export const stackConfigSchema = z
+    .strictObject({
+        environment: z.enum(["production", "staging"]),
+        hostProfile: z.enum(["laptop", "server"]),
+        dockerHost: dockerHost.default("unix:///var/run/docker.sock"),
+        bindAddress: ipv4.default("127.0.0.1"),
+        debug: z.boolean().default(false),
+        postgresMajorVersion: z.number().int().min(14).max(18).default(17),
+        images: z.strictObject({
+            postgres: imageRef,
+            neo4j: imageRef,
+            letta: imageRef,
+            openWebui: imageRef,
+            n8n: imageRef,
+        }),
+        ports: z
+            .strictObject({
+                letta: port.default(CONTAINER_PORTS.letta),
+                openWebui: port.default(CONTAINER_PORTS.openWebui),
+                n8n: port.default(CONTAINER_PORTS.n8n),
+                postgres: port.optional(),
+                neo4jHttp: port.optional(),
+                neo4jBolt: port.optional(),
+            })
+            .default({
+                letta: CONTAINER_PORTS.letta,
+                openWebui: CONTAINER_PORTS.openWebui,
+                n8n: CONTAINER_PORTS.n8n,
+            }),
+        limits: z
+            .strictObject({
+                postgres: limit.optional(),
+                neo4j: limit.optional(),
+                letta: limit.optional(),
+                openWebui: limit.optional(),
+                n8n: limit.optional(),
+            })
+            .default({}),
+        publicUrls: z
+            .strictObject({
+                n8n: httpUrl.optional(),
+                openWebui: httpUrl.optional(),
+            })
+            .default({}),
+    })
+    .superRefine((cfg, ctx) => {
+        if (cfg.environment === "production") {
+            if (cfg.hostProfile !== "server") {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["hostProfile"],
+                    message: "production runs on the server: hostProfile must be 'server'",
+                });
+            }
+            for (const key of DATABASE_PORT_KEYS) {
+                if (cfg.ports[key] !== undefined) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["ports", key],
+                        message: "databases are never published in production; remove this port",
+                    });
+                }
+            }
+        }
+        const seen = new Map<number, string>();
+        for (const key of PORT_KEYS) {
+            const value = cfg.ports[key];
+            if (value === undefined) continue;
+            const other = seen.get(value);
+            if (other) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["ports", key],
+                    message: `host port ${value} is already used by ports.${other}; each published port must be unique`,
+                });
+            }
+            seen.set(value, key);
+        }
+        const majorInTag = postgresMajorInImage(cfg.images.postgres);
+        if (majorInTag !== undefined && majorInTag !== cfg.postgresMajorVersion) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["postgresMajorVersion"],
+                message:
+                    `image ${cfg.images.postgres} is PostgreSQL ${majorInTag}; set postgresMajorVersion to ${majorInTag} ` +
+                    `(the data volume path depends on it)`,
+            });
+        }
+    });
+
+export type StackConfigInput = z.input<typeof stackConfigSchema>;
+
+/** Validated stack config, plus the stack name it belongs to. */
+export type StackConfig = z.output<typeof stackConfigSchema> & { stack: string };
+
+/** The PostgreSQL major a tag names (`0.8.1-pg17`, `17-trixie`, `pg18`), if it names one. */
+export function postgresMajorInImage(image: string): number | undefined {
+    const tag = image.slice(image.lastIndexOf(":") + 1);
+    const match = /(?:^|-)pg(\d{2})(?:\b|-)/.exec(tag) ?? /^(\d{2})(?:\.\d+)?(?:-|$)/.exec(tag);
+    return match ? Number(match[1]) : undefined;
+}

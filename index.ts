@@ -1,0 +1,41 @@
+// Entry point of the Pulumi program: read and validate the stack's config once, then declare the
+// whole environment on the configured Docker host.
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { Environment } from "./components/Environment";
+import { CONFIG_NAMESPACE, parseStackConfig } from "./config/read";
+
+const config = parseStackConfig(pulumi.getStack(), pulumi.runtime.allConfig());
+const secretConfig = new pulumi.Config(CONFIG_NAMESPACE);
+
+const dockerHost = new docker.Provider("docker-host", {
+    host: config.dockerHost,
+    // Over SSH, never stop to ask about an unknown host key: a deploy must not hang on a prompt.
+    sshOpts: config.dockerHost.startsWith("ssh://") ? ["-o", "BatchMode=yes"] : undefined,
+});
+
+const environment = new Environment(
+    config.stack,
+    {
+        config,
+        providerKeys: {
+            openai: secretConfig.getSecret("openaiApiKey"),
+            anthropic: secretConfig.getSecret("anthropicApiKey"),
+        },
+    },
+    { providers: [dockerHost] },
+);
+
+export const stackEnvironment = config.environment;
+export const hostProfile = config.hostProfile;
+export const urls = environment.urls;
+export const containers = environment.containers;
+export const networks = environment.networks;
+export const volumes = environment.volumes;
+export const images = environment.images;
+/** For the operator commands' health checks and workflow tests; secret in the state and in output. */
+export const credentials = pulumi.secret({
+    neo4jPassword: environment.secrets.neo4jPassword,
+    lettaServerPassword: environment.secrets.lettaServerPassword,
+    postgresSuperuserPassword: environment.secrets.postgresSuperuserPassword,
+});

@@ -1,0 +1,154 @@
+// What every container of the ecosystem has in common, as plain data: the components turn a
+// ContainerSpec into Docker resources, and tests assert on specs without any mocks.
+import { CONTAINER_PORTS, PortKey, ResourceLimit, Service, StackConfig } from "../config/schema";
+import { HOSTNAMES, NetworkRole, containerName, volumeName } from "./names";
+
+export interface PublishedPort {
+    /** Port inside the container. */
+    internal: number;
+    /** Port on the Docker host. */
+    external: number;
+    /** Host address the port binds to. */
+    ip: string;
+}
+
+export interface NetworkAttachment {
+    role: NetworkRole;
+    /** Names other containers on the network reach this one by. */
+    aliases: string[];
+}
+
+export interface VolumeMount {
+    /** What the volume holds, e.g. "data" or "logs". */
+    purpose: string;
+    /** Docker volume name. */
+    volume: string;
+    /** Mount path inside the container. */
+    containerPath: string;
+}
+
+export interface Healthcheck {
+    test: string[];
+    interval: string;
+    timeout: string;
+    retries: number;
+    startPeriod: string;
+}
+
+export interface FileUpload {
+    /** Absolute path inside the container. */
+    file: string;
+    content: string;
+    executable: boolean;
+}
+
+export interface ContainerSpec {
+    service: Service;
+    name: string;
+    image: string;
+    /** Values may hold secret markers (see secrets.ts). */
+    env: Record<string, string>;
+    ports: PublishedPort[];
+    networks: NetworkAttachment[];
+    volumes: VolumeMount[];
+    healthcheck: Healthcheck;
+    limits?: ResourceLimit;
+    labels: Record<string, string>;
+    restart: "unless-stopped";
+    logOpts: Record<string, string>;
+    /** How long `pulumi up` waits for the container to report healthy. */
+    waitTimeoutSeconds: number;
+    uploads: FileUpload[];
+}
+
+/** Limits a laptop gets when its stack config names none: the five together fit in 6 GiB. */
+export const LAPTOP_DEFAULT_LIMITS: Record<Service, ResourceLimit> = {
+    postgres: { memoryMb: 1024, cpus: 1 },
+    neo4j: { memoryMb: 1536, cpus: 1 },
+    letta: { memoryMb: 1024, cpus: 1 },
+    openWebui: { memoryMb: 1536, cpus: 1 },
+    n8n: { memoryMb: 1024, cpus: 1 },
+};
+
+/** Configured limits apply on any profile; a laptop without configured limits gets the defaults. */
+export function effectiveLimits(cfg: StackConfig, service: Service): ResourceLimit | undefined {
+    return cfg.limits[service] ?? (cfg.hostProfile === "laptop" ? LAPTOP_DEFAULT_LIMITS[service] : undefined);
+}
+
+export function publishedPorts(cfg: StackConfig, keys: readonly PortKey[]): PublishedPort[] {
+    return keys.flatMap((key) => {
+        const external = cfg.ports[key];
+        return external === undefined ? [] : [{ internal: CONTAINER_PORTS[key], external, ip: cfg.bindAddress }];
+    });
+}
+
+/**
+ * Databases live on the internal backend network only. Docker cannot publish a port of a container
+ * that is only on an internal network, so a staging database that publishes a port also joins the
+ * front network.
+ */
+export function networkAttachments(service: Service, ports: PublishedPort[], isDatabase: boolean): NetworkAttachment[] {
+    const backend: NetworkAttachment = { role: "backend", aliases: [HOSTNAMES[service]] };
+    if (isDatabase && ports.length === 0) return [backend];
+    return [backend, { role: "frontend", aliases: [HOSTNAMES[service]] }];
+}
+
+export function healthcheck(test: string, startPeriodSeconds: number): Healthcheck {
+    return {
+        test: ["CMD-SHELL", test],
+        interval: "30s",
+        timeout: "10s",
+        retries: 5,
+        startPeriod: `${startPeriodSeconds}s`,
+    };
+}
+
+export interface BaseSpecArgs {
+    service: Service;
+    image: string;
+    env: Record<string, string>;
+    portKeys: readonly PortKey[];
+    isDatabase: boolean;
+    /** Volume purpose -> mount path. */
+    volumes: Record<string, string>;
+    healthcheck: Healthcheck;
+    waitTimeoutSeconds: number;
+    uploads?: FileUpload[];
+}
+
+export function containerSpec(cfg: StackConfig, args: BaseSpecArgs): ContainerSpec {
+    const ports = publishedPorts(cfg, args.portKeys);
+    return {
+        service: args.service,
+        name: containerName(cfg.stack, args.service),
+        image: args.image,
+        env: args.env,
+        ports,
+        networks: networkAttachments(args.service, ports, args.isDatabase),
+        volumes: Object.entries(args.volumes).map(([purpose, containerPath]) => ({
+            purpose,
+            volume: volumeName(cfg.stack, args.service, purpose),
+            containerPath,
+        })),
+        healthcheck: args.healthcheck,
+        limits: effectiveLimits(cfg, args.service),
+        labels: {
+            "pa.project": "pa-ecosystem",
+            "pa.stack": cfg.stack,
+            "pa.environment": cfg.environment,
+            "pa.service": args.service,
+        },
+        restart: "unless-stopped",
+        logOpts: { "max-size": "10m", "max-file": "3" },
+        waitTimeoutSeconds: args.waitTimeoutSeconds,
+        uploads: args.uploads ?? [],
+    };
+}
+
+/** The URL a person opens for a published port. */
+export function localUrl(cfg: StackConfig, key: PortKey, scheme = "http"): string | undefined {
+    const port = cfg.ports[key];
+    if (port === undefined) return undefined;
+    const host = cfg.bindAddress === "0.0.0.0" ? "localhost" : cfg.bindAddress;
+    return `${scheme}://${host}:${port}`;
+}
