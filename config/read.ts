@@ -9,6 +9,7 @@ export const SECRET_KEYS = ["openaiApiKey", "anthropicApiKey"] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
 const STRING_KEYS = new Set(["environment", "hostProfile", "dockerHost", "bindAddress"]);
+const KNOWN_KEYS = new Set(Object.keys(stackConfigSchema.shape));
 
 export class ConfigError extends Error {
     constructor(readonly problems: string[], stack: string) {
@@ -32,7 +33,8 @@ export function parseStackConfig(stack: string, rawConfig: Record<string, string
     for (const [fullKey, raw] of Object.entries(rawConfig)) {
         const [namespace, key] = splitKey(fullKey);
         if (namespace !== CONFIG_NAMESPACE || (SECRET_KEYS as readonly string[]).includes(key)) continue;
-        if (STRING_KEYS.has(key)) {
+        // Unknown keys go to the schema as they are, so it reports them as unknown.
+        if (STRING_KEYS.has(key) || !KNOWN_KEYS.has(key)) {
             input[key] = raw;
             continue;
         }

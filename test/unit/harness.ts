@@ -15,6 +15,9 @@ export interface RecordedResource {
     inputs: Record<string, any>;
     /** URNs this resource depends on. */
     dependencies: string[];
+    /** Resource options the engine sees. */
+    protect: boolean;
+    deleteBeforeReplace: boolean;
     urn: string;
 }
 
@@ -85,6 +88,8 @@ export async function runStack(stack: string, config: RawConfig, secretKeys: str
             name: req.getName(),
             inputs: deserialize(inputs),
             dependencies: req.getDependenciesList(),
+            protect: req.getProtect(),
+            deleteBeforeReplace: req.getDeletebeforereplace(),
             urn: `${req.getType()}::${req.getName()}`,
         });
         return register(req, callback);
@@ -92,7 +97,12 @@ export async function runStack(stack: string, config: RawConfig, secretKeys: str
 
     const entry = path.join(PROJECT_ROOT, "index.ts");
     delete require.cache[require.resolve(entry)];
-    const program = require(entry) as Record<string, unknown>;
+    let program: Record<string, unknown>;
+    try {
+        program = require(entry);
+    } catch (err) {
+        throw Object.assign(err as Error, { registeredBeforeFailure: resources.length });
+    }
     const outputs: Record<string, any> = {};
     for (const [key, value] of Object.entries(program)) {
         outputs[key] = pulumi.Output.isInstance(value) ? await unwrap(value) : await unwrapDeep(value);

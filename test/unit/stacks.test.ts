@@ -1,0 +1,251 @@
+// The resource graph of each real stack file, run through the real program on Pulumi's mock engine.
+import * as assert from "assert";
+import { RecordedResource, StackRun, TYPES, byType, isSecretValue, one, reveal, runStack, stackFileConfig } from "./harness";
+
+const STACKS = ["production", "staging-laptop", "staging-server"] as const;
+const SERVICES = ["postgres", "neo4j", "letta", "openWebui", "n8n"] as const;
+const APPS = ["letta", "openWebui", "n8n"] as const;
+
+interface Expectation {
+    bindAddress: string;
+    /** Container name -> published "ip:external->internal". */
+    ports: Record<string, string[]>;
+    limited: boolean;
+}
+
+const EXPECTED: Record<(typeof STACKS)[number], Expectation> = {
+    production: {
+        bindAddress: "127.0.0.1",
+        ports: {
+            postgres: [],
+            neo4j: [],
+            letta: ["127.0.0.1:8283->8283"],
+            openWebui: ["127.0.0.1:8080->8080"],
+            n8n: ["127.0.0.1:5678->5678"],
+        },
+        limited: false,
+    },
+    "staging-laptop": {
+        bindAddress: "127.0.0.1",
+        ports: {
+            postgres: ["127.0.0.1:5432->5432"],
+            neo4j: ["127.0.0.1:7474->7474", "127.0.0.1:7687->7687"],
+            letta: ["127.0.0.1:8283->8283"],
+            openWebui: ["127.0.0.1:8080->8080"],
+            n8n: ["127.0.0.1:5678->5678"],
+        },
+        limited: true,
+    },
+    "staging-server": {
+        bindAddress: "127.0.0.2",
+        ports: {
+            postgres: ["127.0.0.2:5432->5432"],
+            neo4j: ["127.0.0.2:7474->7474", "127.0.0.2:7687->7687"],
+            letta: ["127.0.0.2:8283->8283"],
+            openWebui: ["127.0.0.2:8080->8080"],
+            n8n: ["127.0.0.2:5678->5678"],
+        },
+        limited: false,
+    },
+};
+
+function envOf(container: RecordedResource): Record<string, string> {
+    const pairs: string[] = reveal(container.inputs.envs) ?? [];
+    return Object.fromEntries(pairs.map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]));
+}
+
+/** Every string in a value that is not inside a secret wrapper. */
+function plainStrings(value: unknown, out: string[] = []): string[] {
+    if (isSecretValue(value)) return out;
+    if (typeof value === "string") out.push(value);
+    else if (Array.isArray(value)) value.forEach((v) => plainStrings(v, out));
+    else if (value && typeof value === "object") Object.values(value).forEach((v) => plainStrings(v, out));
+    return out;
+}
+
+for (const stack of STACKS) {
+    describe(`stack ${stack} (mock engine)`, () => {
+        const expected = EXPECTED[stack];
+        let run: StackRun;
+        const container = (service: string) => one(run, TYPES.container, service);
+        const networkName = (role: string) => `pa-${stack}-${role}`;
+
+        before(async () => {
+            run = await runStack(stack, stackFileConfig(stack));
+        });
+
+        it("declares five containers, two networks, the data volumes and ten generated secrets", () => {
+            assert.deepStrictEqual(byType(run, TYPES.container).map((c) => c.name).sort(), [...SERVICES].sort());
+            assert.deepStrictEqual(byType(run, TYPES.network).map((n) => n.inputs.name).sort(), [
+                networkName("backend"),
+                networkName("frontend"),
+            ]);
+            assert.strictEqual(byType(run, TYPES.password).length, 10);
+            assert.strictEqual(byType(run, TYPES.image).length, 5);
+        });
+
+        it("publishes exactly the configured ports, on the configured address", () => {
+            for (const service of SERVICES) {
+                const ports = (container(service).inputs.ports ?? []).map(
+                    (p: any) => `${p.ip}:${p.external}->${p.internal}`,
+                );
+                assert.deepStrictEqual(ports.sort(), [...expected.ports[service]].sort(), `${service} ports`);
+            }
+        });
+
+        it("keeps the databases on the internal backend network and the apps on both", () => {
+            const backend = one(run, TYPES.network, "backend");
+            const frontend = one(run, TYPES.network, "frontend");
+            assert.strictEqual(backend.inputs.internal, true);
+            assert.strictEqual(frontend.inputs.internal, false);
+            for (const service of SERVICES) {
+                const c = container(service);
+                const joined = c.inputs.networksAdvanced.map((n: any) => n.name).sort();
+                const isDatabase = service === "postgres" || service === "neo4j";
+                const publishes = expected.ports[service].length > 0;
+                const wanted = isDatabase && !publishes ? [networkName("backend")] : [networkName("backend"), networkName("frontend")];
+                assert.deepStrictEqual(joined, wanted.sort(), `${service} networks`);
+                assert.strictEqual(c.inputs.networkMode, networkName("backend"), `${service} never joins the default bridge`);
+            }
+        });
+
+        it("mounts each service's data volume at the path its image uses", () => {
+            const mounts = (service: string) =>
+                (container(service).inputs.volumes ?? []).map((v: any) => `${v.volumeName}:${v.containerPath}`).sort();
+            assert.deepStrictEqual(mounts("postgres"), [`pa-${stack}-postgres-data:/var/lib/postgresql/data`]);
+            assert.deepStrictEqual(mounts("neo4j"), [`pa-${stack}-neo4j-data:/data`, `pa-${stack}-neo4j-logs:/logs`]);
+            assert.deepStrictEqual(mounts("openWebui"), [`pa-${stack}-open-webui-data:/app/backend/data`]);
+            assert.deepStrictEqual(mounts("n8n"), [`pa-${stack}-n8n-data:/home/node/.n8n`]);
+            assert.deepStrictEqual(mounts("letta"), []);
+            const declared = byType(run, TYPES.volume).map((v) => v.inputs.name).sort();
+            const mounted = SERVICES.flatMap((s) => container(s).inputs.volumes ?? []).map((v: any) => v.volumeName).sort();
+            assert.deepStrictEqual(declared, mounted);
+        });
+
+        it("wires each app to its own database, role and password on the postgres host", () => {
+            const pw = run.generated;
+            const postgresEnv = envOf(container("postgres"));
+            assert.strictEqual(postgresEnv.POSTGRES_PASSWORD, pw.postgresSuperuserPassword);
+            assert.strictEqual(postgresEnv.PA_LETTA_DB_PASSWORD, pw.lettaDbPassword);
+            assert.strictEqual(postgresEnv.PA_OPENWEBUI_DB_PASSWORD, pw.openWebuiDbPassword);
+            assert.strictEqual(postgresEnv.PA_N8N_DB_PASSWORD, pw.n8nDbPassword);
+
+            const letta = envOf(container("letta"));
+            assert.strictEqual(letta.LETTA_PG_URI, `postgresql://letta:${pw.lettaDbPassword}@postgres:5432/letta`);
+            assert.strictEqual(letta.LETTA_ENCRYPTION_KEY, pw.lettaEncryptionKey);
+
+            const webui = envOf(container("openWebui"));
+            assert.strictEqual(webui.DATABASE_URL, `postgresql://openwebui:${pw.openWebuiDbPassword}@postgres:5432/openwebui`);
+            assert.strictEqual(webui.WEBUI_SECRET_KEY, pw.webuiSecretKey);
+
+            const n8n = envOf(container("n8n"));
+            assert.deepStrictEqual(
+                [n8n.DB_TYPE, n8n.DB_POSTGRESDB_HOST, n8n.DB_POSTGRESDB_DATABASE, n8n.DB_POSTGRESDB_USER, n8n.DB_POSTGRESDB_PASSWORD],
+                ["postgresdb", "postgres", "n8n", "n8n", pw.n8nDbPassword],
+            );
+            assert.strictEqual(n8n.N8N_ENCRYPTION_KEY, pw.n8nEncryptionKey);
+            const url = `http://${expected.bindAddress}:5678`;
+            assert.strictEqual(n8n.N8N_EDITOR_BASE_URL, url);
+            assert.strictEqual(n8n.WEBHOOK_URL, `${url}/`);
+            assert.strictEqual(webui.WEBUI_URL, `http://${expected.bindAddress}:8080`);
+
+            const neo4j = envOf(container("neo4j"));
+            assert.strictEqual(neo4j.NEO4J_AUTH, `neo4j/${pw.neo4jPassword}`);
+
+            const allPasswords = new Set(Object.values(pw));
+            assert.strictEqual(allPasswords.size, 10, "every secret is generated separately");
+        });
+
+        it("the init script creates every app database and the vector extension for Letta", () => {
+            const upload = container("postgres").inputs.uploads[0];
+            assert.strictEqual(upload.file, "/docker-entrypoint-initdb.d/10-pa-app-databases.sh");
+            for (const db of ["letta", "openwebui", "n8n"]) assert.match(upload.content, new RegExp(`CREATE DATABASE "${db}" OWNER "${db}"`));
+            assert.match(upload.content, /CREATE EXTENSION IF NOT EXISTS vector SCHEMA "letta"/);
+        });
+
+        it("marks every secret secret: no generated value appears outside a secret anywhere", () => {
+            const values = Object.values(run.generated);
+            for (const resource of run.resources) {
+                for (const text of plainStrings(resource.inputs)) {
+                    for (const secret of values) {
+                        assert.ok(!text.includes(secret), `${resource.type} ${resource.name} carries a secret in plain text`);
+                    }
+                    assert.ok(!text.includes("{{secret:"), `${resource.name} has an unfilled secret marker: ${text}`);
+                }
+            }
+            for (const service of SERVICES) assert.ok(isSecretValue(container(service).inputs.envs), `${service} env is secret`);
+        });
+
+        it(expected.limited ? "limits memory and CPU of every container" : "sets no memory or CPU limit", () => {
+            for (const service of SERVICES) {
+                const { memory, cpus } = container(service).inputs;
+                if (expected.limited) {
+                    assert.ok(memory >= 512, `${service} memory ${memory}`);
+                    assert.ok(Number(cpus) > 0, `${service} cpus ${cpus}`);
+                } else {
+                    assert.strictEqual(memory, undefined, `${service} memory`);
+                    assert.strictEqual(cpus, undefined, `${service} cpus`);
+                }
+            }
+        });
+
+        it("gives every container a healthcheck, restart policy, log rotation, labels and a health wait", () => {
+            for (const service of SERVICES) {
+                const c = container(service).inputs;
+                assert.strictEqual(c.healthcheck.interval, "30s");
+                assert.match(c.healthcheck.startPeriod, /^\d+s$/);
+                assert.strictEqual(c.healthcheck.tests[0], "CMD-SHELL");
+                assert.ok(c.healthcheck.tests[1].length > 10);
+                assert.strictEqual(c.restart, "unless-stopped");
+                assert.strictEqual(c.logDriver, "json-file");
+                assert.deepStrictEqual(c.logOpts, { "max-size": "10m", "max-file": "3" });
+                assert.strictEqual(c.wait, true);
+                const labels = Object.fromEntries(c.labels.map((l: any) => [l.label, l.value]));
+                assert.deepStrictEqual(labels, {
+                    "pa.project": "pa-ecosystem",
+                    "pa.stack": stack,
+                    "pa.environment": stack === "production" ? "production" : "staging",
+                    "pa.service": service,
+                });
+            }
+        });
+
+        it("starts the apps only after the Postgres container (which waits for healthy)", () => {
+            const postgresUrn = "docker:index/container:Container::postgres";
+            for (const app of APPS) {
+                assert.ok(container(app).dependencies.some((d) => d.endsWith(postgresUrn)), `${app} depends on postgres`);
+            }
+            assert.ok(!container("neo4j").dependencies.some((d) => d.endsWith(postgresUrn)));
+        });
+
+        it("runs every container from a kept, pinned image", () => {
+            for (const image of byType(run, TYPES.image)) {
+                assert.strictEqual(image.inputs.keepLocally, true);
+                assert.doesNotMatch(image.inputs.name, /:latest$/);
+                assert.match(image.inputs.name, /:[\w][\w.-]+$/);
+            }
+        });
+
+        it("exports the URLs and the names the operator commands need", () => {
+            const { urls, containers, networks, volumes, credentials } = run.outputs;
+            assert.strictEqual(urls.letta, `http://${expected.bindAddress}:8283`);
+            assert.strictEqual(urls.openWebui, `http://${expected.bindAddress}:8080`);
+            assert.strictEqual(urls.n8n, `http://${expected.bindAddress}:5678`);
+            assert.strictEqual(urls.postgres !== undefined, stack !== "production");
+            assert.strictEqual(containers.n8n, `pa-${stack}-n8n`);
+            assert.strictEqual(networks.backend, networkName("backend"));
+            assert.strictEqual(volumes.postgres.data, `pa-${stack}-postgres-data`);
+            assert.strictEqual(credentials.neo4jPassword, run.generated.neo4jPassword);
+        });
+
+        it(`${stack === "production" ? "protects" : "does not protect"} the data volumes from deletion`, () => {
+            const volumes = byType(run, TYPES.volume);
+            assert.strictEqual(volumes.length, 5);
+            for (const volume of volumes) assert.strictEqual(volume.protect, stack === "production", volume.name);
+        });
+
+        it("replaces a container by deleting the old one first (its name and ports are fixed)", () => {
+            for (const service of SERVICES) assert.strictEqual(container(service).deleteBeforeReplace, true, service);
+        });
+    });
+}
