@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# One command from a fresh checkout to a running staging-laptop environment on the embedded default:
+# the local Docker engine, a file state backend inside the project (.pulumi-state/) and a passphrase
+# file generated on first use (.pulumi-passphrase), both git-ignored.
+#
+#   setup/local.sh [--stack NAME] [--preview]
+#
+# --stack NAME  deploy another stack (default staging-laptop)
+# --preview     show what would change, change nothing
+# Exit codes: 0 deployed (or previewed), 1 a step failed (the message names it), 2 bad usage.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+stack=staging-laptop
+action=up
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --stack) stack=${2:?--stack needs a name}; shift 2 ;;
+    --preview) action=preview; shift ;;
+    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "Docker engine"
+"$root/setup/docker-engine.sh"
+
+step "Pulumi toolchain"
+"$root/setup/toolchain.sh"
+# shellcheck source=/dev/null
+source "${PA_TOOLCHAIN_DIR:-$HOME/.cache/pa-toolchain}/env.sh"
+
+step "Node packages"
+cd "$root"
+[ -d node_modules ] || npm ci --no-audit --no-fund
+
+step "State backend and passphrase"
+source "$root/setup/local-backend.sh"
+echo "backend: $PULUMI_BACKEND_URL"
+pulumi stack select --create "$stack" >/dev/null
+echo "stack: $stack"
+
+if [ "$action" = preview ]; then
+  step "pulumi preview -s $stack"
+  pulumi preview -s "$stack" --diff
+else
+  step "pulumi up -s $stack"
+  pulumi up -s "$stack" --yes --skip-preview
+  step "URLs"
+  pulumi stack output urls -s "$stack" --json
+fi
