@@ -71,6 +71,8 @@ export function dockerContainer(
             cpus: spec.limits ? String(spec.limits.cpus) : undefined,
             uploads: spec.uploads.map((u) => ({ file: u.file, content: u.content, executable: u.executable })),
             mustRun: true,
+            stopTimeout: spec.stopTimeoutSeconds,
+            destroyGraceSeconds: spec.stopTimeoutSeconds,
             // `pulumi up` returns only once the container reports healthy, so dependants start after it.
             wait: true,
             waitTimeout: spec.waitTimeoutSeconds,

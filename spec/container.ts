@@ -58,6 +58,8 @@ export interface ContainerSpec {
     logOpts: Record<string, string>;
     /** How long `pulumi up` waits for the container to report healthy. */
     waitTimeoutSeconds: number;
+    /** How long a stop waits for a clean shutdown before the process is killed. */
+    stopTimeoutSeconds: number;
     uploads: FileUpload[];
 }
 
@@ -113,6 +115,8 @@ export interface BaseSpecArgs {
     volumes: Record<string, string>;
     healthcheck: Healthcheck;
     waitTimeoutSeconds: number;
+    /** Databases need longer than Docker's 10 s default to shut down without losing writes. */
+    stopTimeoutSeconds?: number;
     uploads?: FileUpload[];
 }
 
@@ -141,6 +145,7 @@ export function containerSpec(cfg: StackConfig, args: BaseSpecArgs): ContainerSp
         restart: "unless-stopped",
         logOpts: { "max-size": "10m", "max-file": "3" },
         waitTimeoutSeconds: args.waitTimeoutSeconds,
+        stopTimeoutSeconds: args.stopTimeoutSeconds ?? 15,
         uploads: args.uploads ?? [],
     };
 }

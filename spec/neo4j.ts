@@ -36,5 +36,6 @@ export function neo4jSpec(cfg: StackConfig): ContainerSpec {
             60,
         ),
         waitTimeoutSeconds: 240,
+        stopTimeoutSeconds: 60,
     });
 }

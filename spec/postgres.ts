@@ -29,6 +29,7 @@ export function postgresSpec(cfg: StackConfig): ContainerSpec {
         // would report healthy before the init script has created the app databases.
         healthcheck: healthcheck(`pg_isready -h localhost -U ${POSTGRES_SUPERUSER} -d postgres`, 30),
         waitTimeoutSeconds: 180,
+        stopTimeoutSeconds: 60,
         uploads: [{ file: POSTGRES_INIT_SCRIPT_PATH, content: postgresInitScript(), executable: true }],
     });
 }

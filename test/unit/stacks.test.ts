@@ -200,6 +200,7 @@ for (const stack of STACKS) {
                 assert.strictEqual(c.logDriver, "json-file");
                 assert.deepStrictEqual(c.logOpts, { "max-size": "10m", "max-file": "3" });
                 assert.strictEqual(c.wait, true);
+                assert.ok(c.stopTimeout >= (service === "postgres" || service === "neo4j" ? 30 : 10), `${service} stop timeout`);
                 const labels = Object.fromEntries(c.labels.map((l: any) => [l.label, l.value]));
                 assert.deepStrictEqual(labels, {
                     "pa.project": "pa-ecosystem",
