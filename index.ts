@@ -2,6 +2,7 @@
 // whole environment on the configured Docker host.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { DataSync } from "./components/DataSync";
 import { Environment } from "./components/Environment";
 import { CONFIG_NAMESPACE, parseStackConfig } from "./config/read";
 
@@ -25,6 +26,22 @@ const environment = new Environment(
     },
     { providers: [dockerHost] },
 );
+
+// Staging stacks with pa:sync copy production's data when pa:sync.request changes (docs/data-sync.md).
+if (config.sync) {
+    new DataSync("data-sync", {
+        target: {
+            productionStack: config.sync.production.stack,
+            productionDockerHost: config.sync.production.dockerHost,
+            stagingStack: config.stack,
+            stagingDockerHost: config.dockerHost,
+            sanitize: config.sync.sanitize,
+        },
+        request: config.sync.request,
+        repoRoot: __dirname,
+        dependsOn: [environment],
+    });
+}
 
 export const stackEnvironment = config.environment;
 export const hostProfile = config.hostProfile;

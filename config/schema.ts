@@ -53,6 +53,21 @@ const dockerHost = z
         "must be unix:///path/to/docker.sock, ssh://user@host[:port] or tcp://host:port",
     );
 
+/** Production -> staging data sync (staging stacks only); see docs/data-sync.md. */
+const sync = z.strictObject({
+    /** Bumped by scripts/sync-production-data.sh: a new value makes `pulumi up` run a sync. */
+    request: z.union([z.number().int().nonnegative(), z.string().regex(/^[\w.:-]{1,64}$/, "must be a number or a short token")]),
+    /** Replace personal data; always true on a laptop. */
+    sanitize: z.boolean().default(true),
+    production: z.strictObject({
+        /** Production's stack name, which names its containers (pa-<stack>-postgres). */
+        stack: z.string().regex(/^[\w.-]+$/, "must be a stack name such as production").default("production"),
+        /** Production's Docker engine; the local one by default. */
+        dockerHost: dockerHost.optional(),
+    }).default({ stack: "production" }),
+});
+export type SyncConfig = z.infer<typeof sync>;
+
 const ipv4 = z.ipv4({ error: "must be an IPv4 address such as 127.0.0.1 or 0.0.0.0" });
 
 export const stackConfigSchema = z
@@ -99,6 +114,7 @@ export const stackConfigSchema = z
                 openWebui: httpUrl.optional(),
             })
             .default({}),
+        sync: sync.optional(),
     })
     .superRefine((cfg, ctx) => {
         if (cfg.environment === "production") {
@@ -118,6 +134,12 @@ export const stackConfigSchema = z
                     });
                 }
             }
+        }
+        if (cfg.sync && cfg.environment === "production") {
+            ctx.addIssue({ code: "custom", path: ["sync"], message: "production is the source of a sync, never its target; remove pa:sync from this stack" });
+        }
+        if (cfg.sync && cfg.hostProfile === "laptop" && !cfg.sync.sanitize) {
+            ctx.addIssue({ code: "custom", path: ["sync", "sanitize"], message: "a laptop must never hold unsanitized production data; sanitize must be true on hostProfile 'laptop'" });
         }
         const seen = new Map<number, string>();
         for (const key of PORT_KEYS) {

@@ -163,4 +163,5 @@ export const TYPES = {
     image: "docker:index/remoteImage:RemoteImage",
     password: "random:index/randomPassword:RandomPassword",
     dockerProvider: "pulumi:providers:docker",
+    command: "command:local:Command",
 };

@@ -1,0 +1,88 @@
+// Benchmark: a raw pg_dump | pg_restore of production's app databases against our full sync (sanitize,
+// scan, verify, swap) of the same data, on two throwaway Postgres containers it starts and removes.
+// Usage: npm run bench:sync -- [--rows N]   (default 1,000,000 generated rows across the three databases)
+import { spawn, spawnSync } from "child_process";
+
+const args = process.argv.slice(2);
+if (args.includes("--help")) {
+    process.stdout.write("Usage: npm run bench:sync -- [--rows N]\nTimes a raw pg_dump | pg_restore and the sanitized sync of N generated rows (default 1000000).\n");
+    process.exit(0);
+}
+const rowsArg = args.indexOf("--rows");
+const rows = rowsArg >= 0 ? Number(args[rowsArg + 1]) : 1_000_000;
+if (!Number.isInteger(rows) || rows < 100) {
+    process.stderr.write("--rows takes a whole number of at least 100\n");
+    process.exit(2);
+}
+const image = process.env.PA_SYNCTEST_IMAGE ?? "pa-test/postgres-pgvector:17-trixie";
+process.env.PA_SYNCTEST_PRODUCTION = `pa-synctest-bench-production-${process.pid}`;
+process.env.PA_SYNCTEST_STAGING = `pa-synctest-bench-staging-${process.pid}`;
+// Read after the container names are set: env.ts takes them at load time.
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const env = require("../test/sync/env") as typeof import("../test/sync/env");
+const { APP_DATABASES } = require("../spec/databases") as typeof import("../spec/databases");
+const containers = [env.PRODUCTION, env.STAGING];
+
+function docker(...dockerArgs: string[]): void {
+    const result = spawnSync("docker", dockerArgs, { encoding: "utf8" });
+    if (result.status !== 0) throw new Error(`docker ${dockerArgs.join(" ")}: ${result.stderr}`);
+}
+
+function rawCopy(database: string): Promise<void> {
+    // The fast path pg_dump offers over a pipe: custom format into pg_restore, as superuser.
+    const target = `raw_${database}`;
+    env.sql(env.STAGING, "postgres", `DROP DATABASE IF EXISTS ${target}; CREATE DATABASE ${target} OWNER ${database};`);
+    return new Promise((resolve, reject) => {
+        const dump = spawn("docker", ["exec", env.PRODUCTION, "pg_dump", "-U", "postgres", "-Fc", "-Z0", "-d", database]);
+        const restore = spawn("docker", ["exec", "-i", env.STAGING, "pg_restore", "-U", "postgres", "-d", target]);
+        dump.stdout.pipe(restore.stdin);
+        let failed = false;
+        for (const child of [dump, restore]) child.on("close", (code) => code !== 0 && !failed && ((failed = true), reject(new Error(`raw copy of ${database} failed`))));
+        restore.on("close", (code) => code === 0 && resolve());
+    });
+}
+
+async function main(): Promise<void> {
+    for (const name of containers) docker("run", "-d", "--name", name, "--label", "pa.test=sync-bench", "-e", "POSTGRES_PASSWORD=bench", image);
+    for (const name of containers) {
+        for (let i = 0; i < 60 && spawnSync("docker", ["exec", name, "pg_isready", "-h", "localhost", "-U", "postgres", "-q"]).status !== 0; i++) {
+            spawnSync("sleep", ["1"]);
+        }
+    }
+    process.stdout.write(`generating ${rows} rows...\n`);
+    env.fillProduction({ rows });
+    env.resetDatabases(env.STAGING);
+    const total = APP_DATABASES.reduce((n, db) => n + Object.values(env.rowCounts(env.PRODUCTION, db.name)).reduce((a, b) => a + b, 0), 0);
+    env.sql(env.PRODUCTION, "postgres", "CHECKPOINT;");
+
+    let started = Date.now();
+    await Promise.all(APP_DATABASES.map((db) => rawCopy(db.name)));
+    const rawSeconds = (Date.now() - started) / 1000;
+    for (const db of APP_DATABASES) env.sql(env.STAGING, "postgres", `DROP DATABASE raw_${db.name};`);
+    env.sql(env.STAGING, "postgres", "CHECKPOINT;");
+
+    started = Date.now();
+    const run = await env.runCli(["--json"]);
+    const syncSeconds = (Date.now() - started) / 1000;
+    if (run.code !== 0) throw new Error(`sync failed (exit ${run.code}): ${run.stderr}${run.stdout}`);
+
+    const rawRate = total / rawSeconds;
+    const syncRate = total / syncSeconds;
+    process.stdout.write(
+        [
+            `rows: ${total} (3 databases, copied side by side in both runs)`,
+            `raw pg_dump -Fc | pg_restore: ${rawSeconds.toFixed(1)} s, ${Math.round(rawRate)} rows/s`,
+            `sync (sanitize + scan + verify + swap): ${syncSeconds.toFixed(1)} s, ${Math.round(syncRate)} rows/s`,
+            `ratio sync/raw: ${(syncRate / rawRate).toFixed(2)} (bar: >= 0.50)`,
+        ].join("\n") + "\n",
+    );
+}
+
+main()
+    .catch((err) => {
+        process.stderr.write(`${(err as Error).message}\n`);
+        process.exitCode = 1;
+    })
+    .finally(() => {
+        for (const name of containers) spawnSync("docker", ["rm", "-f", name]);
+    });

@@ -1,0 +1,45 @@
+// The production -> staging data sync of a staging stack, as a Command resource: it runs the sync CLI
+// when pa:sync.request changes (scripts/sync-production-data.sh bumps it), so every sync is an update
+// in the stack's history. The pseudonym key is generated here and reaches the command only as a secret env var.
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import * as path from "path";
+import { SYNC_KEY_ENV, SyncTarget, syncEnvironment } from "../spec/sync";
+
+export interface DataSyncArgs {
+    /** Where production and staging run, and whether personal data is replaced. */
+    target: SyncTarget;
+    /** The value of pa:sync.request; a new value runs a sync. */
+    request: number | string;
+    /** Absolute path of this repository, where the sync CLI lives. */
+    repoRoot: string;
+    /** Resources that must exist before a sync (staging's databases). */
+    dependsOn: pulumi.Resource[];
+}
+
+export class DataSync extends pulumi.ComponentResource {
+    /** The sync's JSON summary, as the CLI printed it. */
+    readonly summary: pulumi.Output<string>;
+
+    constructor(name: string, args: DataSyncArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("pa:index:DataSync", name, {}, opts);
+        const key = new random.RandomPassword("sync-pseudonym-key", { length: 48, special: false }, { parent: this });
+        const environment = pulumi
+            .secret(key.result)
+            .apply((value) => ({ ...syncEnvironment(args.target), [SYNC_KEY_ENV]: value }));
+        const sync = new command.local.Command(
+            "sync-production-data",
+            {
+                create: `node -r ts-node/register/transpile-only ${path.join(args.repoRoot, "sync", "cli.ts")} --json`,
+                dir: args.repoRoot,
+                environment: pulumi.secret(environment),
+                triggers: [args.request],
+                logging: "stdoutAndStderr",
+            },
+            { parent: this, dependsOn: args.dependsOn },
+        );
+        this.summary = sync.stdout;
+        this.registerOutputs({ summary: this.summary });
+    }
+}

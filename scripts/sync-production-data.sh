@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# sync-production-data: copy production's data into a staging stack, sanitized on a laptop.
+#
+# Usage: scripts/sync-production-data.sh [--stack STACK] [--production-host ssh://user@server] [--json] [--yes]
+#
+# Bumps pa:sync.request in the staging stack's config and runs `pulumi up` on it, so the stack's
+# Command resource runs the sync and the sync is an entry in `pulumi stack history`. The first run
+# also records --production-host (default: production on this machine's Docker engine).
+#
+#   --stack STACK              staging-laptop (default) or staging-server; never production
+#   --production-host HOST     production's Docker host, e.g. ssh://me@server (stored in pa:sync.production.dockerHost)
+#   --json                     print one JSON line {"ok":..,"stack":..,"request":..,"summary":..} at the end
+#   --yes                      do not ask before running `pulumi up`
+#
+# Exit codes: 0 synced; 1 the sync or `pulumi up` failed (staging keeps its data); 2 bad usage;
+# 3 personal data was found after sanitizing (staging keeps its data; see docs/data-sync.md).
+# Details: docs/data-sync.md. Log: logs/staging/sync-YYYYMMDD.log.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
+stack="staging-laptop" production_host="" json=false yes=false
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --help|-h) usage; exit 0 ;;
+        --stack) stack="${2:-}"; shift 2 ;;
+        --production-host) production_host="${2:-}"; shift 2 ;;
+        --json) json=true; shift ;;
+        --yes|-y) yes=true; shift ;;
+        *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
+    esac
+done
+case "$stack" in
+    production) echo "production is the source of a sync, never its target" >&2; exit 2 ;;
+    staging-*) ;;
+    *) echo "--stack must name a staging stack (staging-laptop or staging-server), got '$stack'" >&2; exit 2 ;;
+esac
+command -v pulumi >/dev/null || { [[ -f "$HOME/.cache/pa-toolchain/env.sh" ]] && source "$HOME/.cache/pa-toolchain/env.sh"; }
+command -v pulumi >/dev/null || { echo "pulumi is not on PATH (see README.md, Prerequisites)" >&2; exit 2; }
+[[ -f setup/local-backend.sh ]] && source setup/local-backend.sh
+
+# A timestamp is always newer than the last request, and says when the sync was asked for.
+request="$(date -u +%Y%m%d%H%M%S)"
+pulumi config set --path pa:sync.request "$request" -s "$stack" >/dev/null
+[[ -n "$production_host" ]] && pulumi config set --path pa:sync.production.dockerHost "$production_host" -s "$stack" >/dev/null
+echo "pa:sync.request = $request on $stack; running pulumi up" >&2
+
+up_args=(up -s "$stack" --skip-preview)
+$yes && up_args+=(--yes)
+$json && up_args+=(--yes)
+status=0
+output="$(pulumi "${up_args[@]}" 2>&1 | tee /dev/stderr)" || status=$?
+
+summary="$(printf '%s\n' "$output" | grep -o '{"ok":.*}' | tail -1 || true)"
+code=0
+if [[ $status -ne 0 ]]; then
+    code=1
+    if printf '%s\n' "$output" | grep -q '"leaks":\[{'; then code=3; fi
+fi
+if $json; then
+    printf '{"ok":%s,"stack":"%s","request":"%s","summary":%s}\n' "$([[ $code -eq 0 ]] && echo true || echo false)" "$stack" "$request" "${summary:-null}"
+fi
+exit $code

@@ -1,0 +1,123 @@
+// The sync command the staging stack's Command resource runs (and people can run by hand).
+// Exit codes: 0 synced, 1 failed (staging unchanged), 2 bad usage or environment,
+// 3 personal data found after sanitizing (staging unchanged), 130 interrupted (staging unchanged).
+import * as path from "path";
+import { APP_SERVICES, AppService } from "../config/schema";
+import { SYNC_KEY_ENV } from "../spec/sync";
+import { SyncLog } from "./log";
+import { LeakFound } from "./postgres";
+import { SyncSummary, pendingCleanups, runSync } from "./run";
+
+const HELP = `Usage: sync-cli [--json] [--apps letta,openWebui,n8n]
+
+Copies production's app databases into staging: each table is read through its sanitizing SELECT on
+production, every row is checked there for emails, phone numbers and known names, and only checked
+rows reach staging, into fresh databases that replace the live ones in one transaction once verified.
+
+Environment:
+  PA_SYNC_PRODUCTION_POSTGRES      production's Postgres container (required)
+  PA_SYNC_STAGING_POSTGRES         staging's Postgres container (required)
+  PA_SYNC_PRODUCTION_DOCKER_HOST   e.g. ssh://me@server (default: local engine)
+  PA_SYNC_STAGING_DOCKER_HOST      (default: local engine)
+  PA_SYNC_STAGING_APPS             comma-separated staging app containers, stopped during the swap
+  PA_SYNC_SANITIZE                 true (default) or false (server profile only)
+  ${SYNC_KEY_ENV}                      secret key of the email pseudonyms (required when sanitizing)
+  PA_SYNC_LOG_DIR                  default: logs/staging in the repository
+  DEBUG=true                       detailed progress
+
+Exit codes: 0 synced, 1 failed, 2 bad usage or environment, 3 personal data left after sanitizing,
+130 interrupted. On any non-zero exit staging still serves the data it had before.`;
+
+export class UsageError extends Error {}
+
+export interface CliArgs {
+    json: boolean;
+    help: boolean;
+    apps?: AppService[];
+}
+
+export function parseArgs(argv: string[]): CliArgs {
+    const args: CliArgs = { json: false, help: false };
+    for (let i = 0; i < argv.length; i++) {
+        const arg = argv[i];
+        if (arg === "--help" || arg === "-h") args.help = true;
+        else if (arg === "--json") args.json = true;
+        else if (arg === "--apps") {
+            const apps = (argv[++i] ?? "").split(",").filter(Boolean);
+            const unknown = apps.filter((a) => !(APP_SERVICES as readonly string[]).includes(a));
+            if (apps.length === 0 || unknown.length > 0) throw new UsageError(`--apps takes a list of ${APP_SERVICES.join(", ")}; got '${argv[i] ?? ""}'`);
+            args.apps = apps as AppService[];
+        } else throw new UsageError(`unknown argument '${arg}' (see --help)`);
+    }
+    return args;
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+    const value = env[name];
+    if (!value) throw new UsageError(`${name} is not set (see --help)`);
+    return value;
+}
+
+export function formatSummary(summary: SyncSummary): string {
+    const lines = [`synced ${summary.rows} rows, ${(summary.bytes / 1e6).toFixed(1)} MB in ${summary.seconds.toFixed(1)} s (${summary.sanitized ? "sanitized" : "not sanitized"})`];
+    for (const db of summary.databases) {
+        lines.push(`  ${db.database}: ${db.tables.reduce((n, t) => n + t.rows, 0)} rows, ${(db.bytes / 1e6).toFixed(1)} MB, ${db.seconds.toFixed(1)} s`);
+        for (const t of db.tables.filter((t) => t.rows > 0)) lines.push(`    ${t.table}: ${t.rows}`);
+    }
+    return lines.join("\n");
+}
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+    let args: CliArgs;
+    try {
+        args = parseArgs(argv);
+    } catch (err) {
+        process.stderr.write(`${(err as Error).message}\n`);
+        return 2;
+    }
+    if (args.help) {
+        process.stdout.write(HELP + "\n");
+        return 0;
+    }
+    const sanitize = (env.PA_SYNC_SANITIZE ?? "true") !== "false";
+    const key = env[SYNC_KEY_ENV] ?? "";
+    const log = new SyncLog(env.PA_SYNC_LOG_DIR ?? path.resolve(__dirname, "../logs/staging"), [key], env.DEBUG === "true", args.json);
+    try {
+        if (sanitize && key.length < 16) throw new UsageError(`${SYNC_KEY_ENV} must hold the sync key (16+ characters) when sanitizing`);
+        const options = {
+            production: { host: env.PA_SYNC_PRODUCTION_DOCKER_HOST || undefined, container: required(env, "PA_SYNC_PRODUCTION_POSTGRES") },
+            staging: { host: env.PA_SYNC_STAGING_DOCKER_HOST || undefined, container: required(env, "PA_SYNC_STAGING_POSTGRES") },
+            stagingApps: (env.PA_SYNC_STAGING_APPS ?? "").split(",").filter(Boolean),
+            key,
+            sanitize,
+            apps: args.apps,
+        };
+        log.step(`sync from ${options.production.container} to ${options.staging.container} (${sanitize ? "sanitized" : "not sanitized"}); log: ${log.path}`);
+        const summary = await runSync(options, log);
+        for (const line of formatSummary(summary).split("\n")) log.step(line);
+        if (args.json) process.stdout.write(JSON.stringify({ ok: true, ...summary }) + "\n");
+        return 0;
+    } catch (err) {
+        const code = err instanceof UsageError ? 2 : err instanceof LeakFound ? 3 : 1;
+        log.error(`sync failed, staging unchanged: ${(err as Error).message}`);
+        if (args.json) {
+            const leaks = err instanceof LeakFound ? err.leaks : undefined;
+            process.stdout.write(JSON.stringify({ ok: false, error: log.redact((err as Error).message), leaks }) + "\n");
+        }
+        return code;
+    }
+}
+
+if (require.main === module) {
+    let interrupted = false;
+    const onSignal = async () => {
+        if (interrupted) return;
+        interrupted = true;
+        process.stderr.write("interrupted: dropping the incoming copies, staging keeps its data\n");
+        for (const cleanup of pendingCleanups) await cleanup();
+        process.exit(130);
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+    main(process.argv.slice(2), process.env).then((code) => process.exit(code));
+}

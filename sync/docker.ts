@@ -1,0 +1,67 @@
+// Commands inside a container on one side (production or staging), through the docker CLI, so an
+// ssh:// Docker host works the same as the local engine. Nothing here puts a secret on a command line.
+import { ChildProcess, spawn } from "child_process";
+
+export interface DockerSide {
+    /** DOCKER_HOST of the engine, e.g. ssh://me@server; undefined for the local engine. */
+    host?: string;
+    /** The container commands run in. */
+    container: string;
+}
+
+export function dockerArgs(side: DockerSide, args: string[]): string[] {
+    return side.host ? ["--host", side.host, ...args] : args;
+}
+
+/** Starts `command` inside the side's container with stdin, stdout and stderr as pipes. */
+export function execIn(side: DockerSide, command: string[]): ChildProcess {
+    return spawn("docker", dockerArgs(side, ["exec", "-i", side.container, ...command]), { stdio: ["pipe", "pipe", "pipe"] });
+}
+
+/** Runs a docker CLI command against the side's engine and returns its stdout. */
+export function docker(side: DockerSide, args: string[], input?: string): Promise<string> {
+    return collect(spawn("docker", dockerArgs(side, args), { stdio: ["pipe", "pipe", "pipe"] }), input);
+}
+
+/** Runs `command` in the container, feeding `input` on stdin, and returns its stdout. */
+export function runIn(side: DockerSide, command: string[], input?: string): Promise<string> {
+    return collect(execIn(side, command), input);
+}
+
+export class CommandError extends Error {
+    constructor(readonly what: string, readonly code: number | null, readonly stderr: string) {
+        super(`${what} failed (exit ${code}): ${firstErrorLine(stderr)}`);
+        this.name = "CommandError";
+    }
+}
+
+/** The first line that says what went wrong, without any data (psql's DETAIL and CONTEXT lines may quote values). */
+export function firstErrorLine(stderr: string): string {
+    const lines = stderr.split("\n").map((l) => l.trim()).filter(Boolean);
+    const error = lines.find((l) => /^(psql:.*)?ERROR:|^pg_dump:|^pg_restore:|^Error/.test(l)) ?? lines[0] ?? "no message";
+    return error.replace(/\\x[0-9a-f]{32,}/gi, "\\x[redacted]").slice(0, 300);
+}
+
+/** Waits for a process, rejecting with a CommandError on a non-zero exit. */
+export function collect(child: ChildProcess, input?: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
+        child.stdout?.on("data", (chunk: Buffer) => out.push(chunk));
+        child.stderr?.on("data", (chunk: Buffer) => err.push(chunk));
+        child.on("error", reject);
+        child.on("close", (code) => {
+            const stderr = Buffer.concat(err).toString("utf8");
+            if (code === 0) resolve(Buffer.concat(out).toString("utf8"));
+            else reject(new CommandError(describe(child), code, stderr));
+        });
+        child.stdin?.on("error", () => undefined);
+        child.stdin?.end(input ?? "");
+    });
+}
+
+export function describe(child: ChildProcess): string {
+    const args = child.spawnargs.slice(1);
+    const exec = args.indexOf("exec");
+    return exec >= 0 ? `docker exec ${args.slice(exec + 2, exec + 4).join(" ")}` : `docker ${args.slice(0, 2).join(" ")}`;
+}

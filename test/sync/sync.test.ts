@@ -1,0 +1,134 @@
+// The sync against real PostgreSQL: a laptop sync leaves no planted value anywhere, keeps row counts,
+// constraints and Letta's layout, is deterministic, fails closed on an unknown column holding emails,
+// and a sync killed at any step leaves the previous staging data intact and usable.
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { APP_DATABASES } from "../../spec/databases";
+import { sanitizedEmail } from "../../sync/session-sql";
+import { PEOPLE, SECRETS, plantedValues } from "./dataset";
+import { PRODUCTION, REPO, STAGING, SYNC_KEY, dump, fillProduction, resetDatabases, rowCounts, runCli, sql, startCli } from "./env";
+
+const EMPTIED = ["public.credentials_entity", "public.shared_credentials", "public.webhook_entity", "public.oauth_session"];
+const LOG_DIR = path.join(REPO, "logs/staging-test");
+
+function stagingFingerprint(): string {
+    return APP_DATABASES.map((db) => JSON.stringify(rowCounts(STAGING, db.name)) + sql(STAGING, db.name, db.name === "openwebui" ? `SELECT string_agg(email, ',' ORDER BY id) FROM "user";` : `SELECT 1;`)).join("\n");
+}
+
+describe("production -> staging sync (real PostgreSQL)", function () {
+    before(() => {
+        fs.rmSync(LOG_DIR, { recursive: true, force: true });
+        fillProduction({ rows: 3000 });
+        resetDatabases(STAGING);
+    });
+
+    let firstEmails = "";
+
+    it("a laptop sync leaves no planted value in the staging databases or in the files it wrote", async () => {
+        const run = await runCli(["--json"]);
+        assert.strictEqual(run.code, 0, run.stderr + run.stdout);
+        const summary = JSON.parse(run.stdout.trim().split("\n").pop()!);
+        assert.strictEqual(summary.ok, true);
+        assert.ok(summary.rows > 3000, `rows: ${summary.rows}`);
+        const everything = APP_DATABASES.map((db) => dump(STAGING, db.name)).join("\n") + fs.readdirSync(LOG_DIR).map((f) => fs.readFileSync(path.join(LOG_DIR, f), "utf8")).join("\n") + run.stdout + run.stderr;
+        const found = plantedValues().filter((value) => everything.includes(value));
+        assert.deepStrictEqual(found, [], "planted personal data reached staging");
+        for (const secret of Object.values(SECRETS)) assert.ok(!everything.includes(secret), "a secret reached staging");
+        assert.ok(!everything.includes(SYNC_KEY), "the key was written somewhere");
+        firstEmails = sql(STAGING, "openwebui", `SELECT string_agg(email, ',' ORDER BY id) FROM "user";`);
+    });
+
+    it("keeps every row (except the emptied secret tables), the constraints and Letta's layout", () => {
+        for (const db of APP_DATABASES) {
+            const production = rowCounts(PRODUCTION, db.name);
+            const staging = rowCounts(STAGING, db.name);
+            for (const [table, count] of Object.entries(production)) {
+                const expected = db.name === "n8n" || db.name === "openwebui" ? (EMPTIED.includes(table) ? 0 : count) : count;
+                assert.strictEqual(staging[table], expected, `${db.name} ${table}`);
+            }
+            const constraints = `SELECT contype || count(*) FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname NOT IN ('pg_catalog','information_schema') GROUP BY contype ORDER BY 1;`;
+            assert.strictEqual(sql(STAGING, db.name, constraints), sql(PRODUCTION, db.name, constraints), `${db.name}: constraints`);
+        }
+        assert.strictEqual(sql(STAGING, "letta", "SHOW search_path;").trim(), "letta");
+        assert.strictEqual(sql(STAGING, "letta", "SELECT extnamespace::regnamespace FROM pg_extension WHERE extname = 'vector';").trim(), "letta");
+        assert.strictEqual(sql(STAGING, "letta", "SELECT count(*) FROM pg_namespace WHERE nspname = 'public';").trim(), "0");
+    });
+
+    it("replaces emails with keyed, unique pseudonyms and neutralizes secrets and side effects", () => {
+        const emails = sql(STAGING, "openwebui", `SELECT email FROM "user" ORDER BY id;`).trim().split("\n");
+        assert.strictEqual(new Set(emails).size, PEOPLE.length);
+        assert.deepStrictEqual(emails, PEOPLE.map((p) => sanitizedEmail(SYNC_KEY, p.email)).sort((a, b) => emails.indexOf(a) - emails.indexOf(b)));
+        assert.ok(emails.includes(sanitizedEmail(SYNC_KEY, PEOPLE[0].email)));
+        assert.strictEqual(sql(STAGING, "openwebui", `SELECT DISTINCT name FROM "user";`).trim(), "Test User");
+        assert.strictEqual(sql(STAGING, "n8n", `SELECT count(*) FROM workflow_entity WHERE active;`).trim(), "0");
+        assert.strictEqual(sql(STAGING, "openwebui", `SELECT count(*) FROM automation WHERE is_active;`).trim(), "0");
+        assert.strictEqual(sql(STAGING, "letta", `SELECT count(*) FROM providers WHERE api_key IS NOT NULL;`).trim(), "0");
+        assert.strictEqual(sql(STAGING, "letta", `SELECT count(*) FROM jobs WHERE callback_url IS NOT NULL;`).trim(), "0");
+        assert.match(sql(STAGING, "n8n", `SELECT name FROM project WHERE id = 'proj0';`), /^Test User <user-[0-9a-f]{16}@example\.com>/);
+    });
+
+    it("gives the same sanitized values on a second sync", async () => {
+        const run = await runCli();
+        assert.strictEqual(run.code, 0, run.stderr);
+        assert.strictEqual(sql(STAGING, "openwebui", `SELECT string_agg(email, ',' ORDER BY id) FROM "user";`), firstEmails);
+    });
+
+    it("leaves no names list on production after a completed run", () => {
+        const listing = spawnSync("docker", ["exec", PRODUCTION, "sh", "-c", "ls -d /tmp/pa-sync-* 2>/dev/null || true"], { encoding: "utf8" });
+        assert.strictEqual(listing.stdout.trim(), "");
+    });
+
+    for (const [point, afterLine] of [
+        ["while collecting names", "collecting person names"],
+        ["while copying the schema", "schema (pre-data)"],
+        ["while copying rows", "rows (sanitized"],
+        ["while building indexes", "indexes and constraints"],
+    ] as const) {
+        it(`a sync killed ${point} leaves the previous staging data intact and usable`, async () => {
+            const before = stagingFingerprint();
+            const child = startCli([], { DEBUG: "true" });
+            await new Promise<void>((resolve) => {
+                let seen = "";
+                child.stdout.on("data", (c: Buffer) => {
+                    seen += c.toString();
+                    if (seen.includes(afterLine)) {
+                        child.kill("SIGKILL");
+                        resolve();
+                    }
+                });
+                child.on("close", () => resolve());
+            });
+            await new Promise((r) => child.on("close", r));
+            assert.strictEqual(stagingFingerprint(), before, "staging changed");
+            // Usable: the live databases accept connections and queries.
+            assert.strictEqual(sql(STAGING, "n8n", `SELECT count(*) > 0 FROM "user";`).trim(), "t");
+        });
+    }
+
+    it("recovers on the next run after the kills", async () => {
+        const run = await runCli();
+        assert.strictEqual(run.code, 0, run.stderr);
+        const leftovers = sql(STAGING, "postgres", `SELECT count(*) FROM pg_database WHERE datname LIKE '%__pa_%';`).trim();
+        assert.strictEqual(leftovers, "0");
+    });
+
+    it("fails closed when a new column holds emails, naming table, column and count, never a value", async () => {
+        const before = stagingFingerprint();
+        sql(PRODUCTION, "openwebui", `ALTER TABLE "user" ADD COLUMN recovery_contact text; UPDATE "user" SET recovery_contact = 'backup: ' || email;`);
+        try {
+            const run = await runCli(["--json"]);
+            assert.strictEqual(run.code, 3, run.stderr + run.stdout);
+            const result = JSON.parse(run.stdout.trim().split("\n").pop()!);
+            assert.deepStrictEqual(result.leaks, [{ database: "openwebui", table: "public.user", column: "recovery_contact", count: PEOPLE.length }]);
+            const output = run.stdout + run.stderr + fs.readdirSync(LOG_DIR).map((f) => fs.readFileSync(path.join(LOG_DIR, f), "utf8")).join("");
+            assert.deepStrictEqual(plantedValues().filter((v) => output.includes(v)), []);
+            assert.strictEqual(stagingFingerprint(), before, "staging changed");
+            assert.strictEqual(sql(STAGING, "postgres", `SELECT count(*) FROM pg_database WHERE datname LIKE '%__pa_%';`).trim(), "0");
+        } finally {
+            sql(PRODUCTION, "openwebui", `ALTER TABLE "user" DROP COLUMN recovery_contact;`);
+        }
+    });
+
+});

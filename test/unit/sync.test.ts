@@ -1,0 +1,163 @@
+// The data sync's declaration (config rules, the Command on the mock engine) and its decisions as
+// plain functions: which columns get which rule, what is scanned, and how the COPY stream is rewritten.
+import * as assert from "assert";
+import { createHmac } from "crypto";
+import { Readable } from "stream";
+import { ConfigError, parseStackConfig } from "../../config/read";
+import { incomingDatabaseName, previousDatabaseName, syncEnvironment } from "../../spec/sync";
+import { CatalogTable } from "../../sync/catalog";
+import { parseArgs } from "../../sync/cli";
+import { logFileName } from "../../sync/log";
+import { EMAIL_PATTERN, PHONE_PATTERN } from "../../sync/patterns";
+import { leakCountQuery, planTable } from "../../sync/plan";
+import { hmacPads, sanitizedEmail } from "../../sync/session-sql";
+import { CopyStreamRewriter } from "../../sync/stream";
+import { RawConfig, TYPES, byType, isSecretValue, reveal, runStack, stackFileConfig } from "./harness";
+
+const SYNC = JSON.stringify({ request: 3, production: { stack: "production", dockerHost: "ssh://me@server" } });
+
+function problems(stack: string, overrides: RawConfig): string {
+    try {
+        parseStackConfig(stack, { ...stackFileConfig(stack), ...overrides });
+    } catch (err) {
+        assert.ok(err instanceof ConfigError);
+        return err.message;
+    }
+    return assert.fail("accepted");
+}
+
+describe("data sync config", () => {
+    it("accepts pa:sync on a staging stack and fills defaults", () => {
+        const cfg = parseStackConfig("staging-laptop", { ...stackFileConfig("staging-laptop"), "pa:sync": JSON.stringify({ request: 1 }) });
+        assert.deepStrictEqual(cfg.sync, { request: 1, sanitize: true, production: { stack: "production" } });
+    });
+    it("rejects pa:sync on the production stack", () => {
+        assert.match(problems("production", { "pa:sync": SYNC }), /pa:sync = .*production is the source of a sync, never its target/);
+    });
+    it("rejects an unsanitized sync on a laptop", () => {
+        assert.match(problems("staging-laptop", { "pa:sync": JSON.stringify({ request: 1, sanitize: false }) }), /pa:sync\.sanitize = false: a laptop must never hold unsanitized/);
+    });
+    it("allows an unsanitized sync on the server", () => {
+        const cfg = parseStackConfig("staging-server", { ...stackFileConfig("staging-server"), "pa:sync": JSON.stringify({ request: 1, sanitize: false }) });
+        assert.strictEqual(cfg.sync?.sanitize, false);
+    });
+    it("rejects a request that is neither a number nor a short token", () => {
+        assert.match(problems("staging-laptop", { "pa:sync": JSON.stringify({ request: "two words" }) }), /pa:sync\.request = "two words"/);
+    });
+    it("rejects a missing request", () => {
+        assert.match(problems("staging-laptop", { "pa:sync": JSON.stringify({}) }), /pa:sync\.request = \(missing\)/);
+    });
+    it("rejects a production Docker host of an unknown scheme", () => {
+        assert.match(problems("staging-laptop", { "pa:sync": JSON.stringify({ request: 1, production: { dockerHost: "http://server" } }) }), /pa:sync\.production\.dockerHost = "http:\/\/server"/);
+    });
+    it("rejects an unknown key under pa:sync", () => {
+        assert.match(problems("staging-laptop", { "pa:sync": JSON.stringify({ request: 1, schedule: "daily" }) }), /pa:sync\.schedule: unknown key/);
+    });
+});
+
+describe("data sync declaration", () => {
+    it("declares no sync resources unless pa:sync is set", async () => {
+        for (const stack of ["production", "staging-laptop", "staging-server"]) {
+            const run = await runStack(stack, stackFileConfig(stack));
+            assert.strictEqual(byType(run, TYPES.command).length, 0, stack);
+            assert.strictEqual(byType(run, "pa:index:DataSync").length, 0, stack);
+        }
+    });
+
+    it("runs the sync CLI as a Command triggered by pa:sync.request, with the key as a secret", async () => {
+        const run = await runStack("staging-laptop", { ...stackFileConfig("staging-laptop"), "pa:sync": SYNC });
+        const [sync] = byType(run, TYPES.command);
+        assert.ok(sync, "no Command declared");
+        assert.deepStrictEqual(reveal(sync.inputs.triggers), [3]);
+        assert.match(reveal(sync.inputs.create), /sync\/cli\.ts --json$/);
+        assert.ok(isSecretValue(sync.inputs.environment), "the environment must be secret");
+        const env = reveal(sync.inputs.environment);
+        assert.strictEqual(env.PA_SYNC_KEY, run.generated["sync-pseudonym-key"]);
+        assert.strictEqual(env.PA_SYNC_PRODUCTION_POSTGRES, "pa-production-postgres");
+        assert.strictEqual(env.PA_SYNC_PRODUCTION_DOCKER_HOST, "ssh://me@server");
+        assert.strictEqual(env.PA_SYNC_STAGING_POSTGRES, "pa-staging-laptop-postgres");
+        assert.strictEqual(env.PA_SYNC_SANITIZE, "true");
+        assert.ok(sync.dependencies.some((urn) => urn.endsWith("docker:index/container:Container::pa-staging-laptop-postgres") || /Container::.*postgres/.test(urn)), "the sync must wait for staging's Postgres");
+    });
+});
+
+const table = (name: string, columns: Array<[string, string, string, boolean?]>): CatalogTable => ({
+    schema: "public",
+    name,
+    columns: columns.map(([column, type, category, notNull]) => ({ name: column, type, category, notNull: notNull ?? false })),
+});
+
+describe("sync decisions", () => {
+    const user = table("user", [["id", "uuid", "U"], ["email", "varchar", "S"], ["firstName", "varchar", "S"], ["createdAt", "timestamptz", "D"], ["settings", "json", "U"], ["mfaSecret", "text", "S"], ["nickname", "text", "S"]]);
+
+    it("applies the known rules, leaves unknown columns as they are and scans every column that can hold text", () => {
+        const plan = planTable(user, { app: "n8n", sanitize: true });
+        assert.deepStrictEqual(plan.appliedRules, { email: "email", firstName: "firstName", settings: "text", mfaSecret: "secret" });
+        assert.deepStrictEqual(plan.scannedColumns, ["email", "firstName", "settings", "mfaSecret", "nickname"]);
+        assert.match(plan.select, /t\."nickname" AS "nickname"/);
+        assert.match(plan.select, /pg_temp\.pa_pass\(concat_ws/);
+        assert.match(leakCountQuery(plan), /count\(\*\) FILTER \(WHERE pg_temp\.pa_leaks\(s\."nickname"\)\)/);
+    });
+
+    it("without sanitizing still removes secrets and switches off side effects, and scans nothing", () => {
+        const workflows = table("workflow_entity", [["id", "varchar", "S"], ["name", "varchar", "S"], ["active", "bool", "B"]]);
+        assert.deepStrictEqual(planTable(workflows, { app: "n8n", sanitize: false }).appliedRules, { active: "off" });
+        const plan = planTable(user, { app: "n8n", sanitize: false });
+        assert.deepStrictEqual(plan.appliedRules, { mfaSecret: "secret" });
+        assert.deepStrictEqual(plan.scannedColumns, []);
+    });
+
+    it("copies secret tables without rows", () => {
+        const plan = planTable(table("credentials_entity", [["id", "varchar", "S"], ["data", "text", "S", true]]), { app: "n8n", sanitize: true });
+        assert.ok(plan.emptied);
+        assert.match(plan.select, / WHERE false/);
+    });
+
+    it("keeps NOT NULL secret columns valid", () => {
+        const plan = planTable(table("sandbox_environment_variables", [["value", "varchar", "S", true]]), { app: "letta", sanitize: true });
+        assert.match(plan.select, /'' AS "value"/);
+    });
+
+    it("computes the same HMAC pseudonyms as node's crypto, and the pads of a long key", () => {
+        assert.match(sanitizedEmail("k", "Alice@X.org"), /^user-[0-9a-f]{16}@example\.com$/);
+        assert.strictEqual(sanitizedEmail("k", " Alice@X.org"), `user-${createHmac("sha256", "k").update("alice@x.org").digest("hex").slice(0, 16)}@example.com`);
+        assert.strictEqual(hmacPads("x".repeat(100)).inner.length, 128);
+    });
+
+    it("recognises emails and phone numbers but not UUIDs, IPs, timestamps or decimals", () => {
+        const email = new RegExp(EMAIL_PATTERN);
+        const phone = new RegExp(PHONE_PATTERN);
+        for (const text of ["write to a.b+c@mail.example.org", String.raw`"\nbob@y.com"`]) assert.ok(email.test(text), text);
+        for (const text of ["(415) 555-0100", "+44 20 7946 0958", "+14155550100", "415.555.0100", "call +1 415 555 0100"]) assert.ok(phone.test(text), text);
+        for (const text of ["12345678-1234-1234-1234-123456789012", "192.168.100.200", "2024-01-15T10:30:00.123-0500", "3.14159", "555-0123", "1700000000000"]) {
+            assert.ok(!phone.test(text), text);
+        }
+    });
+
+    it("rewrites a stream of COPY outputs into psql input, counting rows per table", async () => {
+        const marker = "END-abc";
+        const rewriter = new CopyStreamRewriter([{ qualifiedName: '"public"."a"', columnList: '"x"' }, { qualifiedName: '"public"."b"', columnList: '"y"' }], marker);
+        const chunks = ["1\n2\n", "END-a", "bc\nEND-abc\n"];
+        const out: string[] = [];
+        await new Promise<void>((resolve, reject) => {
+            Readable.from(chunks.map((c) => Buffer.from(c))).pipe(rewriter).on("data", (c: Buffer | string) => out.push(c.toString())).on("end", resolve).on("error", reject);
+        });
+        assert.strictEqual(out.join(""), 'COPY "public"."a" ("x") FROM STDIN;\n1\n2\n\\.\nCOPY "public"."b" ("y") FROM STDIN;\n\\.\n');
+        assert.deepStrictEqual(rewriter.rowCounts, [2, 0]);
+    });
+
+    it("names the incoming and previous databases, the log file and the CLI's environment", () => {
+        assert.strictEqual(incomingDatabaseName("n8n"), "n8n__pa_incoming");
+        assert.strictEqual(previousDatabaseName("n8n"), "n8n__pa_previous");
+        assert.strictEqual(logFileName(new Date("2026-03-04T05:06:07Z")), "sync-20260304.log");
+        const env = syncEnvironment({ productionStack: "production", stagingStack: "staging-server", sanitize: false });
+        assert.strictEqual(env.PA_SYNC_STAGING_APPS, "pa-staging-server-letta,pa-staging-server-open-webui,pa-staging-server-n8n");
+        assert.strictEqual(env.PA_SYNC_PRODUCTION_DOCKER_HOST, undefined);
+    });
+
+    it("parses the CLI's arguments and rejects unknown ones", () => {
+        assert.deepStrictEqual(parseArgs(["--json", "--apps", "letta,n8n"]), { json: true, help: false, apps: ["letta", "n8n"] });
+        assert.throws(() => parseArgs(["--apps", "redis"]), /--apps takes a list/);
+        assert.throws(() => parseArgs(["--force"]), /unknown argument/);
+    });
+});
