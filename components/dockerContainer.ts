@@ -3,7 +3,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { NetworkRole } from "../spec/names";
-import { ContainerSpec } from "../spec/container";
+import { ContainerSpec, cpusValue, memorySwapMb } from "../spec/container";
 import { SecretName, fillSecrets, secretsIn } from "../spec/secrets";
 
 export type SecretValues = Partial<Record<SecretName, pulumi.Output<string>>>;
@@ -68,7 +68,8 @@ export function dockerContainer(
             logOpts: spec.logOpts,
             labels,
             memory: spec.limits?.memoryMb,
-            cpus: spec.limits ? String(spec.limits.cpus) : undefined,
+            memorySwap: spec.limits ? memorySwapMb(spec.limits) : undefined,
+            cpus: spec.limits ? cpusValue(spec.limits.cpus) : undefined,
             uploads: spec.uploads.map((u) => ({ file: u.file, content: u.content, executable: u.executable })),
             mustRun: true,
             stopTimeout: spec.stopTimeoutSeconds,

@@ -37,8 +37,12 @@ const port = z.number().int().min(1).max(65535);
 const limit = z.strictObject({
     /** Memory limit in MiB. */
     memoryMb: z.number().int().min(64, "memoryMb must be at least 64"),
-    /** CPU limit, in cores (0.5 = half a core). */
-    cpus: z.number().positive().max(64),
+    /** CPU limit, in cores with one decimal (0.5 = half a core). */
+    cpus: z
+        .number()
+        .positive()
+        .max(64)
+        .refine((n) => Math.abs(n * 10 - Math.round(n * 10)) < 1e-9, "cpus takes at most one decimal, e.g. 1.5"),
 });
 export type ResourceLimit = z.infer<typeof limit>;
 

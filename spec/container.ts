@@ -98,11 +98,37 @@ export function networkAttachments(service: Service, ports: PublishedPort[], isD
 export function healthcheck(test: string, startPeriodSeconds: number): Healthcheck {
     return {
         test: ["CMD-SHELL", test],
-        interval: "30s",
-        timeout: "10s",
+        interval: goDuration(30),
+        timeout: goDuration(10),
         retries: 5,
-        startPeriod: `${startPeriodSeconds}s`,
+        startPeriod: goDuration(startPeriodSeconds),
     };
+}
+
+/**
+ * Durations as the Docker provider reads them back from the engine (Go's format: "1m30s"), so a
+ * second `pulumi up` sees no difference and does not replace the container.
+ */
+export function goDuration(seconds: number): string {
+    const h = Math.floor(seconds / 3600);
+    const m = Math.floor((seconds % 3600) / 60);
+    const s = seconds % 60;
+    if (h > 0) return `${h}h${m}m${s}s`;
+    if (m > 0) return `${m}m${s}s`;
+    return `${s}s`;
+}
+
+/** CPUs as the provider reads them back ("1.0", "0.5"); the schema allows one decimal. */
+export function cpusValue(cpus: number): string {
+    return cpus.toFixed(1);
+}
+
+/**
+ * Swap limit (memory + swap) in MiB. Docker's own default is twice the memory limit; stating it
+ * keeps the provider from reporting a difference on every update.
+ */
+export function memorySwapMb(limit: ResourceLimit): number {
+    return limit.memoryMb * 2;
 }
 
 export interface BaseSpecArgs {

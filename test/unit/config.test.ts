@@ -58,6 +58,7 @@ describe("stack config validation", () => {
         ["an ssh Docker host without a user", { "pa:dockerHost": "ssh://server" }, [/pa:dockerHost/, /ssh:\/\/user@host/]],
         ["a debug flag that is no boolean", { "pa:debug": "yes" }, [/pa:debug = "yes"/, /boolean/]],
         ["a limit below 64 MiB", { "pa:limits": JSON.stringify({ n8n: { memoryMb: 10, cpus: 1 } }) }, [/pa:limits\.n8n\.memoryMb = 10/, /at least 64/]],
+        ["a CPU limit with two decimals", { "pa:limits": JSON.stringify({ n8n: { memoryMb: 512, cpus: 1.25 } }) }, [/pa:limits\.n8n\.cpus = 1\.25/, /one decimal/]],
         ["a limit without cpus", { "pa:limits": JSON.stringify({ n8n: { memoryMb: 512 } }) }, [/pa:limits\.n8n\.cpus = \(missing\)/]],
         ["a limit for an unknown service", { "pa:limits": JSON.stringify({ redis: { memoryMb: 512, cpus: 1 } }) }, [/pa:limits\.redis: unknown key/]],
         ["a public URL that is not http(s)", { "pa:publicUrls": JSON.stringify({ n8n: "ftp://x" }) }, [/pa:publicUrls\.n8n = "ftp:\/\/x"/, /http:\/\/ or https:\/\//]],

@@ -2,7 +2,7 @@
 import * as assert from "assert";
 import { parseStackConfig } from "../../config/read";
 import { StackConfig } from "../../config/schema";
-import { LAPTOP_DEFAULT_LIMITS, effectiveLimits, localUrl, networkAttachments } from "../../spec/container";
+import { LAPTOP_DEFAULT_LIMITS, cpusValue, effectiveLimits, goDuration, localUrl, networkAttachments } from "../../spec/container";
 import { APP_DATABASES, postgresInitScript } from "../../spec/databases";
 import { environmentSpec } from "../../spec/environment";
 import { n8nSpec } from "../../spec/n8n";
@@ -40,6 +40,11 @@ describe("spec decisions", () => {
         const limitedServer = config("staging-server", { "pa:limits": JSON.stringify({ neo4j: { memoryMb: 4096, cpus: 2 } }) });
         assert.deepStrictEqual(effectiveLimits(limitedServer, "neo4j"), { memoryMb: 4096, cpus: 2 });
         assert.strictEqual(effectiveLimits(limitedServer, "n8n"), undefined);
+    });
+
+    it("writes durations and CPUs the way the Docker provider reads them back (no perpetual diff)", () => {
+        assert.deepStrictEqual([goDuration(30), goDuration(60), goDuration(90), goDuration(180), goDuration(3725)], ["30s", "1m0s", "1m30s", "3m0s", "1h2m5s"]);
+        assert.deepStrictEqual([cpusValue(1), cpusValue(0.5), cpusValue(2)], ["1.0", "0.5", "2.0"]);
     });
 
     it("sizes the Neo4j heap and page cache inside its memory limit", () => {

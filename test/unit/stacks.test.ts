@@ -181,7 +181,8 @@ for (const stack of STACKS) {
                 const { memory, cpus } = container(service).inputs;
                 if (expected.limited) {
                     assert.ok(memory >= 512, `${service} memory ${memory}`);
-                    assert.ok(Number(cpus) > 0, `${service} cpus ${cpus}`);
+                    assert.match(cpus, /^\d+\.\d$/, `${service} cpus ${cpus} in the provider's read-back format`);
+                    assert.strictEqual(container(service).inputs.memorySwap, memory * 2, `${service} swap stated`);
                 } else {
                     assert.strictEqual(memory, undefined, `${service} memory`);
                     assert.strictEqual(cpus, undefined, `${service} cpus`);
@@ -193,7 +194,7 @@ for (const stack of STACKS) {
             for (const service of SERVICES) {
                 const c = container(service).inputs;
                 assert.strictEqual(c.healthcheck.interval, "30s");
-                assert.match(c.healthcheck.startPeriod, /^\d+s$/);
+                assert.match(c.healthcheck.startPeriod, /^(\d+m)?\d+s$/, "Go duration format, as the provider reads it back");
                 assert.strictEqual(c.healthcheck.tests[0], "CMD-SHELL");
                 assert.ok(c.healthcheck.tests[1].length > 10);
                 assert.strictEqual(c.restart, "unless-stopped");
