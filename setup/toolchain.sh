@@ -2,7 +2,8 @@
 # Builds the Pulumi engine pieces this project needs from Go modules (no download site is reachable here):
 #   - the `pulumi` CLI and the Node.js language host `pulumi-language-nodejs`,
 #   - the provider plugins pulumi-resource-{docker,command,random} at the EXACT versions of the npm packages
-#     @pulumi/{docker,command,random} this repo pins,
+#     @pulumi/{docker,command,random} this repo pins (docker and random bridged from the upstream Terraform
+#     providers, command a stand-in),
 # into a cache outside the repo keyed by version, installs the plugins into a PULUMI_HOME inside that cache,
 # and writes the environment a caller needs to $PA_TOOLCHAIN_DIR/env.sh. Anything already built is skipped,
 # so a warm run takes seconds.
@@ -10,8 +11,9 @@
 # Usage: setup/toolchain.sh [--plugins "docker command random"] [--no-plugins]
 # Env:   PA_TOOLCHAIN_DIR   cache root (default $HOME/.cache/pa-toolchain)
 #        PA_TOOLCHAIN_PLUGINS  which provider plugins to build (default "docker command random"; "" = none)
-# Versions: setup/toolchain/versions.env (CLI, language host) and setup/toolchain/providers.tsv (npm version ->
-# Go module pseudo-version of each provider).
+# Versions: setup/toolchain/versions.env (CLI, language host), setup/toolchain/bridged/versions.env (the
+# docker and random plugins, built by setup/toolchain/build-bridged-providers.sh); the command plugin is a
+# stand-in (setup/standin-plugins/command). Why: docs/toolchain.md.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -200,86 +202,51 @@ npm_version() {
   '
 }
 
-# row NAME VERSION: the providers.tsv row for that npm version.
-row() { awk -F'\t' -v n="$1" -v v="$2" '$1==n && $2==v { print; exit }' "$tables/providers.tsv"; }
-
-# Prints the non-local replace directives of a go.mod as OLD=NEW@VER (a wrapper module must repeat them).
-nonlocal_replaces() {
-  go mod edit -json "$1" | node -e '
-    let s = ""; process.stdin.on("data", (d) => s += d).on("end", () => {
-      const m = JSON.parse(s);
-      for (const r of m.Replace || []) if (r.New.Version) console.log(r.Old.Path + "=" + r.New.Path + "@" + r.New.Version);
-    });'
+# pinned_version NAME: the npm version of @pulumi/NAME, or a named failure.
+pinned_version() {
+  local nv
+  nv=$(npm_version "$1" 2>&1) || { printf "[toolchain] ERROR: step 'read version of @pulumi/%s': %s\n" "$1" "$nv" >&2; return 1; }
+  echo "${nv%% *}"
 }
 
-build_provider() { # NAME VERSION MODULE PSEUDO MAIN LDVAR KIND OUT
-  local name=$1 version=$2 module=$3 pseudo=$4 main=$5 ldvar=$6 kind=$7 out=$8
-  local w="$build/provider-$name-v$version" dir reps
-  echo "fetching $module@$pseudo"
-  dir=$(go mod download -json "$module@$pseudo" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-  [ -n "$dir" ] || { go mod download -json "$module@$pseudo"; return 1; }
-  rm -rf "$w"
-  if [ "$kind" = native ]; then
-    reps=$(nonlocal_replaces "$dir/go.mod" | tr '\n' ' ')
-    write_gomod "$w" "pa-toolchain/provider-$name" "$module@$pseudo" "$reps"
-    write_tools "$w" "$main"
-    cd "$w"
-    go mod tidy
-    go build -trimpath -ldflags "-s -w -X $ldvar=$version" -o "$out.tmp" "$main"
-  else
-    # Bridged: build inside a writable copy of the module, because cmd/pulumi-resource-NAME embeds
-    # schema-embed.json, generated from the committed schema.json (not in the zip). Local replaces (./shim,
-    # ../upstream) point at directories the zip lacks: they must be satisfied by modules the proxy serves.
-    cp -r "$dir" "$w"; chmod -R u+w "$w"; cd "$w"
-    local r
-    for r in $(go mod edit -json go.mod | node -e '
-        let s=""; process.stdin.on("data",(d)=>s+=d).on("end",()=>{const m=JSON.parse(s);
-        for (const r of m.Replace||[]) if (!r.New.Version) console.log(r.Old.Path+"="+r.New.Path);});'); do
-      if [ ! -e "${r#*=}/go.mod" ]; then
-        echo "go.mod replaces ${r%%=*} with local ${r#*=}, which the module zip does not contain"
-        return 1
-      fi
-    done
-    VERSION=$version go generate "./cmd/pulumi-resource-$name"
-    go build -trimpath -tags no_compose -ldflags "-s -w -X $ldvar=$version" -o "$out.tmp" "./cmd/pulumi-resource-$name"
-  fi
-  mv "$out.tmp" "$out"
+# The Pulumi provider modules are refused (403) by the Go proxy here at every version (docs/toolchain.md), so
+# docker and random are our own builds of the upstream Terraform providers through pulumi-terraform-bridge,
+# and command is a stand-in that implements command:local:Command (setup/standin-plugins/command).
+build_bridged() {
+  . "$tables/bridged/versions.env"
+  local name want have
+  for name in $bridged; do
+    want=$(pinned_version "$name") || return 1
+    have=$([ "$name" = docker ] && echo "$BRIDGED_DOCKER_VERSION" || echo "$BRIDGED_RANDOM_VERSION")
+    if [ "$want" != "$have" ]; then
+      echo "package.json pins @pulumi/$name $want but setup/toolchain/bridged/versions.env builds $have: make them equal" >&2
+      return 1
+    fi
+  done
+  # shellcheck disable=SC2086
+  "$tables/build-bridged-providers.sh" $bridged
 }
 
-install_plugin() { # NAME VERSION BINARY
-  "$bin/pulumi" plugin install resource "$1" "$2" --file "$3"
+install_command_standin() { # VERSION
+  local dir="$pulumi_home/plugins/resource-command-v$1" src="$repo/setup/standin-plugins/command"
+  mkdir -p "$dir"
+  install -m 0644 "$src/provider.ts" "$dir/provider.ts"
+  install -m 0755 "$src/pulumi-resource-command" "$dir/pulumi-resource-command"
+  echo "installed the command stand-in as resource plugin command v$1 in $dir"
 }
 
 failed=()
-for name in $plugins; do
-  if ! nv=$(npm_version "$name" 2>&1); then
-    printf "[toolchain] ERROR: step 'read version of @pulumi/%s': %s\n" "$name" "$nv" >&2
-    failed+=("read version of @pulumi/$name"); continue
+bridged=$(for n in $plugins; do case "$n" in docker|random) echo "$n" ;; esac; done | xargs)
+if [ -n "$bridged" ] && ! step "bridged provider plugins: $bridged" "$build/logs/bridged-providers.log" build_bridged; then
+  failed+=("bridged provider plugins: $bridged")
+fi
+if [[ " $plugins " == *" command "* ]]; then
+  if ! command_version=$(pinned_version command); then failed+=("read version of @pulumi/command")
+  elif ! step "install command plugin stand-in v$command_version" "$build/logs/command-standin.log" \
+      install_command_standin "$command_version"; then
+    failed+=("install command plugin stand-in v$command_version")
   fi
-  version=${nv%% *}
-  r=$(row "$name" "$version")
-  if [ -z "$r" ]; then
-    printf "[toolchain] ERROR: step 'map @pulumi/%s %s to a Go module': no row for it in %s (add one: see that file's header)\n" \
-      "$name" "$version" "$tables/providers.tsv" >&2
-    failed+=("map @pulumi/$name $version to a Go module"); continue
-  fi
-  IFS=$'\t' read -r _ _ module pseudo main ldvar kind _ <<<"$r"
-  out_dir="$cache/plugins/resource-$name-v$version"
-  out="$out_dir/pulumi-resource-$name"
-  mkdir -p "$out_dir"
-  log "@pulumi/$name $version (from ${nv#* }) -> $module@$pseudo"
-  if [ -x "$out" ]; then log "pulumi-resource-$name v$version: cached ($out)"
-  elif ! step "fetch and build pulumi-resource-$name v$version" "$build/logs/provider-$name-v$version.log" \
-      build_provider "$name" "$version" "$module" "$pseudo" "$main" "$ldvar" "$kind" "$out"; then
-    failed+=("fetch and build pulumi-resource-$name v$version ($module@$pseudo)"); continue
-  fi
-  if [ -x "$pulumi_home/plugins/resource-$name-v$version/pulumi-resource-$name" ]; then
-    log "plugin resource $name v$version: already installed in $pulumi_home"
-  elif ! step "install plugin resource $name v$version" "$build/logs/install-$name-v$version.log" \
-      install_plugin "$name" "$version" "$out"; then
-    failed+=("install plugin resource $name v$version"); continue
-  fi
-done
+fi
 
 # ---------------------------------------------------------------------------------------------------------
 # 3. The environment for callers
