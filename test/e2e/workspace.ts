@@ -1,0 +1,90 @@
+// A throwaway Pulumi stack of this project on a throwaway file backend, driven through the
+// Automation API with the CLI that setup/toolchain.sh built (found on PATH).
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { EngineEvent, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+
+export const PROJECT_ROOT = path.resolve(__dirname, "../..");
+
+/** The locally built test images, by service, as their build scripts tag them. */
+export function testImages(): Record<string, string> {
+    const tag = (dir: string) => fs.readFileSync(path.join(PROJECT_ROOT, "images", dir, "TAG"), "utf8").trim();
+    return {
+        postgres: tag("postgres-pgvector"),
+        neo4j: tag("neo4j"),
+        letta: tag("letta"),
+        openWebui: tag("open-webui"),
+        n8n: tag("n8n"),
+    };
+}
+
+export interface ThrowawayStack {
+    stack: Stack;
+    name: string;
+    backendDir: string;
+    /** Removes the stack's config file and the backend folder. */
+    dispose(): Promise<void>;
+}
+
+export async function createThrowawayStack(name: string, config: Record<string, unknown>): Promise<ThrowawayStack> {
+    const backendDir = fs.mkdtempSync(path.join(os.tmpdir(), "pa-e2e-state-"));
+    const pulumiCommand = await PulumiCommand.get();
+    const stack = await LocalWorkspace.createOrSelectStack(
+        { stackName: name, workDir: PROJECT_ROOT },
+        {
+            pulumiCommand,
+            envVars: {
+                PULUMI_BACKEND_URL: `file://${backendDir}`,
+                PULUMI_CONFIG_PASSPHRASE: crypto.randomBytes(24).toString("base64"),
+                PULUMI_SKIP_UPDATE_CHECK: "true",
+                PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+            },
+        },
+    );
+    await setConfig(stack, config);
+    return {
+        stack,
+        name,
+        backendDir,
+        async dispose() {
+            fs.rmSync(path.join(PROJECT_ROOT, `Pulumi.${name}.yaml`), { force: true });
+            fs.rmSync(backendDir, { recursive: true, force: true });
+        },
+    };
+}
+
+/** Sets `pa:` config the way a person would with `pulumi config set --path`. */
+export async function setConfig(stack: Stack, config: Record<string, unknown>): Promise<void> {
+    for (const [key, value] of Object.entries(config)) {
+        await stack.setConfig(`pa:${key}`, { value: typeof value === "string" ? value : JSON.stringify(value) });
+    }
+}
+
+export interface PlannedStep {
+    op: string;
+    type: string;
+    name: string;
+}
+
+/** Collects the resource steps of a preview or update from its engine events. */
+export function stepRecorder(): { steps: PlannedStep[]; onEvent: (event: EngineEvent) => void } {
+    const steps: PlannedStep[] = [];
+    return {
+        steps,
+        onEvent(event) {
+            const pre = event.resourcePreEvent;
+            if (!pre) return;
+            const urn = pre.metadata.urn;
+            steps.push({ op: pre.metadata.op, type: pre.metadata.type, name: urn.slice(urn.lastIndexOf("::") + 2) });
+        },
+    };
+}
+
+export function progress(prefix: string): (line: string) => void {
+    return (line) => {
+        const text = line.trimEnd();
+        if (text) process.stdout.write(`      ${prefix} ${text}\n`);
+    };
+}
