@@ -1,0 +1,48 @@
+// `pa deploy-staging`: `pulumi up` of this host's staging stack, wait until every service is
+// healthy, print the URLs.
+import { CommandSpec, numberFlag, ParsedFlags } from "../args";
+import { createContext, engineOutput } from "../context";
+import { pendingOperationsHelp } from "../engine";
+import { EXIT } from "../exitCodes";
+import { formatHealthTable } from "../health";
+import { stagingStack } from "./common";
+import { withLock } from "./withLock";
+
+export const spec: CommandSpec = {
+    name: "deploy-staging",
+    summary: "Deploy this host's staging stack (staging-laptop or staging-server), wait until healthy, print the URLs.",
+    usage: "pa deploy-staging [--env laptop|server] [--timeout <s>] [--force-unlock]",
+    flags: [
+        { name: "env", value: "laptop|server", help: "override the detection (PA_HOST_PROFILE wins over it)" },
+        { name: "timeout", value: "s", help: "seconds the services have to become healthy after the update (default 600)" },
+        { name: "force-unlock", help: "take the stack's lock even if another run holds it (only when that run is dead)" },
+    ],
+    details:
+        "Detection, first match wins: PA_HOST_PROFILE, --env, hostname listed in PA_SERVER_HOSTNAME (server),\n" +
+        "a battery in /sys/class/power_supply (laptop), otherwise laptop. Log: logs/staging/deploy-YYYYMMDD.log",
+};
+
+export async function run(flags: ParsedFlags): Promise<number> {
+    const ctx = createContext("deploy");
+    const { stack, reason } = stagingStack(flags);
+    ctx.log.info(`deploying ${stack} (${reason})`);
+    return withLock(ctx.projectRoot, stack, "deploy-staging", flags.has("force-unlock"), ctx.log, async () => {
+        const engine = await ctx.ops.openStack(stack);
+        const pending = await engine.pendingOperations();
+        if (pending.length > 0) {
+            ctx.log.error(pendingOperationsHelp(stack, pending));
+            return EXIT.failed;
+        }
+        const up = await engine.up(engineOutput(ctx.log));
+        if (!up.ok) {
+            ctx.log.error(`pulumi up of ${stack} failed: ${up.error}`);
+            return EXIT.failed;
+        }
+        const target = await ctx.ops.targetOf(engine);
+        const health = await ctx.ops.waitHealthy(target, numberFlag(flags, "timeout", 600) * 1000);
+        ctx.log.result(formatHealthTable(health));
+        if (!health.healthy) return EXIT.failed;
+        ctx.log.result(["", "URLs:", ...Object.entries(target.urls).map(([key, url]) => `  ${key.padEnd(10)} ${url}`)].join("\n"));
+        return EXIT.ok;
+    });
+}

@@ -1,0 +1,29 @@
+// `pa health`: every service's real health signal as a table (or JSON); exit 1 when anything fails.
+import { CommandSpec, ParsedFlags } from "../args";
+import { createContext } from "../context";
+import { EXIT } from "../exitCodes";
+import { checkHealth, formatHealthTable } from "../health";
+import { httpProbe } from "../probes/http";
+import { chosenStack, STACK_FLAGS } from "./common";
+
+export const spec: CommandSpec = {
+    name: "health",
+    summary: "Check the health of every service of a stack, with response times.",
+    usage: "pa health [--staging|--production|--stack <name>] [--verbose] [--json]",
+    flags: [
+        ...STACK_FLAGS,
+        { name: "verbose", help: "add container state, restart count and recent log lines" },
+        { name: "json", help: "print a JSON report on stdout (for scripts)" },
+    ],
+    details: "Exit code 0 when every check passes, 1 otherwise. Log: logs/health/health-check-YYYYMMDD.log",
+};
+
+export async function run(flags: ParsedFlags): Promise<number> {
+    const json = flags.has("json");
+    const ctx = createContext("health", { json });
+    const stack = chosenStack(flags);
+    const target = await ctx.ops.targetOf(await ctx.ops.openStack(stack));
+    const report = await checkHealth(target, { http: httpProbe, docker: ctx.docker }, { verbose: flags.has("verbose") });
+    ctx.log.result(json ? JSON.stringify(report, null, 2) : formatHealthTable(report));
+    return report.healthy ? EXIT.ok : EXIT.failed;
+}

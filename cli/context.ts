@@ -1,0 +1,41 @@
+// The real dependencies of a command run: project paths, the logger, Docker, HTTP, git, the engine.
+import * as path from "path";
+import { AutomationEngine, Engine } from "./engine";
+import { GitCli } from "./git";
+import { LogKind, Logger } from "./log";
+import { RealOperations } from "./operations";
+import { DockerCli } from "./probes/docker";
+import { httpProbe } from "./probes/http";
+
+export const PROJECT_ROOT = path.resolve(__dirname, "..");
+
+export interface Context {
+    projectRoot: string;
+    log: Logger;
+    engine: Engine;
+    docker: DockerCli;
+    ops: RealOperations;
+}
+
+export function createContext(kind: LogKind, options: { json?: boolean } = {}): Context {
+    const projectRoot = process.env.PA_PROJECT_ROOT ?? PROJECT_ROOT;
+    const log = new Logger({
+        repo: projectRoot,
+        kind,
+        debug: process.env.DEBUG === "true",
+        // With --json, stdout carries only the JSON document.
+        consoleStream: options.json ? process.stderr : process.stdout,
+    });
+    const engine = new AutomationEngine(projectRoot);
+    const docker = new DockerCli();
+    const git = new GitCli(projectRoot);
+    const ops = new RealOperations({ projectRoot, engine, git, docker, http: httpProbe, log });
+    return { projectRoot, log, engine, docker, ops };
+}
+
+/** Engine output (pulumi preview/up lines) is detail: shown and logged with DEBUG=true. */
+export function engineOutput(log: Logger): (line: string) => void {
+    return (chunk) => {
+        for (const line of chunk.split("\n")) if (line.trim()) log.debug(`  | ${line.trimEnd()}`);
+    };
+}

@@ -1,0 +1,167 @@
+// The Pulumi engine, as the operator commands need it, behind one small interface so the
+// orchestration is unit-tested with a fake. The real one drives the CLI on PATH through the
+// Automation API on this project's backend (the embedded default unless PULUMI_BACKEND_URL is set).
+import * as fs from "fs";
+import * as path from "path";
+import { EngineEvent, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { Service } from "../config/schema";
+import { HistoryEntry } from "./rollbackPoints";
+
+export interface PlannedStep {
+    op: string;
+    type: string;
+    name: string;
+}
+
+export interface PreviewOutcome {
+    steps: PlannedStep[];
+    changeSummary: Record<string, number>;
+    /** The engine's diff, as `pulumi preview --diff` prints it. */
+    diff: string;
+}
+
+export interface UpOutcome {
+    ok: boolean;
+    steps: PlannedStep[];
+    error?: string;
+}
+
+export interface StackEngine {
+    readonly name: string;
+    readonly workDir: string;
+    preview(onOutput: (line: string) => void): Promise<PreviewOutcome>;
+    up(onOutput: (line: string) => void): Promise<UpOutcome>;
+    /** Stack outputs with secrets in clear (never logged: the logger redacts them). */
+    outputs(): Promise<Record<string, unknown>>;
+    /** Every update, newest first. */
+    history(): Promise<HistoryEntry[]>;
+    setImages(images: Record<Service, string>): Promise<void>;
+    /** Resource operations a killed run left pending (the state then needs a repair). */
+    pendingOperations(): Promise<string[]>;
+}
+
+export interface Engine {
+    /** Opens a stack of the project in workDir (the checkout, or a worktree of a rollback point). */
+    open(stackName: string, workDir: string): Promise<StackEngine>;
+}
+
+export class PulumiLockedError extends Error {
+    constructor(stack: string, detail: string) {
+        super(
+            `Pulumi reports stack '${stack}' as locked by another update:\n${detail.trim()}\n` +
+                `If no other pulumi process runs, remove the lock with \`pulumi cancel -s ${stack}\` ` +
+                `(file backend: delete .pulumi-state/.pulumi/locks/.../${stack}/*.json), then \`pulumi refresh -s ${stack}\`.`,
+        );
+        this.name = "PulumiLockedError";
+    }
+}
+
+/** How to repair a stack that a killed run left with pending operations. */
+export function pendingOperationsHelp(stack: string, operations: string[]): string {
+    return (
+        `stack '${stack}' has ${operations.length} pending operation(s) from an interrupted run:\n` +
+        operations.map((op) => `  - ${op}`).join("\n") +
+        `\nRecover: check those resources in Docker (\`docker ps -a --filter label=pa.stack=${stack}\`), then ` +
+        `\`pulumi stack export -s ${stack} > state.json\`, remove the "pending_operations" entries, ` +
+        `\`pulumi stack import -s ${stack} --file state.json\`, and \`pulumi refresh -s ${stack}\`; re-run the command.`
+    );
+}
+
+/** The env that selects the backend and passphrase, defaulting to the embedded default of the checkout. */
+export function backendEnv(projectRoot: string, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+    const out: Record<string, string> = {
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        PULUMI_BACKEND_URL: env.PULUMI_BACKEND_URL ?? `file://${path.join(projectRoot, ".pulumi-state")}`,
+    };
+    if (env.PULUMI_CONFIG_PASSPHRASE !== undefined) out.PULUMI_CONFIG_PASSPHRASE = env.PULUMI_CONFIG_PASSPHRASE;
+    else if (env.PULUMI_CONFIG_PASSPHRASE_FILE) out.PULUMI_CONFIG_PASSPHRASE_FILE = env.PULUMI_CONFIG_PASSPHRASE_FILE;
+    else if (fs.existsSync(path.join(projectRoot, ".pulumi-passphrase"))) out.PULUMI_CONFIG_PASSPHRASE_FILE = path.join(projectRoot, ".pulumi-passphrase");
+    return out;
+}
+
+export class AutomationEngine implements Engine {
+    constructor(private readonly projectRoot: string) {}
+
+    async open(stackName: string, workDir: string): Promise<StackEngine> {
+        const pulumiCommand = await PulumiCommand.get().catch((error) => {
+            throw new Error(`no usable pulumi CLI on PATH (source ~/.cache/pa-toolchain/env.sh, or run setup/toolchain.sh): ${error}`);
+        });
+        const envVars = backendEnv(this.projectRoot);
+        if (envVars.PULUMI_BACKEND_URL.startsWith("file://")) fs.mkdirSync(envVars.PULUMI_BACKEND_URL.slice(7), { recursive: true });
+        const stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir }, { pulumiCommand, envVars });
+        return new AutomationStack(stackName, workDir, stack);
+    }
+}
+
+class AutomationStack implements StackEngine {
+    constructor(readonly name: string, readonly workDir: string, private readonly stack: Stack) {}
+
+    async preview(onOutput: (line: string) => void): Promise<PreviewOutcome> {
+        const recorder = stepRecorder();
+        const result = await this.guard(() => this.stack.preview({ diff: true, onOutput, onEvent: recorder.onEvent, color: "never" }));
+        return { steps: recorder.steps, changeSummary: result.changeSummary as Record<string, number>, diff: result.stdout };
+    }
+
+    async up(onOutput: (line: string) => void): Promise<UpOutcome> {
+        const recorder = stepRecorder();
+        try {
+            await this.guard(() => this.stack.up({ onOutput, onEvent: recorder.onEvent, color: "never" }));
+            return { ok: true, steps: recorder.steps };
+        } catch (error) {
+            if (error instanceof PulumiLockedError) throw error;
+            return { ok: false, steps: recorder.steps, error: String((error as Error).message ?? error) };
+        }
+    }
+
+    async outputs(): Promise<Record<string, unknown>> {
+        const outputs = await this.guard(() => this.stack.outputs());
+        return Object.fromEntries(Object.entries(outputs).map(([key, output]) => [key, output.value]));
+    }
+
+    async history(): Promise<HistoryEntry[]> {
+        const updates = await this.guard(() => this.stack.history(10_000));
+        return updates.map((u) => ({
+            kind: String(u.kind),
+            startTime: new Date(u.startTime).toISOString(),
+            endTime: u.endTime ? new Date(u.endTime).toISOString() : undefined,
+            result: String(u.result),
+            environment: u.environment ?? {},
+        }));
+    }
+
+    async setImages(images: Record<Service, string>): Promise<void> {
+        for (const [service, image] of Object.entries(images)) {
+            await this.stack.setConfig(`pa:images.${service}`, { value: image }, true);
+        }
+    }
+
+    async pendingOperations(): Promise<string[]> {
+        const state = await this.guard(() => this.stack.exportStack());
+        const pending = (state.deployment?.pending_operations ?? []) as { type: string; resource: { urn: string } }[];
+        return pending.map((op) => `${op.type} ${op.resource.urn}`);
+    }
+
+    private async guard<T>(run: () => Promise<T>): Promise<T> {
+        try {
+            return await run();
+        } catch (error) {
+            const text = String((error as Error).message ?? error);
+            if (/currently locked/i.test(text)) throw new PulumiLockedError(this.name, text);
+            throw error;
+        }
+    }
+}
+
+function stepRecorder(): { steps: PlannedStep[]; onEvent: (event: EngineEvent) => void } {
+    const steps: PlannedStep[] = [];
+    return {
+        steps,
+        onEvent(event) {
+            const pre = event.resourcePreEvent;
+            if (!pre) return;
+            const urn = pre.metadata.urn;
+            steps.push({ op: pre.metadata.op, type: pre.metadata.type, name: urn.slice(urn.lastIndexOf("::") + 2) });
+        },
+    };
+}

@@ -1,0 +1,63 @@
+// The operator command line: `npm run pa -- <command> [options]`, or the scripts/ wrappers.
+import { CommandSpec, helpText, parseFlags, ParsedFlags, UsageError } from "./args";
+import { PulumiLockedError } from "./engine";
+import { EXIT } from "./exitCodes";
+import { LockedError } from "./lock";
+import { redact } from "./log";
+import * as cleanup from "./commands/cleanup";
+import * as deploy from "./commands/deploy";
+import * as health from "./commands/health";
+import * as promote from "./commands/promote";
+import * as rollback from "./commands/rollback";
+import * as testWorkflows from "./commands/testWorkflows";
+
+interface Command {
+    spec: CommandSpec;
+    run(flags: ParsedFlags): Promise<number>;
+}
+
+const COMMANDS: Command[] = [deploy, health, testWorkflows, promote, rollback, cleanup];
+
+function overview(): string {
+    return [
+        "pa: the operator workflow of the pa-ecosystem stacks (docs/operator-guide.md)",
+        "",
+        "usage: pa <command> [options]    (pa <command> --help for its options)",
+        "",
+        ...COMMANDS.map((c) => `  ${c.spec.name.padEnd(16)}${c.spec.summary}`),
+        "",
+        "Exit codes: 0 ok, 1 failed/unhealthy, 2 usage, 3 locked, 4 rolled back after a failed promotion.",
+        "DEBUG=true prints the detailed output (engine lines, waits) and logs it.",
+    ].join("\n");
+}
+
+export async function main(argv: string[]): Promise<number> {
+    const [name, ...rest] = argv;
+    if (!name || name === "--help" || name === "help") {
+        process.stdout.write(`${overview()}\n`);
+        return name ? EXIT.ok : EXIT.usage;
+    }
+    const command = COMMANDS.find((c) => c.spec.name === name);
+    if (!command) {
+        process.stderr.write(`unknown command '${name}'\n\n${overview()}\n`);
+        return EXIT.usage;
+    }
+    if (rest.includes("--help")) {
+        process.stdout.write(`${helpText(command.spec)}\n`);
+        return EXIT.ok;
+    }
+    try {
+        return await command.run(parseFlags(command.spec, rest));
+    } catch (error) {
+        const text = redact(String((error as Error)?.message ?? error));
+        process.stderr.write(error instanceof UsageError ? `${text}\n` : `${name}: ${text}\n`);
+        if (process.env.DEBUG === "true" && error instanceof Error && error.stack) process.stderr.write(`${redact(error.stack)}\n`);
+        if (error instanceof UsageError) return EXIT.usage;
+        if (error instanceof LockedError || error instanceof PulumiLockedError) return EXIT.locked;
+        return EXIT.failed;
+    }
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then((code) => process.exit(code));
+}

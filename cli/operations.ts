@@ -1,0 +1,142 @@
+// Everything promote and rollback do to the outside world, behind one interface: the engine, the
+// Docker-side checks, backups, git and the prompt. The real implementation wires the modules;
+// unit tests pass a fake and drive every failure point.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as readline from "readline";
+import { Service } from "../config/schema";
+import { createBackup, restoreBackup, BackupManifest } from "./backup";
+import { Engine, StackEngine } from "./engine";
+import { Git } from "./git";
+import { checkHealth, HealthReport } from "./health";
+import { Logger } from "./log";
+import { DockerClient } from "./probes/docker";
+import { HttpProbe } from "./probes/http";
+import { Target, targetFromOutputs, targetSecrets } from "./target";
+import { runWorkflowTests, WorkflowReport } from "./workflows";
+
+export interface Checkout {
+    dir: string;
+    dispose(): Promise<void>;
+}
+
+export interface Operations {
+    readonly projectRoot: string;
+    readonly git: Git;
+    openStack(name: string, workDir?: string): Promise<StackEngine>;
+    targetOf(stack: StackEngine): Promise<Target>;
+    health(target: Target): Promise<HealthReport>;
+    /** Polls health until every check passes or the timeout ends; returns the last report. */
+    waitHealthy(target: Target, timeoutMs: number): Promise<HealthReport>;
+    workflowTests(target: Target, allowWrites: boolean): Promise<WorkflowReport>;
+    backup(target: Target): Promise<{ dir: string; manifest: BackupManifest }>;
+    restore(target: Target, dir: string, services: readonly Service[]): Promise<void>;
+    readConfigFile(stack: string): string;
+    writeConfigFile(stack: string, text: string): void;
+    /** A checkout of a commit in a temp folder with the given stack config, ready for `pulumi up`. */
+    prepareCheckout(commit: string, stack: string, configText: string): Promise<Checkout>;
+    missingImages(images: string[]): Promise<string[]>;
+    confirm(question: string): Promise<boolean>;
+    now(): Date;
+}
+
+export interface RealOperationsDeps {
+    projectRoot: string;
+    engine: Engine;
+    git: Git;
+    docker: DockerClient;
+    http: HttpProbe;
+    log: Logger;
+    pollIntervalMs?: number;
+}
+
+export class RealOperations implements Operations {
+    readonly projectRoot: string;
+    readonly git: Git;
+
+    constructor(private readonly deps: RealOperationsDeps) {
+        this.projectRoot = deps.projectRoot;
+        this.git = deps.git;
+    }
+
+    openStack(name: string, workDir = this.projectRoot): Promise<StackEngine> {
+        return this.deps.engine.open(name, workDir);
+    }
+
+    async targetOf(stack: StackEngine): Promise<Target> {
+        const target = targetFromOutputs(stack.name, await stack.outputs());
+        targetSecrets(target).forEach((s) => this.deps.log.addSecret(s));
+        return target;
+    }
+
+    health(target: Target): Promise<HealthReport> {
+        return checkHealth(target, { http: this.deps.http, docker: this.deps.docker });
+    }
+
+    async waitHealthy(target: Target, timeoutMs: number): Promise<HealthReport> {
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+            const report = await this.health(target);
+            if (report.healthy || Date.now() >= deadline) return report;
+            const failing = report.checks.filter((c) => !c.ok).map((c) => `${c.service}: ${c.check}`);
+            this.deps.log.debug(`waiting for health: ${failing.join(", ")}`);
+            await new Promise((r) => setTimeout(r, this.deps.pollIntervalMs ?? 2_000));
+        }
+    }
+
+    workflowTests(target: Target, allowWrites: boolean): Promise<WorkflowReport> {
+        return runWorkflowTests(target, { http: this.deps.http, docker: this.deps.docker }, { allowWrites });
+    }
+
+    backup(target: Target): Promise<{ dir: string; manifest: BackupManifest }> {
+        return createBackup(target, this.deps.docker, path.join(this.projectRoot, "backups"), this.now(), (l) => this.deps.log.info(l));
+    }
+
+    async restore(target: Target, dir: string, services: readonly Service[]): Promise<void> {
+        await restoreBackup(target, this.deps.docker, path.resolve(this.projectRoot, dir), services, (l) => this.deps.log.info(l));
+    }
+
+    readConfigFile(stack: string): string {
+        return fs.readFileSync(path.join(this.projectRoot, `Pulumi.${stack}.yaml`), "utf8");
+    }
+
+    writeConfigFile(stack: string, text: string): void {
+        fs.writeFileSync(path.join(this.projectRoot, `Pulumi.${stack}.yaml`), text);
+    }
+
+    async prepareCheckout(commit: string, stack: string, configText: string): Promise<Checkout> {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pa-rollback-"));
+        await this.git.addWorktree(dir, commit);
+        // The worktree shares the checkout's installed packages instead of installing its own.
+        fs.symlinkSync(path.join(this.projectRoot, "node_modules"), path.join(dir, "node_modules"), "dir");
+        fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), configText);
+        return {
+            dir,
+            dispose: async () => {
+                await this.git.removeWorktree(dir).catch(() => fs.rmSync(dir, { recursive: true, force: true }));
+            },
+        };
+    }
+
+    async missingImages(images: string[]): Promise<string[]> {
+        const missing: string[] = [];
+        for (const image of images) if (!(await this.deps.docker.imageExists(image))) missing.push(image);
+        return missing;
+    }
+
+    confirm(question: string): Promise<boolean> {
+        if (!process.stdin.isTTY) return Promise.resolve(false);
+        const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+        return new Promise((resolve) =>
+            rl.question(`${question} [y/N] `, (answer) => {
+                rl.close();
+                resolve(/^y(es)?$/i.test(answer.trim()));
+            }),
+        );
+    }
+
+    now(): Date {
+        return new Date();
+    }
+}

@@ -1,0 +1,143 @@
+// The Docker engine as the operator commands use it: exec into a container, inspect it, read its
+// logs, stop/start it, and stream data in and out of containers and volumes. Through the docker CLI,
+// so DOCKER_HOST and contexts work as they do for the person running the command.
+import { spawn } from "child_process";
+import * as fs from "fs";
+
+export interface ExecResult {
+    code: number;
+    stdout: string;
+    stderr: string;
+    ms: number;
+}
+
+export interface ContainerState {
+    name: string;
+    image: string;
+    status: string;
+    health?: string;
+    restartCount: number;
+    startedAt: string;
+}
+
+export interface ExecOptions {
+    env?: Record<string, string>;
+    user?: string;
+    stdin?: string;
+    timeoutMs?: number;
+}
+
+export interface DockerClient {
+    exec(container: string, command: string[], options?: ExecOptions): Promise<ExecResult>;
+    inspect(container: string): Promise<ContainerState | undefined>;
+    logs(container: string, tail: number): Promise<string>;
+    stop(container: string): Promise<void>;
+    start(container: string): Promise<void>;
+    /** Runs `docker <args>` and writes its stdout to a file (a dump, a tarball). */
+    streamToFile(args: string[], file: string): Promise<void>;
+    /** Runs `docker <args>` with a file as its stdin (a restore). */
+    streamFromFile(args: string[], file: string): Promise<void>;
+    imageExists(ref: string): Promise<boolean>;
+    /** Plain `docker <args>`, for what the named methods do not cover. */
+    run(args: string[], options?: { stdin?: string; timeoutMs?: number }): Promise<ExecResult>;
+}
+
+export class DockerCli implements DockerClient {
+    constructor(private readonly binary = "docker") {}
+
+    run(args: string[], options: { stdin?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
+        return new Promise((resolve) => {
+            const started = performance.now();
+            const child = spawn(this.binary, args, { stdio: ["pipe", "pipe", "pipe"] });
+            let stdout = "";
+            let stderr = "";
+            const timer = options.timeoutMs
+                ? setTimeout(() => {
+                      stderr += `\n(timed out after ${options.timeoutMs} ms)`;
+                      child.kill("SIGKILL");
+                  }, options.timeoutMs)
+                : undefined;
+            child.stdout.on("data", (chunk) => (stdout += chunk));
+            child.stderr.on("data", (chunk) => (stderr += chunk));
+            child.on("error", (error) => (stderr += String(error)));
+            child.on("close", (code) => {
+                if (timer) clearTimeout(timer);
+                resolve({ code: code ?? 1, stdout, stderr, ms: Math.round(performance.now() - started) });
+            });
+            child.stdin.end(options.stdin ?? "");
+        });
+    }
+
+    exec(container: string, command: string[], options: ExecOptions = {}): Promise<ExecResult> {
+        const args = ["exec", "-i"];
+        if (options.user) args.push("-u", options.user);
+        for (const [key, value] of Object.entries(options.env ?? {})) args.push("-e", `${key}=${value}`);
+        return this.run([...args, container, ...command], { stdin: options.stdin, timeoutMs: options.timeoutMs ?? 30_000 });
+    }
+
+    async inspect(container: string): Promise<ContainerState | undefined> {
+        const result = await this.run(["container", "inspect", container]);
+        if (result.code !== 0) return undefined;
+        const info = JSON.parse(result.stdout)[0];
+        return {
+            name: String(info.Name).replace(/^\//, ""),
+            image: info.Config.Image,
+            status: info.State.Status,
+            health: info.State.Health?.Status,
+            restartCount: info.RestartCount ?? 0,
+            startedAt: info.State.StartedAt,
+        };
+    }
+
+    async logs(container: string, tail: number): Promise<string> {
+        const result = await this.run(["logs", "--tail", String(tail), container]);
+        return `${result.stdout}${result.stderr}`.trimEnd();
+    }
+
+    async stop(container: string): Promise<void> {
+        await this.checked(["stop", "-t", "30", container]);
+    }
+
+    async start(container: string): Promise<void> {
+        await this.checked(["start", container]);
+    }
+
+    async imageExists(ref: string): Promise<boolean> {
+        return (await this.run(["image", "inspect", ref])).code === 0;
+    }
+
+    streamToFile(args: string[], file: string): Promise<void> {
+        return this.pipe(args, { out: file });
+    }
+
+    streamFromFile(args: string[], file: string): Promise<void> {
+        return this.pipe(args, { in: file });
+    }
+
+    private async checked(args: string[]): Promise<ExecResult> {
+        const result = await this.run(args);
+        if (result.code !== 0) throw new Error(`docker ${args.join(" ")} failed: ${result.stderr.trim()}`);
+        return result;
+    }
+
+    private pipe(args: string[], files: { in?: string; out?: string }): Promise<void> {
+        return new Promise((resolve, reject) => {
+            const child = spawn(this.binary, args, { stdio: "pipe" });
+            let stderr = "";
+            child.stderr.on("data", (chunk) => (stderr += chunk));
+            const written = files.out ? fs.createWriteStream(files.out, { mode: 0o600 }) : undefined;
+            // The file is complete only once its stream has closed, not when the process exits.
+            const flushed = written ? new Promise<void>((done) => written.on("close", () => done())) : Promise.resolve();
+            if (written) child.stdout.pipe(written);
+            else child.stdout.resume();
+            if (files.in) fs.createReadStream(files.in).pipe(child.stdin);
+            else child.stdin.end();
+            child.on("error", reject);
+            child.on("close", (code) => {
+                void flushed.then(() =>
+                    code === 0 ? resolve() : reject(new Error(`docker ${args.slice(0, 3).join(" ")} ... failed: ${stderr.trim()}`)),
+                );
+            });
+        });
+    }
+}

@@ -1,0 +1,69 @@
+// Redeploys a rollback point: its program commit checked out in a temporary git worktree, its
+// config file written there with the image versions it ran, and `pulumi up` on the same backend and
+// stack. Then, when asked, its data is restored from its backup, and health is awaited with a
+// timeout of its own. The checkout's Pulumi.<stack>.yaml is set to the point's config, so the
+// next plain `pulumi up` does not undo the rollback.
+import { Service } from "../config/schema";
+import { PreviewOutcome } from "./engine";
+import { HealthReport } from "./health";
+import { Operations } from "./operations";
+import { RollbackPoint } from "./rollbackPoints";
+
+export interface RedeployOptions {
+    /** Services whose data to restore from the point's backup (empty: none). */
+    restoreData: readonly Service[];
+    healthTimeoutMs: number;
+    /** Called with the preview before anything changes; returning false stops the rollback. */
+    approve?: (preview: PreviewOutcome) => Promise<boolean>;
+    say: (line: string) => void;
+    engineOutput: (line: string) => void;
+}
+
+export interface RedeployResult {
+    outcome: "restored" | "unhealthy" | "declined" | "failed";
+    point: string;
+    restoredData: Service[];
+    health?: HealthReport;
+    error?: string;
+    seconds: number;
+}
+
+export async function redeployPoint(ops: Operations, point: RollbackPoint, options: RedeployOptions): Promise<RedeployResult> {
+    const started = ops.now().getTime();
+    const m = point.manifest;
+    const result = (partial: Omit<RedeployResult, "point" | "seconds">): RedeployResult => ({
+        ...partial,
+        point: point.tag,
+        seconds: Math.round((ops.now().getTime() - started) / 100) / 10,
+    });
+    if (!m.stackUpdate) return result({ outcome: "failed", restoredData: [], error: `${point.tag} records no deployed state to return to` });
+    const missing = await ops.missingImages(Object.values(m.images));
+    if (missing.length > 0) options.say(`warning: images not on this Docker host (the rollback needs a registry to pull them): ${missing.join(", ")}`);
+    options.say(`rollback to ${point.tag}: commit ${m.commit.slice(0, 12)}, images ${Object.values(m.images).join(", ")}`);
+    const checkout = await ops.prepareCheckout(m.commit, m.stack, m.config);
+    try {
+        const stack = await ops.openStack(m.stack, checkout.dir);
+        await stack.setImages(m.images);
+        if (options.approve) {
+            const preview = await stack.preview(options.engineOutput);
+            if (!(await options.approve(preview))) return result({ outcome: "declined", restoredData: [] });
+        }
+        const up = await stack.up(options.engineOutput);
+        if (!up.ok) return result({ outcome: "failed", restoredData: [], error: `pulumi up of ${point.tag} failed: ${up.error}` });
+        ops.writeConfigFile(m.stack, m.config);
+        const target = await ops.targetOf(stack);
+        const restoredData: Service[] = [];
+        if (options.restoreData.length > 0) {
+            if (!m.backup) return result({ outcome: "failed", restoredData, error: `${point.tag} has no backup to restore data from` });
+            options.say(`restoring data of ${options.restoreData.join(", ")} from ${m.backup}`);
+            await ops.restore(target, m.backup, options.restoreData);
+            restoredData.push(...options.restoreData);
+        }
+        const health = await ops.waitHealthy(target, options.healthTimeoutMs);
+        return result({ outcome: health.healthy ? "restored" : "unhealthy", restoredData, health });
+    } catch (error) {
+        return result({ outcome: "failed", restoredData: [], error: String((error as Error).message ?? error) });
+    } finally {
+        await checkout.dispose();
+    }
+}

@@ -1,0 +1,47 @@
+// What the operator commands need to know about a deployed stack, read from its stack outputs
+// (`containers`, `urls`, `volumes`, `images`, `credentials`), so they never guess names.
+import { PortKey, SERVICES, Service } from "../config/schema";
+
+export interface Credentials {
+    lettaServerPassword?: string;
+    neo4jPassword?: string;
+    postgresSuperuserPassword?: string;
+}
+
+export interface Target {
+    stack: string;
+    containers: Record<Service, string>;
+    urls: Partial<Record<PortKey, string>>;
+    /** Volume names per service and purpose (data, logs). */
+    volumes: Record<Service, Record<string, string>>;
+    images: Record<Service, string>;
+    credentials: Credentials;
+}
+
+/** Builds a Target from `pulumi stack output --show-secrets` values; throws naming what is missing. */
+export function targetFromOutputs(stack: string, outputs: Record<string, unknown>): Target {
+    const need = (key: string) => {
+        const value = outputs[key];
+        if (value === undefined || value === null || typeof value !== "object") {
+            throw new Error(`stack '${stack}' has no output '${key}': is it deployed? (pulumi stack output -s ${stack})`);
+        }
+        return value as Record<string, unknown>;
+    };
+    const containers = need("containers") as Record<Service, string>;
+    for (const service of SERVICES) {
+        if (typeof containers[service] !== "string") throw new Error(`stack '${stack}': output containers.${service} is missing`);
+    }
+    return {
+        stack,
+        containers,
+        urls: need("urls") as Target["urls"],
+        volumes: need("volumes") as Target["volumes"],
+        images: need("images") as Target["images"],
+        credentials: (outputs.credentials ?? {}) as Credentials,
+    };
+}
+
+/** Every secret a target carries, for log redaction. */
+export function targetSecrets(target: Target): string[] {
+    return Object.values(target.credentials).filter((v): v is string => typeof v === "string");
+}

@@ -1,0 +1,112 @@
+// A small stack of real containers from the locally built test images, started with plain
+// `docker run` (no Pulumi), named pa-opstest-*, wired like the program wires them. The operator
+// command modules are tested against it for real.
+import { execFileSync } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { Service } from "../../config/schema";
+import { APP_DATABASES, passwordEnvVar, postgresInitScript } from "../../spec/databases";
+import { Target } from "../../cli/target";
+
+export const PREFIX = "pa-opstest";
+const ROOT = path.resolve(__dirname, "../..");
+const NETWORK = `${PREFIX}-net`;
+const PORTS = { letta: 38283, openWebui: 38080, n8n: 35678 };
+
+export function docker(...args: string[]): string {
+    return execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+}
+
+/** The test image tags, as images/<name>/TAG names them. */
+export function testImage(service: Service): string {
+    const dir = { postgres: "postgres-pgvector", neo4j: "neo4j", letta: "letta", openWebui: "open-webui", n8n: "n8n" }[service];
+    return fs.readFileSync(path.join(ROOT, "images", dir, "TAG"), "utf8").trim();
+}
+
+const secret = () => crypto.randomBytes(18).toString("base64url");
+
+export interface OpsStack {
+    target: Target;
+    /** Services whose image is present and that were started. */
+    running: Service[];
+}
+
+export function containerOf(service: Service): string {
+    return `${PREFIX}-${{ postgres: "postgres", neo4j: "neo4j", letta: "letta", openWebui: "open-webui", n8n: "n8n" }[service]}`;
+}
+
+export function volumeOf(service: Service, purpose = "data"): string {
+    return `${containerOf(service)}-${purpose}`;
+}
+
+/** Starts every service whose test image exists; returns once Postgres accepts connections. */
+export function startOpsStack(): OpsStack {
+    removeOpsStack();
+    docker("network", "create", NETWORK);
+    const passwords = { superuser: secret(), neo4j: secret(), letta: secret(), db: Object.fromEntries(APP_DATABASES.map((d) => [d.name, secret()])) };
+    const initDir = fs.mkdtempSync(path.join(os.tmpdir(), "pa-opstest-init-"));
+    fs.chmodSync(initDir, 0o755); // the entrypoint runs init scripts as the postgres user
+    fs.writeFileSync(path.join(initDir, "10-pa-app-databases.sh"), postgresInitScript(), { mode: 0o755 });
+    const run = (service: Service, args: string[], command: string[] = []) => {
+        docker("run", "-d", "--name", containerOf(service), "--network", NETWORK, "--network-alias", { postgres: "postgres", neo4j: "neo4j", letta: "letta", openWebui: "open-webui", n8n: "n8n" }[service], ...args, testImage(service), ...command);
+    };
+    const dbEnv = APP_DATABASES.flatMap((d) => ["-e", `${passwordEnvVar(d)}=${passwords.db[d.name]}`]);
+    run("postgres", ["-e", `POSTGRES_PASSWORD=${passwords.superuser}`, "-e", "POSTGRES_USER=postgres", "-e", "POSTGRES_DB=postgres", ...dbEnv,
+        "-v", `${volumeOf("postgres")}:/var/lib/postgresql/data`, "-v", `${initDir}:/docker-entrypoint-initdb.d:ro`]);
+    waitFor(() => docker("exec", containerOf("postgres"), "psql", "-h", "localhost", "-U", "postgres", "-d", "letta", "-tAc", "select 1") === "1", 90, "postgres init");
+    const running: Service[] = ["postgres"];
+    const uri = (db: string) => `postgresql://${db}:${passwords.db[db]}@postgres:5432/${db}`;
+    const starters: Record<Exclude<Service, "postgres">, () => void> = {
+        neo4j: () => run("neo4j", ["-e", `NEO4J_AUTH=neo4j/${passwords.neo4j}`, "-e", "NEO4J_server_memory_heap_max__size=512m", "-e", "NEO4J_server_memory_pagecache_size=128m", "-v", `${volumeOf("neo4j")}:/data`]),
+        letta: () => run("letta", ["-e", `LETTA_PG_URI=${uri("letta")}`, "-e", `LETTA_ENCRYPTION_KEY=${secret()}`, "-e", "SECURE=true", "-e", `LETTA_SERVER_PASSWORD=${passwords.letta}`, "-p", `127.0.0.1:${PORTS.letta}:8283`]),
+        openWebui: () => run("openWebui", ["-e", `DATABASE_URL=${uri("openwebui")}`, "-e", `WEBUI_SECRET_KEY=${secret()}`, "-p", `127.0.0.1:${PORTS.openWebui}:8080`, "-v", `${volumeOf("openWebui")}:/app/backend/data`]),
+        n8n: () => run("n8n", ["-e", "DB_TYPE=postgresdb", "-e", "DB_POSTGRESDB_HOST=postgres", "-e", "DB_POSTGRESDB_DATABASE=n8n", "-e", "DB_POSTGRESDB_USER=n8n", "-e", `DB_POSTGRESDB_PASSWORD=${passwords.db.n8n}`, "-e", `N8N_ENCRYPTION_KEY=${secret()}`, "-e", "N8N_DIAGNOSTICS_ENABLED=false", "-e", "N8N_SECURE_COOKIE=false", "-p", `127.0.0.1:${PORTS.n8n}:5678`, "-v", `${volumeOf("n8n")}:/home/node/.n8n`]),
+    };
+    for (const [service, start] of Object.entries(starters) as [Service, () => void][]) {
+        start();
+        running.push(service);
+    }
+    const services: Service[] = ["postgres", "neo4j", "letta", "openWebui", "n8n"];
+    return {
+        running,
+        target: {
+            stack: "opstest",
+            containers: Object.fromEntries(services.map((s) => [s, containerOf(s)])) as Record<Service, string>,
+            urls: { letta: `http://127.0.0.1:${PORTS.letta}`, openWebui: `http://127.0.0.1:${PORTS.openWebui}`, n8n: `http://127.0.0.1:${PORTS.n8n}` },
+            volumes: {
+                postgres: { data: volumeOf("postgres") },
+                neo4j: { data: volumeOf("neo4j") },
+                letta: {},
+                openWebui: { data: volumeOf("openWebui") },
+                n8n: { data: volumeOf("n8n") },
+            },
+            images: Object.fromEntries(services.map((s) => [s, testImage(s)])) as Record<Service, string>,
+            credentials: { lettaServerPassword: passwords.letta, neo4jPassword: passwords.neo4j, postgresSuperuserPassword: passwords.superuser },
+        },
+    };
+}
+
+export function removeOpsStack(): void {
+    const list = (kind: string, ...args: string[]) => docker(kind, "ls", ...args, "--filter", `name=${PREFIX}-`, "--format", "{{.Name}}" ).split("\n").filter(Boolean);
+    const containers = docker("ps", "-a", "--filter", `name=^${PREFIX}-`, "--format", "{{.Names}}").split("\n").filter(Boolean);
+    if (containers.length) docker("rm", "-f", ...containers);
+    const volumes = list("volume");
+    if (volumes.length) docker("volume", "rm", "-f", ...volumes);
+    const networks = list("network");
+    if (networks.length) docker("network", "rm", ...networks);
+}
+
+export function waitFor(condition: () => boolean, seconds: number, what: string): void {
+    const deadline = Date.now() + seconds * 1000;
+    for (;;) {
+        try {
+            if (condition()) return;
+        } catch {
+            // not yet
+        }
+        if (Date.now() > deadline) throw new Error(`timed out after ${seconds} s waiting for ${what}`);
+        execFileSync("sleep", ["1"]);
+    }
+}

@@ -1,0 +1,125 @@
+// Host detection, log redaction, the stack lock, cleanup planning and argument parsing.
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parseFlags, UsageError } from "../../../cli/args";
+import { planCleanup } from "../../../cli/cleanup";
+import { detectHostProfile, HostFacts } from "../../../cli/hostProfile";
+import { acquireLock, LockedError } from "../../../cli/lock";
+import { Logger, redact } from "../../../cli/log";
+import { spec as rollbackSpec } from "../../../cli/commands/rollback";
+import { OLD_IMAGES } from "./fakes";
+
+const FACTS: HostFacts = { hostname: "lappy", serverHostnames: ["srv1"], hasBattery: false };
+
+describe("laptop/server detection", () => {
+    const cases: [string, Partial<HostFacts>, string][] = [
+        ["PA_HOST_PROFILE wins over everything", { envProfile: "server", flagProfile: "laptop", hasBattery: true }, "server"],
+        ["--env wins over the machine's facts", { flagProfile: "server", hasBattery: true }, "server"],
+        ["a listed hostname is the server", { hostname: "SRV1", hasBattery: true }, "server"],
+        ["a battery means laptop", { hasBattery: true }, "laptop"],
+        ["the default is laptop", {}, "laptop"],
+    ];
+    for (const [what, facts, expected] of cases) {
+        it(what, () => assert.strictEqual(detectHostProfile({ ...FACTS, ...facts }).profile, expected));
+    }
+    it("rejects an unknown profile, naming its source", () => {
+        assert.throws(() => detectHostProfile({ ...FACTS, flagProfile: "desktop" }), /--env=desktop: must be 'laptop' or 'server'/);
+    });
+});
+
+describe("log redaction", () => {
+    it("masks registered secret values", () => {
+        assert.strictEqual(redact("token s3cr3t-value here", ["s3cr3t-value"]), "token *** here");
+    });
+    it("masks password=, JSON passwords, *_PASSWORD env, URI credentials, bearer tokens and NEO4J_AUTH", () => {
+        const text = [
+            "password=hunter22 next",
+            '{"password": "p@ss", "name": "x"}',
+            "LETTA_SERVER_PASSWORD=abc123",
+            "postgresql://letta:pw123@postgres:5432/letta",
+            "Authorization: Bearer eyJhbGciOi.x.y",
+            "NEO4J_AUTH=neo4j/longpassword",
+            "N8N_ENCRYPTION_KEY=kkk",
+        ].join("\n");
+        const out = redact(text);
+        for (const secret of ["hunter22", "p@ss", "abc123", "pw123", "eyJhbGciOi", "longpassword", "kkk"]) assert.ok(!out.includes(secret), `${secret} leaked: ${out}`);
+        assert.match(out, /postgresql:\/\/letta:\*\*\*@postgres:5432\/letta/);
+        assert.match(out, /"name": "x"/);
+    });
+    it("writes redacted lines to logs/<area>/<name>-YYYYMMDD.log", () => {
+        const repo = fs.mkdtempSync(path.join(os.tmpdir(), "pa-log-"));
+        const sink = { write: () => true } as unknown as NodeJS.WritableStream;
+        const log = new Logger({ repo, kind: "promote", debug: false, consoleStream: sink, now: () => new Date("2026-05-06T07:08:09Z") });
+        log.addSecret("topsecretvalue");
+        log.info("using topsecretvalue and password=abc");
+        log.debug("hidden without DEBUG");
+        const file = path.join(repo, "logs/production/promote-20260506.log");
+        const content = fs.readFileSync(file, "utf8");
+        assert.match(content, /\[info\] using \*\*\* and password=\*\*\*/);
+        assert.ok(!content.includes("hidden"));
+        fs.rmSync(repo, { recursive: true, force: true });
+    });
+});
+
+describe("stack lock", () => {
+    let repo: string;
+    beforeEach(() => (repo = fs.mkdtempSync(path.join(os.tmpdir(), "pa-lock-"))));
+    afterEach(() => fs.rmSync(repo, { recursive: true, force: true }));
+
+    it("refuses a second holder with who holds it and how to recover", () => {
+        const first = acquireLock(repo, "production", "promote");
+        assert.throws(() => acquireLock(repo, "production", "rollback --emergency"), (e: unknown) => e instanceof LockedError && /'promote' \(pid \d+ on .*--force-unlock/s.test(e.message));
+        first.release();
+        acquireLock(repo, "production", "rollback").release();
+    });
+    it("takes over a stale lock whose process is gone", () => {
+        acquireLock(repo, "production", "promote", { alive: () => true });
+        const lock = acquireLock(repo, "production", "rollback", { alive: () => false });
+        assert.strictEqual(lock.takenOverFrom?.command, "promote");
+        lock.release();
+    });
+    it("--force-unlock takes a live lock", () => {
+        acquireLock(repo, "production", "promote");
+        acquireLock(repo, "production", "rollback", { force: true }).release();
+    });
+    it("locks stacks separately", () => {
+        const a = acquireLock(repo, "production", "promote");
+        acquireLock(repo, "staging-laptop", "deploy-staging").release();
+        a.release();
+    });
+});
+
+describe("cleanup plan", () => {
+    const now = new Date("2026-06-30T00:00:00Z");
+    const old = new Date("2026-01-01T00:00:00Z");
+    const point = (tag: string, backup: string, validated: boolean) => ({
+        tag,
+        manifest: { format: 1 as const, stack: "production", createdAt: tag, commit: "c", config: "", images: OLD_IMAGES, backup, validated, reason: "", stackUpdate: { ordinal: 1, startTime: "t", result: "succeeded", kind: "update" } },
+    });
+    it("removes old backups and logs, keeps the backups the newest and the last good point need", () => {
+        const points = [point("p1", "backups/b1", true), point("p2", "backups/b2", false), point("p3", "backups/b3", false)];
+        const plan = planCleanup({
+            backups: ["b0", "b1", "b2", "b3"].map((b) => ({ path: `/r/backups/${b}`, modified: old })).concat([{ path: "/r/backups/new", modified: now }]),
+            logs: [{ path: "/r/logs/health/a.log", modified: old }, { path: "/r/logs/health/b.log", modified: now }],
+            points,
+            now,
+            retentionDays: 30,
+            keepPoints: 1,
+            projectRoot: "/r",
+        });
+        assert.deepStrictEqual(plan.remove, ["/r/backups/b0", "/r/backups/b2", "/r/logs/health/a.log"]);
+        assert.deepStrictEqual(plan.keptForPoints, ["/r/backups/b1", "/r/backups/b3"]);
+    });
+});
+
+describe("arguments", () => {
+    it("parses switches and values, and rejects unknown or incomplete ones", () => {
+        const flags = parseFlags(rollbackSpec, ["--tag", "rollback-1", "--with-data"]);
+        assert.strictEqual(flags.get("tag"), "rollback-1");
+        assert.strictEqual(flags.get("with-data"), true);
+        assert.throws(() => parseFlags(rollbackSpec, ["--bogus"]), UsageError);
+        assert.throws(() => parseFlags(rollbackSpec, ["--tag"]), UsageError);
+    });
+});

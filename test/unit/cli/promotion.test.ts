@@ -1,0 +1,148 @@
+// Every failure point of `promote` leads to the right outcome: before the update nothing in
+// production changes (only the config file is put back); after it, an automatic rollback to the
+// point recorded before, with data restored only where the failed update touched it.
+import * as assert from "assert";
+import { dataTouchedBy, promote, PromoteOptions } from "../../../cli/promotion";
+import { parseTagMessage } from "../../../cli/rollbackPoints";
+import { FakeOps, LETTA_REPLACED, NEW_IMAGES, OLD_IMAGES, Script } from "./fakes";
+
+const OPTIONS: PromoteOptions = {
+    productionStack: "production",
+    stagingStack: "staging-laptop",
+    yes: false,
+    validateTimeoutMs: 1000,
+    rollbackTimeoutMs: 2000,
+    restoreDataOnRollback: false,
+    say: () => undefined,
+    engineOutput: () => undefined,
+};
+
+async function run(script: Partial<Script>, options: Partial<PromoteOptions> = {}) {
+    const ops = new FakeOps(script);
+    const result = await promote(ops, { ...OPTIONS, ...options });
+    return { ops, result, productionUps: ops.events.filter((e) => e.startsWith("up production")) };
+}
+
+describe("promote: every failure point", () => {
+    it("promotes when every step passes: backup, rollback point, up, validation", async () => {
+        const { ops, result, productionUps } = await run({});
+        assert.strictEqual(result.outcome, "promoted");
+        assert.deepStrictEqual(productionUps, ["up production@/project"]);
+        assert.ok(ops.events.indexOf("backup production") < ops.events.findIndex((e) => e.startsWith("tag ")));
+        assert.ok(ops.events.findIndex((e) => e.startsWith("tag ")) < ops.events.indexOf("up production@/project"));
+        assert.match(ops.configFile, /letta:2/, "production's config now names staging's versions");
+        const manifest = parseTagMessage(ops.git.tags[0].message)!;
+        assert.strictEqual(ops.git.tags[0].name, "rollback-20260102-030405");
+        assert.strictEqual(manifest.commit, "deployedcommit", "the point names the commit production ran, from the update's git metadata");
+        assert.strictEqual(manifest.config, "ORIGINAL CONFIG");
+        assert.deepStrictEqual(manifest.images, OLD_IMAGES);
+        assert.strictEqual(manifest.backup, "backups/production-20260102-030405");
+        assert.strictEqual(manifest.validated, true);
+        assert.strictEqual(manifest.stackUpdate?.startTime, "2026-01-02T00:00:00.000Z");
+    });
+
+    const beforeUpdate: [string, Partial<Script>, string][] = [
+        ["staging is not deployed", { stagingDeployed: false }, "staging"],
+        ["production has pending operations", { pending: ["creating urn:x"] }, "production-check"],
+        ["the preview fails", { previewThrows: true }, "preview"],
+        ["the operator declines", { confirm: false }, "confirm"],
+        ["staging is unhealthy", { stagingHealthy: false }, "gate-health"],
+        ["staging's workflow tests fail", { workflowsOk: false }, "gate-workflows"],
+        ["the backup fails", { backupThrows: true }, "backup"],
+        ["the rollback point cannot be recorded", { tagThrows: true }, "rollback-point"],
+    ];
+    for (const [what, script, stage] of beforeUpdate) {
+        it(`stops before touching production when ${what}`, async () => {
+            const { ops, result, productionUps } = await run(script);
+            assert.strictEqual(result.outcome, "aborted");
+            assert.strictEqual(result.stage, stage);
+            assert.deepStrictEqual(productionUps, [], "no pulumi up of production");
+            assert.ok(!ops.events.some((e) => e.startsWith("restore")), "no data restored");
+            assert.strictEqual(ops.configFile, "ORIGINAL CONFIG", "the config file is as before");
+        });
+    }
+
+    it("pending operations are reported with how to recover", async () => {
+        const { result } = await run({ pending: ["creating urn:pulumi:production::pa::letta"] });
+        assert.match(result.reason!, /pulumi stack export.*pending_operations.*pulumi stack import.*pulumi refresh/s);
+    });
+
+    it("--yes skips the question", async () => {
+        const { ops, result } = await run({ confirm: false }, { yes: true });
+        assert.strictEqual(result.outcome, "promoted");
+        assert.ok(!ops.events.includes("confirm"));
+    });
+
+    it("a failed pulumi up rolls back to the point, restoring the data of the service whose image changed", async () => {
+        const { ops, result } = await run({ ups: [{ ok: false, steps: LETTA_REPLACED, error: "container letta unhealthy" }, { ok: true, steps: [] }], waits: [true] });
+        assert.strictEqual(result.outcome, "rolled-back");
+        assert.strictEqual(result.stage, "up");
+        assert.deepStrictEqual(result.dataTouched, ["letta"]);
+        assert.ok(ops.events.includes("checkout deployedcommit"), "the point's program is checked out");
+        assert.ok(ops.events.includes("setImages production@/tmp/wt-deployedcommit letta=letta:1"), "with the images production ran");
+        assert.ok(ops.events.includes("up production@/tmp/wt-deployedcommit"));
+        assert.ok(ops.events.includes("restore production backups/production-20260102-030405 letta"));
+        assert.ok(ops.events.includes("dispose deployedcommit"), "the temporary checkout is removed");
+        assert.strictEqual(ops.configFile, "ORIGINAL CONFIG");
+    });
+
+    it("a failed validation rolls back too, within its own timeout", async () => {
+        const { ops, result } = await run({ ups: [{ ok: true, steps: LETTA_REPLACED }, { ok: true, steps: [] }], waits: [false, true] });
+        assert.strictEqual(result.outcome, "rolled-back");
+        assert.strictEqual(result.stage, "validate");
+        assert.strictEqual(ops.events.filter((e) => e === "waitHealthy production").length, 2);
+        assert.strictEqual(result.rollback?.outcome, "restored");
+    });
+
+    it("restores no data when the failed update touched none", async () => {
+        const ops = new FakeOps({ ups: [{ ok: false, steps: [], error: "x" }, { ok: true, steps: [] }] });
+        // Staging runs what production runs: nothing changes its data.
+        ops.targetOf = async (stack) => (await import("./fakes")).target(stack.name, OLD_IMAGES);
+        const result = await promote(ops, OPTIONS);
+        assert.strictEqual(result.outcome, "rolled-back");
+        assert.deepStrictEqual(result.dataTouched, []);
+        assert.ok(!ops.events.some((e) => e.startsWith("restore")));
+    });
+
+    it("--restore-data restores every service's data on rollback", async () => {
+        const { result, ops } = await run({ ups: [{ ok: false, steps: [], error: "x" }, { ok: true, steps: [] }] }, { restoreDataOnRollback: true });
+        assert.deepStrictEqual(result.dataTouched, ["postgres", "neo4j", "letta", "openWebui", "n8n"]);
+        assert.ok(ops.events.includes("restore production backups/production-20260102-030405 postgres,neo4j,letta,openWebui,n8n"));
+    });
+
+    it("reports a failed rollback when the rollback's own update fails", async () => {
+        const { result } = await run({ ups: [{ ok: false, steps: [], error: "x" }, { ok: false, steps: [], error: "y" }] });
+        assert.strictEqual(result.outcome, "rollback-failed");
+        assert.strictEqual(result.rollback?.outcome, "failed");
+    });
+
+    it("reports a failed rollback when production stays unhealthy after it", async () => {
+        const { result } = await run({ ups: [{ ok: true, steps: [] }, { ok: true, steps: [] }], waits: [false, false] });
+        assert.strictEqual(result.outcome, "rollback-failed");
+        assert.strictEqual(result.rollback?.outcome, "unhealthy");
+    });
+
+    it("on the first promotion (nothing deployed) there is no point: a failure is reported, not rolled back", async () => {
+        const { ops, result } = await run({ productionDeployed: false, ups: [{ ok: false, steps: [], error: "x" }] });
+        assert.strictEqual(result.outcome, "failed");
+        assert.strictEqual(ops.git.tags.length, 0);
+        assert.ok(!ops.events.includes("backup production"));
+        assert.strictEqual(ops.configFile, "ORIGINAL CONFIG");
+    });
+
+    it("records validated=false when production was unhealthy before the promotion", async () => {
+        const { ops } = await run({ productionHealthyBefore: false });
+        assert.strictEqual(parseTagMessage(ops.git.tags[0].message)!.validated, false);
+    });
+});
+
+describe("dataTouchedBy", () => {
+    it("counts image changes and replaced or deleted volumes", () => {
+        const steps = [
+            { op: "replace", type: "docker:index/volume:Volume", name: "neo4j-data" },
+            { op: "create", type: "docker:index/volume:Volume", name: "n8n-data" },
+            { op: "update", type: "docker:index/container:Container", name: "postgres" },
+        ];
+        assert.deepStrictEqual(dataTouchedBy(steps, OLD_IMAGES, NEW_IMAGES), ["neo4j", "letta"]);
+    });
+});
