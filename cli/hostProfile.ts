@@ -1,6 +1,6 @@
 // Which staging stack this machine deploys: a laptop runs staging-laptop, the server staging-server.
 // The rule, first match wins (documented in docs/operator-guide.md):
-//   1. PA_HOST_PROFILE=laptop|server     2. --env laptop|server
+//   1. --env laptop|server (what the person typed wins)     2. PA_HOST_PROFILE=laptop|server
 //   3. hostname equals PA_SERVER_HOSTNAME (comma-separated list allowed) -> server
 //   4. a battery in /sys/class/power_supply -> laptop
 //   5. otherwise laptop (the safe default: limits on, nothing next to production)
@@ -25,8 +25,8 @@ export interface Detection {
 
 export function detectHostProfile(facts: HostFacts): Detection {
     for (const [value, source] of [
-        [facts.envProfile, "PA_HOST_PROFILE"],
         [facts.flagProfile, "--env"],
+        [facts.envProfile, "PA_HOST_PROFILE"],
     ] as const) {
         if (value === undefined || value === "") continue;
         if (value !== "laptop" && value !== "server") {

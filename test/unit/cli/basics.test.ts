@@ -15,8 +15,8 @@ const FACTS: HostFacts = { hostname: "lappy", serverHostnames: ["srv1"], hasBatt
 
 describe("laptop/server detection", () => {
     const cases: [string, Partial<HostFacts>, string][] = [
-        ["PA_HOST_PROFILE wins over everything", { envProfile: "server", flagProfile: "laptop", hasBattery: true }, "server"],
-        ["--env wins over the machine's facts", { flagProfile: "server", hasBattery: true }, "server"],
+        ["--env wins over everything", { envProfile: "server", flagProfile: "laptop", hasBattery: false }, "laptop"],
+        ["PA_HOST_PROFILE wins over the machine's facts", { envProfile: "server", hasBattery: true }, "server"],
         ["a listed hostname is the server", { hostname: "SRV1", hasBattery: true }, "server"],
         ["a battery means laptop", { hasBattery: true }, "laptop"],
         ["the default is laptop", {}, "laptop"],
