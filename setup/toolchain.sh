@@ -44,27 +44,9 @@ t_all=$(date +%s)
 log() { printf '[toolchain] %s\n' "$*"; }
 die() { printf '[toolchain] ERROR: %s\n' "$*" >&2; exit 1; }
 
-# step NAME LOGFILE CMD...: runs CMD with its output in LOGFILE, prints how long it took, and on failure
-# names the step and shows the end of the log.
-step() {
-  local name=$1 logf=$2; shift 2
-  local t0 rc
-  t0=$(date +%s)
-  log "step '$name': started (log: $logf)"
-  mkdir -p "$(dirname "$logf")"
-  # In a background subshell, so that `set -e` holds inside the build functions (it is ignored in an `if`
-  # condition or a `||` list) and their cd/variables stay local.
-  rc=0
-  ( set -e; "$@" ) >"$logf" 2>&1 &
-  wait $! || rc=$?
-  if [ "$rc" -ne 0 ]; then
-    printf '[toolchain] ERROR: step %s failed (exit %s) after %ss. Last lines of %s:\n' \
-      "'$name'" "$rc" "$(( $(date +%s) - t0 ))" "$logf" >&2
-    tail -n 25 "$logf" | sed 's/^/    /' >&2
-    return 1
-  fi
-  log "step '$name': done in $(( $(date +%s) - t0 ))s"
-}
+# shellcheck source=lib/step.sh
+STEP_TAG=toolchain
+. "$here/lib/step.sh"
 
 command -v go >/dev/null || die "step 'preflight': go is not on PATH (Go >= 1.26 needed)"
 command -v node >/dev/null || die "step 'preflight': node is not on PATH"

@@ -40,23 +40,9 @@ t_all=$(date +%s)
 log() { printf '[bridged] %s\n' "$*"; }
 die() { printf '[bridged] ERROR: %s\n' "$*" >&2; exit 1; }
 
-# step NAME LOGFILE CMD...: runs CMD (in a subshell, set -e) with output in LOGFILE, prints the time taken,
-# and on failure names the step and shows the end of the log.
-step() {
-  local name=$1 logf=$2; shift 2
-  local t0 rc=0
-  t0=$(date +%s)
-  log "step '$name': started (log: $logf)"
-  ( set -e; "$@" ) >"$logf" 2>&1 &
-  wait $! || rc=$?
-  if [ "$rc" -ne 0 ]; then
-    printf '[bridged] ERROR: step %s failed (exit %s) after %ss. Last lines of %s:\n' \
-      "'$name'" "$rc" "$(( $(date +%s) - t0 ))" "$logf" >&2
-    tail -n 25 "$logf" | sed 's/^/    /' >&2
-    return 1
-  fi
-  log "step '$name': done in $(( $(date +%s) - t0 ))s"
-}
+# shellcheck source=../lib/step.sh
+STEP_TAG=bridged
+. "$here/../lib/step.sh"
 
 command -v go >/dev/null || die "step 'preflight': go is not on PATH"
 if ! command -v pulumi >/dev/null; then
