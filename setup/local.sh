@@ -3,21 +3,25 @@
 # the local Docker engine, a file state backend inside the project (.pulumi-state/) and a passphrase
 # file generated on first use (.pulumi-passphrase), both git-ignored.
 #
-#   setup/local.sh [--stack NAME] [--preview]
+#   setup/local.sh [--stack NAME] [--preview] [--test-images]
 #
-# --stack NAME  deploy another stack (default staging-laptop)
-# --preview     show what would change, change nothing
+# --stack NAME    deploy another stack (default staging-laptop)
+# --preview       show what would change, change nothing
+# --test-images   for machines that cannot pull images: build the local test images (setup/images.sh)
+#                 and deploy with them, leaving Pulumi.<stack>.yaml as it is
 # Exit codes: 0 deployed (or previewed), 1 a step failed (the message names it), 2 bad usage.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 stack=staging-laptop
 action=up
+test_images=false
 while [ $# -gt 0 ]; do
   case "$1" in
     --stack) stack=${2:?--stack needs a name}; shift 2 ;;
     --preview) action=preview; shift ;;
-    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --test-images) test_images=true; shift ;;
+    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -42,12 +46,23 @@ echo "backend: $PULUMI_BACKEND_URL"
 pulumi stack select --create "$stack" >/dev/null
 echo "stack: $stack"
 
+config_args=()
+if [ "$test_images" = true ]; then
+  step "Test images"
+  "$root/setup/images.sh"
+  # The stack's own file with only the images swapped, so the committed file keeps the official ones.
+  config_file="$root/.pulumi-state/Pulumi.$stack.test-images.yaml"
+  node "$root/setup/test-images-config.js" "$root/Pulumi.$stack.yaml" "$root/images" >"$config_file"
+  config_args=(--config-file "$config_file")
+  echo "images: the local test images (config: $config_file)"
+fi
+
 if [ "$action" = preview ]; then
   step "pulumi preview -s $stack"
-  pulumi preview -s "$stack" --diff
+  pulumi preview -s "$stack" --diff "${config_args[@]}"
 else
   step "pulumi up -s $stack"
-  pulumi up -s "$stack" --yes --skip-preview
+  pulumi up -s "$stack" --yes --skip-preview "${config_args[@]}"
   step "URLs"
-  pulumi stack output urls -s "$stack" --json
+  pulumi stack output urls -s "$stack" --json "${config_args[@]}"
 fi
