@@ -26,11 +26,16 @@ export interface UpOutcome {
     error?: string;
 }
 
+export interface RunOptions {
+    /** Read the real state of every resource first, so drift (a container removed or stopped by hand) is repaired. */
+    refresh?: boolean;
+}
+
 export interface StackEngine {
     readonly name: string;
     readonly workDir: string;
-    preview(onOutput: (line: string) => void): Promise<PreviewOutcome>;
-    up(onOutput: (line: string) => void): Promise<UpOutcome>;
+    preview(onOutput: (line: string) => void, options?: RunOptions): Promise<PreviewOutcome>;
+    up(onOutput: (line: string) => void, options?: RunOptions): Promise<UpOutcome>;
     /** Stack outputs with secrets in clear (never logged: the logger redacts them). */
     outputs(): Promise<Record<string, unknown>>;
     /** Every update, newest first. */
@@ -67,6 +72,16 @@ export function pendingOperationsHelp(stack: string, operations: string[]): stri
     );
 }
 
+/**
+ * The engine's own error lines from a failed run (the Automation API's message repeats the whole
+ * output, which the debug log already holds); the last lines when it printed none.
+ */
+export function engineErrors(text: string): string {
+    const lines = text.split("\n").map((line) => line.trim());
+    const errors = [...new Set(lines.filter((line) => /^(error:|\* )/.test(line)))];
+    return (errors.length > 0 ? errors : lines.filter(Boolean).slice(-5)).join("\n");
+}
+
 /** The env that selects the backend and passphrase, defaulting to the embedded default of the checkout. */
 export function backendEnv(projectRoot: string, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
     const out: Record<string, string> = {
@@ -97,20 +112,20 @@ export class AutomationEngine implements Engine {
 class AutomationStack implements StackEngine {
     constructor(readonly name: string, readonly workDir: string, private readonly stack: Stack) {}
 
-    async preview(onOutput: (line: string) => void): Promise<PreviewOutcome> {
+    async preview(onOutput: (line: string) => void, options: RunOptions = {}): Promise<PreviewOutcome> {
         const recorder = stepRecorder();
-        const result = await this.guard(() => this.stack.preview({ diff: true, onOutput, onEvent: recorder.onEvent, color: "never" }));
+        const result = await this.guard(() => this.stack.preview({ diff: true, refresh: options.refresh, onOutput, onEvent: recorder.onEvent, color: "never" }));
         return { steps: recorder.steps, changeSummary: result.changeSummary as Record<string, number>, diff: result.stdout };
     }
 
-    async up(onOutput: (line: string) => void): Promise<UpOutcome> {
+    async up(onOutput: (line: string) => void, options: RunOptions = {}): Promise<UpOutcome> {
         const recorder = stepRecorder();
         try {
-            await this.guard(() => this.stack.up({ onOutput, onEvent: recorder.onEvent, color: "never" }));
+            await this.guard(() => this.stack.up({ refresh: options.refresh, onOutput, onEvent: recorder.onEvent, color: "never" }));
             return { ok: true, steps: recorder.steps };
         } catch (error) {
             if (error instanceof PulumiLockedError) throw error;
-            return { ok: false, steps: recorder.steps, error: String((error as Error).message ?? error) };
+            return { ok: false, steps: recorder.steps, error: engineErrors(String((error as Error).message ?? error)) };
         }
     }
 

@@ -107,16 +107,21 @@ export class RealOperations implements Operations {
 
     async prepareCheckout(commit: string, stack: string, configText: string): Promise<Checkout> {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pa-rollback-"));
-        await this.git.addWorktree(dir, commit);
-        // The worktree shares the checkout's installed packages instead of installing its own.
-        fs.symlinkSync(path.join(this.projectRoot, "node_modules"), path.join(dir, "node_modules"), "dir");
-        fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), configText);
-        return {
-            dir,
-            dispose: async () => {
-                await this.git.removeWorktree(dir).catch(() => fs.rmSync(dir, { recursive: true, force: true }));
-            },
+        const dispose = async () => {
+            await this.git.removeWorktree(dir).catch(() => undefined);
+            fs.rmSync(dir, { recursive: true, force: true });
         };
+        try {
+            await this.git.addWorktree(dir, commit);
+            // The worktree shares the checkout's installed packages instead of installing its own.
+            fs.symlinkSync(path.join(this.projectRoot, "node_modules"), path.join(dir, "node_modules"), "dir");
+            fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), configText);
+        } catch (error) {
+            // Never leave a half-made worktree behind: the caller only disposes what it got.
+            await dispose();
+            throw error;
+        }
+        return { dir, dispose };
     }
 
     async missingImages(images: string[]): Promise<string[]> {

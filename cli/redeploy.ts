@@ -44,11 +44,13 @@ export async function redeployPoint(ops: Operations, point: RollbackPoint, optio
     try {
         const stack = await ops.openStack(m.stack, checkout.dir);
         await stack.setImages(m.images);
+        // A rollback restores the point whatever happened since: refreshing first makes the engine see
+        // containers that were removed or stopped, which a plain update would leave missing.
         if (options.approve) {
-            const preview = await stack.preview(options.engineOutput);
+            const preview = await stack.preview(options.engineOutput, { refresh: true });
             if (!(await options.approve(preview))) return result({ outcome: "declined", restoredData: [] });
         }
-        const up = await stack.up(options.engineOutput);
+        const up = await stack.up(options.engineOutput, { refresh: true });
         if (!up.ok) return result({ outcome: "failed", restoredData: [], error: `pulumi up of ${point.tag} failed: ${up.error}` });
         ops.writeConfigFile(m.stack, m.config);
         const target = await ops.targetOf(stack);

@@ -1,6 +1,8 @@
 // The production -> staging data sync of a staging stack, as a Command resource: it runs the sync CLI
 // when pa:sync.request changes (scripts/sync-production-data.sh bumps it), so every sync is an update
-// in the stack's history. The pseudonym key is generated here and reaches the command only as a secret env var.
+// in the stack's history. One Command for the databases and the graph together: the CLI swaps them in
+// only when all are verified, so a failed part leaves every part of staging as it was.
+// The pseudonym key is generated here and reaches the command only as a secret env var.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";

@@ -14,11 +14,14 @@ export interface CatalogTable {
     schema: string;
     name: string;
     columns: CatalogColumn[];
+    /** Heap pages on disk when the catalog was read (to split big tables between sessions). */
+    pages: number;
 }
 
 /** Ordinary tables outside the system schemas and not owned by an extension, biggest first. */
 export const CATALOG_QUERY = `
-SELECT coalesce(json_agg(json_build_object('schema', schema, 'name', name, 'columns', columns) ORDER BY size DESC, schema, name), '[]')
+SELECT coalesce(json_agg(json_build_object('schema', schema, 'name', name, 'columns', columns, 'pages', size / current_setting('block_size')::int)
+                         ORDER BY size DESC, schema, name), '[]')
 FROM (
     SELECT n.nspname AS schema, c.relname AS name, pg_relation_size(c.oid) AS size,
            json_agg(json_build_object('name', a.attname, 'type', t.typname, 'category', t.typcategory, 'notNull', a.attnotnull)

@@ -5,14 +5,21 @@ import * as path from "path";
 import { APP_SERVICES, AppService } from "../config/schema";
 import { SYNC_KEY_ENV } from "../spec/sync";
 import { SyncLog } from "./log";
+import { GraphLeakFound, imageOf } from "./neo4j";
 import { LeakFound } from "./postgres";
 import { SyncSummary, pendingCleanups, runSync } from "./run";
 
-const HELP = `Usage: sync-cli [--json] [--apps letta,openWebui,n8n]
+const HELP = `Usage: sync-cli [--json] [--apps letta,openWebui,n8n] [--parts postgres,neo4j]
 
 Copies production's app databases into staging: each table is read through its sanitizing SELECT on
 production, every row is checked there for emails, phone numbers and known names, and only checked
 rows reach staging, into fresh databases that replace the live ones in one transaction once verified.
+With the neo4j part, production's graph is copied too: production's Neo4j is frozen for a file copy
+of its store (a fraction of a second for small stores), the copy is sanitized and scanned into a
+fresh Neo4j on production's host, and only that one is dumped, loaded next to staging's and swapped
+in. Every part is verified before any is swapped in.
+
+  --parts     default: postgres, plus neo4j when PA_SYNC_PRODUCTION_NEO4J is set
 
 Environment:
   PA_SYNC_PRODUCTION_POSTGRES      production's Postgres container (required)
@@ -20,6 +27,10 @@ Environment:
   PA_SYNC_PRODUCTION_DOCKER_HOST   e.g. ssh://me@server (default: local engine)
   PA_SYNC_STAGING_DOCKER_HOST      (default: local engine)
   PA_SYNC_STAGING_APPS             comma-separated staging app containers, stopped during the swap
+  PA_SYNC_PRODUCTION_NEO4J         production's Neo4j container (neo4j part)
+  PA_SYNC_STAGING_NEO4J            staging's Neo4j container (neo4j part)
+  PA_SYNC_COPIER_IMAGE             image with Node.js on production's host for the graph copier
+                                   (default: the image of PA_SYNC_PRODUCTION_N8N, production's n8n)
   PA_SYNC_SANITIZE                 true (default) or false (server profile only)
   ${SYNC_KEY_ENV}                      secret key of the email pseudonyms (required when sanitizing)
   PA_SYNC_LOG_DIR                  default: logs/staging in the repository
@@ -30,10 +41,14 @@ Exit codes: 0 synced, 1 failed, 2 bad usage or environment, 3 personal data left
 
 export class UsageError extends Error {}
 
+export const SYNC_PARTS = ["postgres", "neo4j"] as const;
+export type SyncPart = (typeof SYNC_PARTS)[number];
+
 export interface CliArgs {
     json: boolean;
     help: boolean;
     apps?: AppService[];
+    parts?: SyncPart[];
 }
 
 export function parseArgs(argv: string[]): CliArgs {
@@ -47,6 +62,10 @@ export function parseArgs(argv: string[]): CliArgs {
             const unknown = apps.filter((a) => !(APP_SERVICES as readonly string[]).includes(a));
             if (apps.length === 0 || unknown.length > 0) throw new UsageError(`--apps takes a list of ${APP_SERVICES.join(", ")}; got '${argv[i] ?? ""}'`);
             args.apps = apps as AppService[];
+        } else if (arg === "--parts") {
+            const parts = (argv[++i] ?? "").split(",").filter(Boolean);
+            if (parts.length === 0 || parts.some((p) => !(SYNC_PARTS as readonly string[]).includes(p))) throw new UsageError(`--parts takes a list of ${SYNC_PARTS.join(", ")}; got '${argv[i] ?? ""}'`);
+            args.parts = parts as SyncPart[];
         } else throw new UsageError(`unknown argument '${arg}' (see --help)`);
     }
     return args;
@@ -63,6 +82,10 @@ export function formatSummary(summary: SyncSummary): string {
     for (const db of summary.databases) {
         lines.push(`  ${db.database}: ${db.tables.reduce((n, t) => n + t.rows, 0)} rows, ${(db.bytes / 1e6).toFixed(1)} MB, ${db.seconds.toFixed(1)} s`);
         for (const t of db.tables.filter((t) => t.rows > 0)) lines.push(`    ${t.table}: ${t.rows}`);
+    }
+    if (summary.graph) {
+        const g = summary.graph;
+        lines.push(`  neo4j: ${g.nodes} nodes, ${g.relationships} relationships, ${(g.bytes / 1e6).toFixed(1)} MB dump, ${g.seconds.toFixed(1)} s; production frozen ${g.pause.frozenSeconds.toFixed(1)} s`);
     }
     return lines.join("\n");
 }
@@ -84,24 +107,35 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     const log = new SyncLog(env.PA_SYNC_LOG_DIR ?? path.resolve(__dirname, "../logs/staging"), [key], env.DEBUG === "true", args.json);
     try {
         if (sanitize && key.length < 16) throw new UsageError(`${SYNC_KEY_ENV} must hold the sync key (16+ characters) when sanitizing`);
+        const parts = args.parts ?? (env.PA_SYNC_PRODUCTION_NEO4J ? ["postgres", "neo4j"] : ["postgres"]);
+        const productionHost = env.PA_SYNC_PRODUCTION_DOCKER_HOST || undefined;
+        const stagingHost = env.PA_SYNC_STAGING_DOCKER_HOST || undefined;
         const options = {
-            production: { host: env.PA_SYNC_PRODUCTION_DOCKER_HOST || undefined, container: required(env, "PA_SYNC_PRODUCTION_POSTGRES") },
-            staging: { host: env.PA_SYNC_STAGING_DOCKER_HOST || undefined, container: required(env, "PA_SYNC_STAGING_POSTGRES") },
+            production: { host: productionHost, container: required(env, "PA_SYNC_PRODUCTION_POSTGRES") },
+            staging: { host: stagingHost, container: required(env, "PA_SYNC_STAGING_POSTGRES") },
+            postgres: parts.includes("postgres"),
+            graph: parts.includes("neo4j")
+                ? {
+                      production: { host: productionHost, container: required(env, "PA_SYNC_PRODUCTION_NEO4J") },
+                      staging: { host: stagingHost, container: required(env, "PA_SYNC_STAGING_NEO4J") },
+                      copierImage: env.PA_SYNC_COPIER_IMAGE || (await imageOf({ host: productionHost, container: required(env, "PA_SYNC_PRODUCTION_N8N") })),
+                  }
+                : undefined,
             stagingApps: (env.PA_SYNC_STAGING_APPS ?? "").split(",").filter(Boolean),
             key,
             sanitize,
             apps: args.apps,
         };
-        log.step(`sync from ${options.production.container} to ${options.staging.container} (${sanitize ? "sanitized" : "not sanitized"}); log: ${log.path}`);
+        log.step(`sync of ${parts.join(" and ")} from production to staging (${sanitize ? "sanitized" : "not sanitized"}); log: ${log.path}`);
         const summary = await runSync(options, log);
         for (const line of formatSummary(summary).split("\n")) log.step(line);
         if (args.json) process.stdout.write(JSON.stringify({ ok: true, ...summary }) + "\n");
         return 0;
     } catch (err) {
-        const code = err instanceof UsageError ? 2 : err instanceof LeakFound ? 3 : 1;
+        const code = err instanceof UsageError ? 2 : err instanceof LeakFound || err instanceof GraphLeakFound ? 3 : 1;
         log.error(`sync failed, staging unchanged: ${(err as Error).message}`);
         if (args.json) {
-            const leaks = err instanceof LeakFound ? err.leaks : undefined;
+            const leaks = err instanceof LeakFound || err instanceof GraphLeakFound ? err.leaks : undefined;
             process.stdout.write(JSON.stringify({ ok: false, error: log.redact((err as Error).message), leaks }) + "\n");
         }
         return code;

@@ -65,3 +65,8 @@ export function describe(child: ChildProcess): string {
     const exec = args.indexOf("exec");
     return exec >= 0 ? `docker exec ${args.slice(exec + 2, exec + 4).join(" ")}` : `docker ${args.slice(0, 2).join(" ")}`;
 }
+
+/** Starts a docker CLI command against the side's engine with stdin, stdout and stderr as pipes. */
+export function dockerProcess(side: Pick<DockerSide, "host">, args: string[]): ChildProcess {
+    return spawn("docker", dockerArgs({ host: side.host, container: "" }, args), { stdio: ["pipe", "pipe", "pipe"] });
+}

@@ -12,21 +12,30 @@ const NON_TEXT_TYPES = new Set([
 ]);
 /** Categories without free text: numbers, booleans, dates, enums (their labels live in the schema). */
 const NON_TEXT_CATEGORIES = new Set(["N", "B", "D", "E", "T"]);
+/** Rules whose output is a constant, NULL or a keyed pseudonym whatever the input: nothing left to scan. */
+const WHOLE_VALUE_RULES: ReadonlySet<ColumnRule> = new Set(["email", "handle", "phone", "name", "firstName", "lastName", "secret", "off", "clear"]);
 
 export interface TablePlan {
     table: CatalogTable;
     /** The rules applied, by column (unlisted columns are copied as they are). */
     appliedRules: Record<string, ColumnRule>;
-    /** Columns the row check reads. */
+    /** Columns checked for personal data after sanitizing (free text by pa_text itself, the rest by the row check). */
     scannedColumns: string[];
     /** The sanitized rows, unchecked. */
     sanitized: string;
     /** A SELECT producing the rows to copy, in the order of `columnList`, failing on any leaking row. */
     select: string;
+    /** The same SELECT over part of the table's pages (`[from, to)`, `to` undefined for the rest). */
+    selectPages: (range: PageRange) => string;
     /** `"a", "b"`, for the COPY on the staging side. */
     columnList: string;
     /** Whether the table is copied without rows. */
     emptied: boolean;
+}
+
+export interface PageRange {
+    from: number;
+    to?: number;
 }
 
 export interface PlanOptions {
@@ -42,28 +51,45 @@ export function isScannable(column: CatalogColumn): boolean {
 export function planTable(table: CatalogTable, options: PlanOptions, rules: AppRules = APP_RULES[options.app]): TablePlan {
     const emptied = rules.emptyTables.includes(table.name);
     const appliedRules: Record<string, ColumnRule> = {};
-    const expressions = table.columns.map((column) => {
-        const source = `t.${quoteIdent(column.name)}`;
+    for (const column of table.columns) {
         const rule = rules.columns[`${table.name}.${column.name}`];
-        const override = rules.overrides[`${table.name}.${column.name}`];
-        const applies = rule !== undefined && (options.sanitize || NEUTRALIZING_RULES.has(rule));
-        if (applies) appliedRules[column.name] = rule;
-        const ruled = applies ? ruleExpression(rule, column, source) : source;
-        // Both sides as text: COPY prints a json value and its text the same way.
-        const expression = override ? `coalesce((${override})::text, (${ruled})::text)` : ruled;
-        return `${expression} AS ${quoteIdent(column.name)}`;
-    });
-    const scannedColumns = options.sanitize ? table.columns.filter(isScannable).map((c) => c.name) : [];
-    const sanitized = `SELECT ${expressions.join(", ")} FROM ONLY ${qualifiedName(table)} t${emptied ? " WHERE false" : ""}`;
+        if (rule !== undefined && (options.sanitize || NEUTRALIZING_RULES.has(rule))) appliedRules[column.name] = rule;
+    }
+    const override = (column: CatalogColumn) => rules.overrides[`${table.name}.${column.name}`];
+    const scannedColumns = options.sanitize
+        ? table.columns.filter((c) => isScannable(c) && !(WHOLE_VALUE_RULES.has(appliedRules[c.name]) && !override(c))).map((c) => c.name)
+        : [];
+    // Free text checks its own output in pa_text (only where it changed something), so the row check skips it.
+    const selfChecked = new Set(options.sanitize ? table.columns.filter((c) => appliedRules[c.name] === "text" && !override(c)).map((c) => c.name) : []);
+    const rowChecked = scannedColumns.filter((name) => !selfChecked.has(name));
+    const expressions = (checkText: boolean) =>
+        table.columns.map((column) => {
+            const source = `t.${quoteIdent(column.name)}`;
+            const rule = appliedRules[column.name];
+            const ruled = rule ? ruleExpression(rule, column, source, checkText) : source;
+            // Both sides as text: COPY prints a json value and its text the same way.
+            const expression = override(column) ? `coalesce((${override(column)})::text, (${ruled})::text)` : ruled;
+            return `${expression} AS ${quoteIdent(column.name)}`;
+        });
+    const from = (checkText: boolean, where?: string) => {
+        const conditions = [...(emptied ? ["false"] : []), ...(where ? [where] : [])];
+        return `SELECT ${expressions(checkText).join(", ")} FROM ONLY ${qualifiedName(table)} t${conditions.length > 0 ? ` WHERE ${conditions.join(" AND ")}` : ""}`;
+    };
     const columnList = table.columns.map((c) => quoteIdent(c.name)).join(", ");
     // OFFSET 0 keeps the subquery from being flattened, so each sanitizing expression runs once per row.
-    const select =
-        scannedColumns.length === 0
-            ? sanitized
-            : `SELECT ${columnList} FROM (${sanitized} OFFSET 0) s WHERE pg_temp.pa_pass(concat_ws(E'\\n', ${scannedColumns
+    const checked = (where?: string) =>
+        rowChecked.length === 0
+            ? from(options.sanitize, where)
+            : `SELECT ${columnList} FROM (${from(true, where)} OFFSET 0) s WHERE pg_temp.pa_pass(concat_ws(E'\\n', ${rowChecked
                   .map((name) => textOf(`s.${quoteIdent(name)}`, table.columns.find((c) => c.name === name)!))
                   .join(", ")}))`;
-    return { table, appliedRules, scannedColumns, sanitized, select, columnList, emptied };
+    return { table, appliedRules, scannedColumns, sanitized: from(false), select: checked(), selectPages: (range) => checked(pageCondition(range)), columnList, emptied };
+}
+
+/** A TID range (a TID range scan since PostgreSQL 14): the rows stored in pages [from, to). */
+export function pageCondition(range: PageRange): string {
+    const lower = `t.ctid >= '(${range.from},0)'::tid`;
+    return range.to === undefined ? lower : `${lower} AND t.ctid < '(${range.to},0)'::tid`;
 }
 
 /** The count of leaking values per scanned column: run only after a row check failed, it returns counts, never values. */
@@ -80,7 +106,7 @@ function textOf(reference: string, column: CatalogColumn): string {
     return column.category === "S" ? reference : `${reference}::text`;
 }
 
-function ruleExpression(rule: ColumnRule, column: CatalogColumn, source: string): string {
+function ruleExpression(rule: ColumnRule, column: CatalogColumn, source: string, checkText: boolean): string {
     const keepNull = (value: string) => `CASE WHEN ${source} IS NULL THEN NULL ELSE ${value} END`;
     switch (rule) {
         case "email":
@@ -96,7 +122,7 @@ function ruleExpression(rule: ColumnRule, column: CatalogColumn, source: string)
         case "lastName":
             return keepNull(`'${SANITIZED_LAST_NAME}'`);
         case "text":
-            return `pg_temp.pa_text(${textOf(source, column)})`;
+            return `pg_temp.pa_text(${textOf(source, column)}${checkText ? ", true" : ""})`;
         case "secret":
             return column.notNull ? (column.category === "S" ? "''" : "'null'") : "NULL";
         case "off":

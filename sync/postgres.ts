@@ -8,6 +8,7 @@ import { incomingDatabaseName } from "../spec/sync";
 import { CATALOG_QUERY, SEQUENCES_QUERY, parseCatalog, qualifiedName, quoteIdent } from "./catalog";
 import { CommandError, DockerSide, execIn, runIn } from "./docker";
 import { SyncLog } from "./log";
+import { LaneTask, assignLanes } from "./lanes";
 import { TablePlan, leakCountQuery, planTable } from "./plan";
 import { APP_RULES } from "./rules";
 import { sessionPrelude } from "./session-sql";
@@ -19,8 +20,8 @@ export interface PostgresSyncContext {
     /** The secret key of the email pseudonyms. */
     key: string;
     sanitize: boolean;
-    /** The names list inside the production container (sanitize only). */
-    namesFile?: string;
+    /** The names lists inside the production container, one per database (sanitize only). */
+    namesFiles: string[];
     log: SyncLog;
 }
 
@@ -90,11 +91,11 @@ export class Snapshot {
     }
 }
 
-/** Appends the person names of one database to the names file inside the production container. */
+/** Writes the person names of one database to a names file inside the production container. */
 export async function collectNames(ctx: PostgresSyncContext, db: AppDatabase, snapshot: Snapshot, namesFile: string): Promise<void> {
     const sources = APP_RULES[db.app].nameSources.map((s, i) => `SELECT * FROM (${s}) s${i}`).join(" UNION ALL ");
     const sql = snapshot.wrap(`COPY (SELECT DISTINCT n FROM (${sources}) names(n) WHERE n IS NOT NULL) TO STDOUT;`);
-    const command = `umask 077 && mkdir -p "$(dirname '${namesFile}')" && ${psql(db.name).join(" ")} >> '${namesFile}'`;
+    const command = `umask 077 && mkdir -p "$(dirname '${namesFile}')" && ${psql(db.name).join(" ")} > '${namesFile}'`;
     await runIn(ctx.production, ["sh", "-c", command], sql);
 }
 
@@ -141,6 +142,9 @@ function pgDump(database: string, snapshot: Snapshot, section: "pre-data" | "pos
     return ["pg_dump", "-U", POSTGRES_SUPERUSER, "-d", database, `--snapshot=${snapshot.id}`, `--section=${section}`, "--no-publications", "--no-subscriptions"];
 }
 
+/** Parallel copy sessions per database: enough to keep two cores busy when one database has all the rows. */
+export const LANES_PER_DATABASE = 2;
+
 async function copyRows(
     ctx: PostgresSyncContext,
     db: AppDatabase,
@@ -148,33 +152,60 @@ async function copyRows(
     plans: TablePlan[],
     incoming: string,
 ): Promise<{ bytes: number; rowCounts: number[] }> {
+    const lanes = assignLanes(plans.map((p) => p.table.pages), LANES_PER_DATABASE);
+    // Every lane runs to its end even when another fails, so no session is left writing.
+    const settled = await Promise.allSettled(lanes.map((tasks) => copyLane(ctx, db, snapshot, plans, incoming, tasks)));
+    const failure = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+    if (failure) {
+        const err = failure.reason as Error;
+        if (settled.some((s) => s.status === "rejected" && s.reason instanceof CommandError && s.reason.stderr.includes("PA_SCAN_HIT"))) {
+            throw new LeakFound(await countLeaks(ctx, db, snapshot, plans));
+        }
+        throw err;
+    }
+    const rowCounts = plans.map(() => 0);
+    let bytes = 0;
+    settled.forEach((s, lane) => {
+        const result = (s as PromiseFulfilledResult<{ bytes: number; rowCounts: number[] }>).value;
+        bytes += result.bytes;
+        lanes[lane].forEach((task, i) => (rowCounts[task.table] += result.rowCounts[i]));
+    });
+    return { bytes, rowCounts };
+}
+
+/** One production session streaming its share of the tables into one staging session. */
+async function copyLane(
+    ctx: PostgresSyncContext,
+    db: AppDatabase,
+    snapshot: Snapshot,
+    plans: TablePlan[],
+    incoming: string,
+    tasks: LaneTask[],
+): Promise<{ bytes: number; rowCounts: number[] }> {
     const marker = `PA-END-OF-TABLE-${randomBytes(16).toString("hex")}`;
-    const copies = plans.map((p) => `COPY (${p.select}) TO STDOUT;\n\\echo ${marker}`).join("\n");
-    const input = sessionPrelude(ctx.key, ctx.sanitize ? ctx.namesFile : undefined) + snapshot.wrap(copies);
+    const copies = tasks
+        .map(({ table, range }) => `COPY (${range ? plans[table].selectPages(range) : plans[table].select}) TO STDOUT;\n\\echo ${marker}`)
+        .join("\n");
+    const input = sessionPrelude(ctx.key, ctx.sanitize ? ctx.namesFiles : []) + snapshot.wrap(copies);
     const source = execIn(ctx.production, psql(db.name));
     source.stdin?.on("error", () => undefined);
     source.stdin?.end(input);
-    const rewriter = new CopyStreamRewriter(plans.map((p) => ({ qualifiedName: qualifiedName(p.table), columnList: p.columnList })), marker);
+    const rewriter = new CopyStreamRewriter(tasks.map(({ table }) => ({ qualifiedName: qualifiedName(plans[table].table), columnList: plans[table].columnList })), marker);
     // Not quiet: psql prints "COPY <n>" per table, which the verification compares with what was sent.
     const sink = execIn(ctx.staging, ["psql", "-X", "-v", "ON_ERROR_STOP=1", "-U", POSTGRES_SUPERUSER, "-d", incoming]);
-    try {
-        const { bytes, sinkOutput } = await pipeProcesses(source, sink, rewriter);
-        const loaded = [...sinkOutput.matchAll(/^COPY (\d+)$/gm)].map((m) => Number(m[1]));
-        if (loaded.length !== plans.length || loaded.some((n, i) => n !== rewriter.rowCounts[i])) {
-            throw new Error(`${db.name}: staging loaded ${loaded.length} tables whose row counts differ from what production sent`);
-        }
-        return { bytes, rowCounts: rewriter.rowCounts };
-    } catch (err) {
-        if (err instanceof CommandError && err.stderr.includes("PA_SCAN_HIT")) throw new LeakFound(await countLeaks(ctx, db, snapshot, plans));
-        throw err;
+    const { bytes, sinkOutput } = await pipeProcesses(source, sink, rewriter);
+    const loaded = [...sinkOutput.matchAll(/^COPY (\d+)$/gm)].map((m) => Number(m[1]));
+    if (loaded.length !== tasks.length || loaded.some((n, i) => n !== rewriter.rowCounts[i])) {
+        throw new Error(`${db.name}: staging loaded ${loaded.length} tables whose row counts differ from what production sent`);
     }
+    return { bytes, rowCounts: rewriter.rowCounts };
 }
 
 /** Counts, on production, the values per column that would leak: numbers only leave the database. */
 async function countLeaks(ctx: PostgresSyncContext, db: AppDatabase, snapshot: Snapshot, plans: TablePlan[]): Promise<Leak[]> {
     const scanned = plans.filter((p) => p.scannedColumns.length > 0 && !p.emptied);
     const queries = scanned.map((p) => `${leakCountQuery(p)};`).join("\n");
-    const output = await runIn(ctx.production, psql(db.name), sessionPrelude(ctx.key, ctx.namesFile) + snapshot.wrap(queries));
+    const output = await runIn(ctx.production, psql(db.name), sessionPrelude(ctx.key, ctx.namesFiles) + snapshot.wrap(queries));
     const leaks: Leak[] = [];
     output.trim().split("\n").forEach((line, i) => {
         const counts = JSON.parse(line) as number[];

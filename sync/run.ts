@@ -8,11 +8,24 @@ import { quoteIdent } from "./catalog";
 import { DockerSide, runIn } from "./docker";
 import { SyncLog } from "./log";
 import { DatabaseResult, LeakFound, PostgresSyncContext, Snapshot, collectNames, copyDatabase, psql } from "./postgres";
+import { Neo4jResult, PreparedGraph, dropIncomingGraph, prepareGraph, removeScratch, thawIfFrozen } from "./neo4j";
 import { dropLeftovers, startAgain, stopRunning, swapIn } from "./swap";
 
-export interface SyncOptions {
+/** Production's and staging's Neo4j, and an image with Node.js on production's host for the copier. */
+export interface GraphSides {
     production: DockerSide;
     staging: DockerSide;
+    copierImage: string;
+}
+
+export interface SyncOptions {
+    /** Production's and staging's Postgres (production's is also where names are hashed for the graph). */
+    production: DockerSide;
+    staging: DockerSide;
+    /** Copy the app databases. */
+    postgres: boolean;
+    /** Copy the graph too. */
+    graph?: GraphSides;
     /** Staging app containers, stopped for the swap and started again after it. */
     stagingApps: string[];
     key: string;
@@ -24,6 +37,7 @@ export interface SyncOptions {
 export interface SyncSummary {
     sanitized: boolean;
     databases: DatabaseResult[];
+    graph?: Neo4jResult;
     rows: number;
     bytes: number;
     seconds: number;
@@ -34,8 +48,73 @@ export const pendingCleanups = new Set<() => Promise<void>>();
 
 export async function runSync(options: SyncOptions, log: SyncLog): Promise<SyncSummary> {
     const started = Date.now();
-    const databases = APP_DATABASES.filter((db) => !options.apps || options.apps.includes(db.app));
     const runId = `${new Date().toISOString().replace(/[-:T.Z]/g, "").slice(0, 14)}-${randomBytes(4).toString("hex")}`;
+    const postgres = options.postgres ? await preparePostgres(options, runId, log) : undefined;
+    let graph: PreparedGraph | undefined;
+    const graphCleanup = async () => {
+        if (!options.graph) return;
+        await thawIfFrozen(options.graph.production).catch(() => undefined);
+        await removeScratch(options.graph.production, runId).catch(() => undefined);
+        await dropIncomingGraph(options.graph.staging).catch(() => undefined);
+    };
+    pendingCleanups.add(graphCleanup);
+    try {
+        if (options.graph) {
+            if (await thawIfFrozen(options.graph.production)) log.step("neo4j: production's Neo4j was left frozen by an interrupted sync; thawed it");
+            graph = await prepareGraph({ ...options.graph, productionPostgres: options.production, key: options.key, sanitize: options.sanitize }, runId, log);
+        }
+    } catch (err) {
+        await postgres?.cleanup();
+        throw err;
+    } finally {
+        pendingCleanups.delete(graphCleanup);
+    }
+
+    log.step(`swap: ${[postgres ? `all ${postgres.databases.length} databases` : "", graph ? "the graph" : ""].filter(Boolean).join(" and ")} at once`);
+    const stopped = await stopRunning({ host: options.staging.host }, options.stagingApps);
+    log.debug(`stopped for the swap: ${stopped.join(", ") || "none running"}`);
+    // Interrupted inside the swap: the graph goes back and the apps start again.
+    const swapCleanup = async () => {
+        await graph?.revert().catch(() => undefined);
+        await startAgain({ host: options.staging.host }, stopped).catch(() => undefined);
+    };
+    pendingCleanups.add(swapCleanup);
+    try {
+        // The graph first: its swap can be reverted, the databases' transaction cannot.
+        if (graph) await graph.swapIn().catch(async (err) => {
+            await graph?.revert().catch(() => undefined);
+            throw err;
+        });
+        if (postgres) await swapIn(options.staging, postgres.databases, log).catch(async (err) => {
+            await graph?.revert().catch(() => undefined);
+            throw err;
+        });
+    } catch (err) {
+        await postgres?.cleanup();
+        await graph?.finish().catch(() => undefined);
+        throw err;
+    } finally {
+        pendingCleanups.delete(swapCleanup);
+        if (postgres) pendingCleanups.delete(postgres.cleanup);
+        await startAgain({ host: options.staging.host }, stopped);
+    }
+    await graph?.finish();
+    const results = postgres?.results ?? [];
+    const rows = results.reduce((n, r) => n + r.tables.reduce((m, t) => m + t.rows, 0), 0);
+    const bytes = results.reduce((n, r) => n + r.bytes, 0) + (graph?.result.bytes ?? 0);
+    return { sanitized: options.sanitize, databases: results, graph: graph?.result, rows, bytes, seconds: (Date.now() - started) / 1000 };
+}
+
+interface PreparedPostgres {
+    databases: AppDatabase[];
+    results: DatabaseResult[];
+    /** Drops the incoming databases (and the names lists on production). */
+    cleanup: () => Promise<void>;
+}
+
+/** Copies every app database into an incoming copy next to the live one; registers its cleanup until the swap. */
+async function preparePostgres(options: SyncOptions, runId: string, log: SyncLog): Promise<PreparedPostgres> {
+    const databases = APP_DATABASES.filter((db) => !options.apps || options.apps.includes(db.app));
     const scratchDir = productionScratchDir(runId);
 
     log.step(`preflight: leftovers of interrupted syncs`);
@@ -49,7 +128,7 @@ export async function runSync(options: SyncOptions, log: SyncLog): Promise<SyncS
         staging: options.staging,
         key: options.key,
         sanitize: options.sanitize,
-        namesFile: options.sanitize ? `${scratchDir}/names` : undefined,
+        namesFiles: options.sanitize ? databases.map((db) => `${scratchDir}/names-${db.name}`) : [],
         log,
     };
     const cleanup = async () => {
@@ -62,32 +141,24 @@ export async function runSync(options: SyncOptions, log: SyncLog): Promise<SyncS
     const snapshots: Snapshot[] = [];
     let results: DatabaseResult[];
     try {
-        for (const db of databases) snapshots.push(await Snapshot.open(options.production, db.name));
+        const opened = await Promise.allSettled(databases.map((db) => Snapshot.open(options.production, db.name)));
+        for (const result of opened) if (result.status === "fulfilled") snapshots.push(result.value);
+        const failed = opened.find((r): r is PromiseRejectedResult => r.status === "rejected");
+        if (failed) throw failed.reason;
         if (options.sanitize) {
             log.step(`collecting person names on production (they stay there, in ${scratchDir})`);
-            for (const [i, db] of databases.entries()) await collectNames(ctx, db, snapshots[i], ctx.namesFile!);
+            await Promise.all(databases.map((db, i) => collectNames(ctx, db, snapshots[i], ctx.namesFiles[i])));
         }
         results = await copyAll(ctx, databases, snapshots);
     } catch (err) {
         await cleanup();
+        pendingCleanups.delete(cleanup);
         throw err;
     } finally {
         for (const snapshot of snapshots) snapshot.close();
         await runIn(options.production, ["rm", "-rf", scratchDir]).catch(() => undefined);
     }
-
-    log.step(`swap: all ${databases.length} databases at once`);
-    const stopped = await stopRunning({ host: options.staging.host }, options.stagingApps);
-    log.debug(`stopped for the swap: ${stopped.join(", ") || "none running"}`);
-    try {
-        await swapIn(options.staging, databases, log);
-    } finally {
-        pendingCleanups.delete(cleanup);
-        await startAgain({ host: options.staging.host }, stopped);
-    }
-    const rows = results.reduce((n, r) => n + r.tables.reduce((m, t) => m + t.rows, 0), 0);
-    const bytes = results.reduce((n, r) => n + r.bytes, 0);
-    return { sanitized: options.sanitize, databases: results, rows, bytes, seconds: (Date.now() - started) / 1000 };
+    return { databases, results, cleanup };
 }
 
 /** Copies the databases side by side; waits for all of them even when one fails, so none is left running. */

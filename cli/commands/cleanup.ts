@@ -7,7 +7,7 @@ import { createContext } from "../context";
 import { EXIT } from "../exitCodes";
 import { GitCli } from "../git";
 import { listPoints } from "../rollbackPoints";
-import { PRODUCTION_STACK } from "./common";
+import { productionStack } from "./common";
 
 export const spec: CommandSpec = {
     name: "cleanup",
@@ -27,7 +27,7 @@ export async function run(flags: ParsedFlags): Promise<number> {
     const plan = planCleanup({
         backups: listEntries(path.join(ctx.projectRoot, "backups"), (_, isDir) => isDir),
         logs: listLogs(path.join(ctx.projectRoot, "logs")),
-        points: await listPoints(new GitCli(ctx.projectRoot), PRODUCTION_STACK),
+        points: await listPoints(new GitCli(ctx.projectRoot), productionStack()),
         now: new Date(),
         retentionDays,
         keepPoints: numberFlag(flags, "keep-points", 3),

@@ -2,9 +2,17 @@
 import { ParsedFlags, UsageError } from "../args";
 import { detectHostProfile, readHostFacts, stagingStackFor } from "../hostProfile";
 
-export const PRODUCTION_STACK = "production";
+/**
+ * The production stack: `production`, or the one PA_PRODUCTION_STACK names (a test sandbox runs its
+ * own beside a real production on the same Docker engine; stack names name the containers).
+ */
+export function productionStack(): string {
+    return process.env.PA_PRODUCTION_STACK || "production";
+}
 
+/** This host's staging stack; PA_STAGING_STACK names it directly, skipping laptop/server detection. */
 export function stagingStack(flags: ParsedFlags): { stack: string; reason: string } {
+    if (process.env.PA_STAGING_STACK) return { stack: process.env.PA_STAGING_STACK, reason: "PA_STAGING_STACK" };
     const env = flags.get("env");
     const detection = detectHostProfile(readHostFacts(typeof env === "string" ? env : undefined));
     return { stack: stagingStackFor(detection.profile), reason: detection.reason };
@@ -16,7 +24,7 @@ export function chosenStack(flags: ParsedFlags): string {
     if (picked.length > 1) throw new UsageError("choose one of --staging, --production, --stack");
     const stack = flags.get("stack");
     if (typeof stack === "string") return stack;
-    return flags.has("production") ? PRODUCTION_STACK : stagingStack(flags).stack;
+    return flags.has("production") ? productionStack() : stagingStack(flags).stack;
 }
 
 export const STACK_FLAGS = [

@@ -4,7 +4,7 @@ import { CommandSpec, numberFlag, ParsedFlags } from "../args";
 import { createContext, engineOutput } from "../context";
 import { EXIT } from "../exitCodes";
 import { promote } from "../promotion";
-import { PRODUCTION_STACK, stagingStack } from "./common";
+import { productionStack, stagingStack } from "./common";
 import { withLock } from "./withLock";
 
 export const spec: CommandSpec = {
@@ -31,10 +31,11 @@ export async function run(flags: ParsedFlags): Promise<number> {
     const json = flags.has("json");
     const ctx = createContext("promote", { json });
     const staging = stagingStack(flags);
-    ctx.log.info(`promote ${staging.stack} (${staging.reason}) -> ${PRODUCTION_STACK}`);
-    const result = await withLock(ctx.projectRoot, PRODUCTION_STACK, "promote", flags.has("force-unlock"), ctx.log, () =>
+    const production = productionStack();
+    ctx.log.info(`promote ${staging.stack} (${staging.reason}) -> ${production}`);
+    const result = await withLock(ctx.projectRoot, production, "promote", flags.has("force-unlock"), ctx.log, () =>
         promote(ctx.ops, {
-            productionStack: PRODUCTION_STACK,
+            productionStack: production,
             stagingStack: staging.stack,
             yes: flags.has("yes"),
             validateTimeoutMs: numberFlag(flags, "validate-timeout", 300) * 1000,

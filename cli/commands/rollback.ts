@@ -8,7 +8,7 @@ import { GitCli } from "../git";
 import { SERVICES } from "../../config/schema";
 import { redeployPoint } from "../redeploy";
 import { describePoints, formatPoints, lastGoodPoint, listPoints } from "../rollbackPoints";
-import { PRODUCTION_STACK } from "./common";
+import { productionStack } from "./common";
 import { withLock } from "./withLock";
 
 export const spec: CommandSpec = {
@@ -34,7 +34,7 @@ export async function run(flags: ParsedFlags): Promise<number> {
     if (modes.length !== 1) throw new UsageError("choose exactly one of --list, --tag <tag>, --emergency");
     const json = flags.has("json");
     const ctx = createContext("rollback", { json });
-    const stack = typeof flags.get("stack") === "string" ? (flags.get("stack") as string) : PRODUCTION_STACK;
+    const stack = typeof flags.get("stack") === "string" ? (flags.get("stack") as string) : productionStack();
     const points = await listPoints(new GitCli(ctx.projectRoot), stack);
 
     if (flags.has("list")) {

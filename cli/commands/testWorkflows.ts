@@ -4,7 +4,7 @@ import { createContext } from "../context";
 import { EXIT } from "../exitCodes";
 import { formatWorkflowReport, runWorkflowTests } from "../workflows";
 import { httpProbe } from "../probes/http";
-import { chosenStack, PRODUCTION_STACK, STACK_FLAGS } from "./common";
+import { chosenStack, productionStack, STACK_FLAGS } from "./common";
 
 export const spec: CommandSpec = {
     name: "test-workflows",
@@ -25,8 +25,9 @@ export async function run(flags: ParsedFlags): Promise<number> {
     const json = flags.has("json");
     const ctx = createContext("testWorkflows", { json });
     const stack = chosenStack(flags);
-    const allowWrites = stack !== PRODUCTION_STACK || flags.has("allow-writes");
-    if (flags.has("allow-writes") && stack !== PRODUCTION_STACK) throw new UsageError("--allow-writes is for --production; staging always runs the write paths");
+    const isProduction = stack === productionStack();
+    const allowWrites = !isProduction || flags.has("allow-writes");
+    if (flags.has("allow-writes") && !isProduction) throw new UsageError("--allow-writes is for --production; staging always runs the write paths");
     const target = await ctx.ops.targetOf(await ctx.ops.openStack(stack));
     const email = process.env.PA_OPENWEBUI_TEST_EMAIL;
     const password = process.env.PA_OPENWEBUI_TEST_PASSWORD;

@@ -1,7 +1,8 @@
 // A sandbox for the real-engine tests and the benchmark: a clone of this project in a temp folder
 // (its own git repo, so rollback tags never touch the real one), a throwaway file backend and
-// passphrase, and stack files for staging-laptop and production running the test images on ports
-// no real stack uses. Commands run in-process through cli/main.ts with PA_PROJECT_ROOT set.
+// passphrase, and two stacks of its own (opse2e-staging, opse2e-production: their own container
+// names, volumes and ports, so a real production or staging on this engine is never touched)
+// running the test images. Commands run in-process through cli/main.ts with PA_PROJECT_ROOT set.
 import { execFileSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -11,9 +12,21 @@ import { main } from "../../cli/main";
 
 const ROOT = path.resolve(__dirname, "../..");
 
+export const STACKS = { staging: "opse2e-staging", production: "opse2e-production" };
+
 export const PORTS = {
     staging: { letta: 48283, openWebui: 48080, n8n: 45678, postgres: 45432, neo4jHttp: 47474, neo4jBolt: 47687 },
     production: { letta: 49283, openWebui: 49080, n8n: 49678 },
+};
+
+// Staging runs with laptop limits: the ones test/e2e proved enough for the test images (the laptop
+// defaults give Letta only 1 GiB). Production is a server stack, without limits.
+const STAGING_LIMITS = {
+    postgres: { memoryMb: 768, cpus: 1 },
+    neo4j: { memoryMb: 1536, cpus: 1 },
+    letta: { memoryMb: 1536, cpus: 1 },
+    openWebui: { memoryMb: 768, cpus: 1 },
+    n8n: { memoryMb: 1536, cpus: 1 },
 };
 
 /** Fails loudly, never skips, when the engine or its provider plugins are missing. */
@@ -22,19 +35,22 @@ export function requireToolchain(): void {
     try {
         plugins = execFileSync("pulumi", ["plugin", "ls"], { encoding: "utf8" });
     } catch (error) {
-        throw new Error(`test:ops-e2e needs the pulumi CLI on PATH (source ~/.cache/pa-toolchain/env.sh): ${error}`);
+        throw new Error(`needs the pulumi CLI on PATH (source ~/.cache/pa-toolchain/env.sh): ${error}`);
     }
     const missing = ["docker", "random", "command"].filter((name) => !new RegExp(`^${name}\\s+resource`, "m").test(plugins));
-    if (missing.length) throw new Error(`test:ops-e2e needs the provider plugins ${missing.join(", ")} (pulumi plugin ls shows none; setup/toolchain.sh builds them)`);
+    if (missing.length) throw new Error(`needs the provider plugins ${missing.join(", ")} (pulumi plugin ls shows none; setup/toolchain.sh builds them)`);
 }
 
+/** The locally built test images, as their build scripts tag them; fails when one is not built. */
 export function testImages(): Record<string, string> {
     const pick = (dir: string) => {
-        const tag = path.join(ROOT, "images", dir, "TAG");
-        if (fs.existsSync(tag)) return fs.readFileSync(tag, "utf8").trim();
-        const found = execFileSync("docker", ["images", "--format", "{{.Repository}}:{{.Tag}}"], { encoding: "utf8" }).split("\n").find((r) => r.startsWith(`pa-test/${dir}:`) && !r.includes("rootfs"));
-        if (!found) throw new Error(`test image pa-test/${dir} is not built (setup/images.sh)`);
-        return found;
+        const tag = fs.readFileSync(path.join(ROOT, "images", dir, "TAG"), "utf8").trim();
+        try {
+            execFileSync("docker", ["image", "inspect", tag], { stdio: "ignore" });
+        } catch {
+            throw new Error(`test image ${tag} is not built (setup/images.sh)`);
+        }
+        return tag;
     };
     return { postgres: pick("postgres-pgvector"), neo4j: pick("neo4j"), letta: pick("letta"), openWebui: pick("open-webui"), n8n: pick("n8n") };
 }
@@ -43,6 +59,10 @@ export interface Sandbox {
     dir: string;
     pa(...args: string[]): Promise<number>;
     git(...args: string[]): string;
+    /** Builds an image from `base` plus Dockerfile lines, tagged `<base repo>:<suffix>`; removed on dispose. */
+    derivedImage(base: string, suffix: string, lines: string[]): string;
+    /** State, health and last log lines of every container of the sandbox's stacks, for a failed step. */
+    diagnose(): string;
     dispose(): Promise<void>;
 }
 
@@ -57,11 +77,17 @@ function stackFile(env: "staging" | "production", images: Record<string, string>
         "  pa:ports:",
         ...Object.entries(PORTS[env]).map(([k, v]) => `    ${k}: ${v}`),
     ];
+    if (env === "staging") {
+        lines.push("  pa:limits:", ...Object.entries(STAGING_LIMITS).flatMap(([k, v]) => [`    ${k}:`, `      memoryMb: ${v.memoryMb}`, `      cpus: ${v.cpus}`]));
+    }
     return `${lines.join("\n")}\n`;
 }
 
+const SANDBOX_ENV = ["PA_PROJECT_ROOT", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "PA_STAGING_STACK", "PA_PRODUCTION_STACK"] as const;
+
 export function createSandbox(): Sandbox {
     requireToolchain();
+    const images = testImages();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pa-ops-e2e-"));
     const git = (...args: string[]) => execFileSync("git", ["-C", dir, "-c", "user.name=e2e", "-c", "user.email=e2e@localhost", ...args], { encoding: "utf8" }).trim();
     execFileSync("git", ["clone", "-q", ROOT, dir]);
@@ -69,49 +95,80 @@ export function createSandbox(): Sandbox {
     for (const part of ["cli", "scripts", "config", "spec", "components", "index.ts", "package.json", "tsconfig.json"]) {
         fs.cpSync(path.join(ROOT, part), path.join(dir, part), { recursive: true });
     }
-    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
-    const images = testImages();
-    fs.writeFileSync(path.join(dir, "Pulumi.staging-laptop.yaml"), stackFile("staging", images));
-    fs.writeFileSync(path.join(dir, "Pulumi.production.yaml"), stackFile("production", images));
+    fs.writeFileSync(path.join(dir, `Pulumi.${STACKS.staging}.yaml`), stackFile("staging", images));
+    fs.writeFileSync(path.join(dir, `Pulumi.${STACKS.production}.yaml`), stackFile("production", images));
     git("add", "-A");
     git("commit", "-q", "--allow-empty", "-m", "ops-e2e sandbox");
-    const previous = { root: process.env.PA_PROJECT_ROOT, backend: process.env.PULUMI_BACKEND_URL, pass: process.env.PULUMI_CONFIG_PASSPHRASE, profile: process.env.PA_HOST_PROFILE };
-    process.env.PA_PROJECT_ROOT = dir;
-    process.env.PULUMI_BACKEND_URL = `file://${path.join(dir, ".pulumi-state")}`;
-    process.env.PULUMI_CONFIG_PASSPHRASE = crypto.randomBytes(24).toString("base64");
-    process.env.PA_HOST_PROFILE = "laptop";
+    // Linked after the commit: `node_modules/` in .gitignore does not match a symlink, and a committed
+    // link would collide with the one a rollback's worktree makes.
+    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
+    const previous = Object.fromEntries(SANDBOX_ENV.map((key) => [key, process.env[key]]));
+    Object.assign(process.env, {
+        PA_PROJECT_ROOT: dir,
+        PULUMI_BACKEND_URL: `file://${path.join(dir, ".pulumi-state")}`,
+        PULUMI_CONFIG_PASSPHRASE: crypto.randomBytes(24).toString("base64"),
+        PA_STAGING_STACK: STACKS.staging,
+        PA_PRODUCTION_STACK: STACKS.production,
+    });
     fs.mkdirSync(path.join(dir, ".pulumi-state"), { recursive: true });
+    const built: string[] = [];
     return {
         dir,
         git,
         pa: (...args: string[]) => main(args),
+        derivedImage(base, suffix, lines) {
+            const tag = `${base.slice(0, base.lastIndexOf(":"))}:${suffix}`;
+            const ctx = fs.mkdtempSync(path.join(os.tmpdir(), "pa-derived-"));
+            try {
+                fs.writeFileSync(path.join(ctx, "Dockerfile"), [`FROM ${base}`, ...lines, ""].join("\n"));
+                execFileSync("docker", ["build", "-q", "-t", tag, ctx], { stdio: "ignore" });
+            } finally {
+                fs.rmSync(ctx, { recursive: true, force: true });
+            }
+            built.push(tag);
+            return tag;
+        },
+        diagnose() {
+            const names = Object.values(STACKS).flatMap((stack) =>
+                execFileSync("docker", ["ps", "-a", "--format", "{{.Names}}", "--filter", `label=pa.stack=${stack}`], { encoding: "utf8" }).split("\n").filter(Boolean),
+            );
+            return names
+                .map((name) => {
+                    const state = execFileSync("docker", ["inspect", "-f", "{{.State.Status}} health={{if .State.Health}}{{.State.Health.Status}}{{end}} restarts={{.RestartCount}}", name], { encoding: "utf8" }).trim();
+                    const logs = execFileSync("sh", ["-c", 'docker logs --tail 5 "$1" 2>&1', "sh", name], { encoding: "utf8" }).trim();
+                    return `${name}: ${state}\n${logs.replace(/^/gm, "    | ")}`;
+                })
+                .join("\n");
+        },
         async dispose() {
             if (process.env.PA_E2E_KEEP === "true") return;
-            for (const stack of ["production", "staging-laptop"]) {
+            const pulumi = (...args: string[]) => execFileSync("pulumi", [...args, "--cwd", dir], { stdio: "ignore", env: process.env });
+            for (const stack of [STACKS.production, STACKS.staging]) {
                 try {
-                    execFileSync("pulumi", ["destroy", "--yes", "--skip-preview", "-s", stack, "--cwd", dir], { stdio: "ignore", env: process.env });
+                    // Production's volumes are protected; this sandbox's may go.
+                    pulumi("state", "unprotect", "--all", "--yes", "-s", stack);
+                    pulumi("destroy", "--yes", "--skip-preview", "-s", stack);
                 } catch {
-                    // Protected production volumes stay; removed below.
+                    // Whatever the engine could not remove is removed from Docker below.
                 }
+                removeLabelled(`pa.stack=${stack}`);
             }
-            const leftovers = (kind: string) => execFileSync("docker", [kind, "ls", ...(kind === "container" ? ["-a"] : []), "-q", "--filter", "label=pa.stack=production"], { encoding: "utf8" }).split("\n").filter(Boolean);
-            for (const id of leftovers("container")) execFileSync("docker", ["rm", "-f", id]);
-            for (const id of leftovers("volume")) execFileSync("docker", ["volume", "rm", "-f", id]);
-            for (const [key, value] of Object.entries({ PA_PROJECT_ROOT: previous.root, PULUMI_BACKEND_URL: previous.backend, PULUMI_CONFIG_PASSPHRASE: previous.pass, PA_HOST_PROFILE: previous.profile })) {
-                if (value === undefined) delete process.env[key];
-                else process.env[key] = value;
+            for (const tag of built) execFileSync("docker", ["image", "rm", "-f", tag], { stdio: "ignore" });
+            for (const key of SANDBOX_ENV) {
+                if (previous[key] === undefined) delete process.env[key];
+                else process.env[key] = previous[key];
             }
             fs.rmSync(dir, { recursive: true, force: true });
         },
     };
 }
 
-/** An image that starts and never becomes healthy: the app image with its server replaced by sleep. */
-export function brokenImageOf(image: string): string {
-    const tag = `${image.split(":")[0]}:broken-healthcheck`;
-    const ctx = fs.mkdtempSync(path.join(os.tmpdir(), "pa-broken-"));
-    fs.writeFileSync(path.join(ctx, "Dockerfile"), `FROM ${image}\nENTRYPOINT ["sh", "-c", "sleep infinity"]\nCMD []\n`);
-    execFileSync("docker", ["build", "-q", "-t", tag, ctx], { stdio: "ignore" });
-    fs.rmSync(ctx, { recursive: true, force: true });
-    return tag;
+/** Removes the containers, networks and volumes carrying a label (only this sandbox's stacks). */
+function removeLabelled(label: string): void {
+    const ids = (kind: string) =>
+        execFileSync("docker", [kind, "ls", ...(kind === "container" ? ["-a"] : []), "-q", "--filter", `label=${label}`], { encoding: "utf8" }).split("\n").filter(Boolean);
+    for (const kind of ["container", "network", "volume"]) {
+        const found = ids(kind);
+        if (found.length) execFileSync("docker", [kind, "rm", "-f", ...found], { stdio: "ignore" });
+    }
 }

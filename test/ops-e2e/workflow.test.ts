@@ -1,64 +1,94 @@
 // The documented workflow on the real Pulumi engine and the local Docker engine, in a sandbox
 // clone: deploy staging, promote to a local production stack, break production on purpose (an image
 // that never becomes healthy) and watch the automatic rollback restore service with data intact,
-// then rollback --tag and --emergency.
+// then rollback --tag and --emergency, and the lock refusal. Each step prints its duration.
 import * as assert from "assert";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
-import { RealOperations } from "../../cli/operations";
-import { promote } from "../../cli/promotion";
+import { cypher } from "../../cli/databases";
 import { AutomationEngine } from "../../cli/engine";
+import { EXIT } from "../../cli/exitCodes";
 import { GitCli } from "../../cli/git";
+import { lockFile } from "../../cli/lock";
 import { Logger } from "../../cli/log";
+import { RealOperations } from "../../cli/operations";
 import { DockerCli } from "../../cli/probes/docker";
 import { httpProbe } from "../../cli/probes/http";
+import { promote } from "../../cli/promotion";
 import { listPoints } from "../../cli/rollbackPoints";
-import { brokenImageOf, createSandbox, Sandbox } from "./sandbox";
+import { createSandbox, Sandbox, STACKS } from "./sandbox";
 
-const psql = (sql: string) => execFileSync("docker", ["exec", "pa-production-postgres", "psql", "-h", "localhost", "-U", "postgres", "-d", "letta", "-tAc", sql], { encoding: "utf8" }).trim();
+const PROD = `pa-${STACKS.production}`;
+const docker = new DockerCli();
+const psql = (db: string, sql: string) => execFileSync("docker", ["exec", `${PROD}-postgres`, "psql", "-h", "localhost", "-U", "postgres", "-d", db, "-tAc", sql], { encoding: "utf8" }).trim();
+const neo4j = async (statement: string) => {
+    const result = await cypher(docker, `${PROD}-neo4j`, [statement]);
+    assert.ok(result.ok, result.error);
+    return result.output;
+};
+/** The image id a container runs, or an image tag stands for. */
+const imageId = (kind: "container" | "image", name: string) => execFileSync("docker", [kind, "inspect", "-f", kind === "container" ? "{{.Image}}" : "{{.Id}}", name], { encoding: "utf8" }).trim();
+
+/** Marker data in an app database the rollback restores (n8n), one it leaves alone (letta), and Neo4j. */
+async function writeMarkers(): Promise<void> {
+    for (const db of ["n8n", "letta"]) psql(db, "CREATE TABLE IF NOT EXISTS e2e_marker (v text); DELETE FROM e2e_marker; INSERT INTO e2e_marker VALUES ('kept')");
+    await neo4j("MERGE (:E2eMarker {v: 'kept'})");
+}
+
+async function assertMarkers(): Promise<void> {
+    for (const db of ["n8n", "letta"]) assert.strictEqual(psql(db, "SELECT v FROM e2e_marker"), "kept", `marker row in ${db}`);
+    assert.strictEqual(await neo4j("MATCH (m:E2eMarker) RETURN m.v"), '[[["kept"]]]', "marker node in Neo4j");
+}
 
 describe("operator workflow on the real engine", () => {
     let box: Sandbox;
+    let brokenPoint: string;
     before(() => (box = createSandbox()));
     after(async () => box && (await box.dispose()));
+    afterEach(function () {
+        const test = this.currentTest!;
+        console.log(`      step took ${((test.duration ?? 0) / 1000).toFixed(1)} s: ${test.title} (${test.state})`);
+        if (test.state === "failed") console.log(box.diagnose());
+    });
 
-    it("deploy-staging brings staging-laptop up healthy", async () => {
-        assert.strictEqual(await box.pa("deploy-staging", "--env", "laptop"), 0);
-        assert.strictEqual(await box.pa("health", "--staging"), 0);
+    it("deploy-staging brings the staging stack up healthy", async () => {
+        assert.strictEqual(await box.pa("deploy-staging"), EXIT.ok);
+        assert.strictEqual(await box.pa("health", "--staging"), EXIT.ok);
     });
 
     it("the first promotion deploys production (nothing to roll back to yet)", async () => {
-        assert.strictEqual(await box.pa("promote", "--yes"), 0);
-        assert.strictEqual(await box.pa("health", "--production"), 0);
+        assert.strictEqual(await box.pa("promote", "--yes"), EXIT.ok);
+        assert.strictEqual(await box.pa("health", "--production"), EXIT.ok);
     });
 
     it("a second promotion records a validated rollback point with a backup", async () => {
-        psql("CREATE TABLE e2e_marker (v text); INSERT INTO e2e_marker VALUES ('kept')");
-        assert.strictEqual(await box.pa("promote", "--yes"), 0);
-        const points = await listPoints(new GitCli(box.dir), "production");
+        assert.strictEqual(await box.pa("promote", "--yes"), EXIT.ok);
+        const points = await listPoints(new GitCli(box.dir), STACKS.production);
         assert.strictEqual(points.length, 1);
         assert.strictEqual(points[0].manifest.validated, true);
         assert.ok(fs.existsSync(path.join(box.dir, points[0].manifest.backup!, "manifest.json")));
-        assert.strictEqual(await box.pa("rollback", "--list"), 0);
+        assert.strictEqual(await box.pa("rollback", "--list"), EXIT.ok);
     });
 
     it("a broken image in production is rolled back automatically, data intact", async () => {
-        const docker = new DockerCli();
+        await writeMarkers();
         const log = new Logger({ repo: box.dir, kind: "promote", debug: process.env.DEBUG === "true" });
         const real = new RealOperations({ projectRoot: box.dir, engine: new AutomationEngine(box.dir), git: new GitCli(box.dir), docker, http: httpProbe, log });
-        const stagingTarget = await real.targetOf(await real.openStack("staging-laptop"));
-        const broken = brokenImageOf(stagingTarget.images.letta);
+        const stagingTarget = await real.targetOf(await real.openStack(STACKS.staging));
+        // n8n with its server replaced by sleep: it starts and its healthcheck never passes.
+        const broken = box.derivedImage(stagingTarget.images.n8n, "broken-healthcheck", ['ENTRYPOINT ["sh", "-c", "sleep infinity"]', "CMD []"]);
         // Staging stays healthy on the good image; only the versions handed to production are broken.
         const ops = Object.assign(Object.create(real), {
             targetOf: async (stack: { name: string }) => {
                 const t = await real.targetOf(stack as never);
-                return stack.name === "staging-laptop" ? { ...t, images: { ...t.images, letta: broken } } : t;
+                return stack.name === STACKS.staging ? { ...t, images: { ...t.images, n8n: broken } } : t;
             },
         }) as RealOperations;
         const result = await promote(ops, {
-            productionStack: "production",
-            stagingStack: "staging-laptop",
+            productionStack: STACKS.production,
+            stagingStack: STACKS.staging,
             yes: true,
             validateTimeoutMs: 120_000,
             rollbackTimeoutMs: 300_000,
@@ -67,29 +97,39 @@ describe("operator workflow on the real engine", () => {
             engineOutput: (l) => log.debug(l),
         });
         assert.strictEqual(result.outcome, "rolled-back", JSON.stringify(result));
-        assert.deepStrictEqual(result.dataTouched, ["letta"]);
-        assert.strictEqual(await box.pa("health", "--production"), 0);
-        assert.strictEqual(psql("SELECT v FROM e2e_marker"), "kept");
-        assert.notStrictEqual(execFileSync("docker", ["inspect", "-f", "{{.Config.Image}}", "pa-production-letta"], { encoding: "utf8" }).trim(), broken);
+        assert.strictEqual(result.stage, "up", "the broken container failed pulumi up's health wait");
+        assert.deepStrictEqual(result.dataTouched, ["n8n"]);
+        console.log(`      automatic rollback took ${result.rollback?.seconds} s`);
+        brokenPoint = result.point!;
+        assert.strictEqual(await box.pa("health", "--production"), EXIT.ok);
+        await assertMarkers();
+        assert.notStrictEqual(imageId("container", `${PROD}-n8n`), imageId("image", broken), "n8n runs the good image again");
     });
 
     it("rollback --tag redeploys a point with its data", async () => {
-        const [point] = await listPoints(new GitCli(box.dir), "production");
-        psql("DELETE FROM e2e_marker");
-        assert.strictEqual(await box.pa("rollback", "--tag", point.tag, "--with-data", "--yes"), 0);
-        assert.strictEqual(psql("SELECT v FROM e2e_marker"), "kept");
+        psql("n8n", "DELETE FROM e2e_marker");
+        psql("letta", "DELETE FROM e2e_marker");
+        await neo4j("MATCH (m:E2eMarker) DELETE m");
+        assert.strictEqual(await box.pa("rollback", "--tag", brokenPoint, "--with-data", "--yes"), EXIT.ok);
+        await assertMarkers();
     });
 
-    it("rollback --emergency returns to the last validated point", async () => {
-        execFileSync("docker", ["rm", "-f", "pa-production-letta"]);
-        assert.strictEqual(await box.pa("rollback", "--emergency"), 0);
-        assert.strictEqual(await box.pa("health", "--production"), 0);
+    it("rollback --emergency returns to the last validated point, also when a container was removed", async () => {
+        execFileSync("docker", ["rm", "-f", `${PROD}-letta`]);
+        assert.strictEqual(await box.pa("rollback", "--emergency"), EXIT.ok);
+        assert.strictEqual(await box.pa("health", "--production"), EXIT.ok);
+        await assertMarkers();
     });
 
-    it("a second promotion while one holds the lock is refused with exit code 3", async () => {
-        fs.mkdirSync(path.join(box.dir, "logs/locks"), { recursive: true });
-        fs.writeFileSync(path.join(box.dir, "logs/locks/production.lock"), JSON.stringify({ pid: process.pid, host: require("os").hostname(), startedAt: "now", command: "promote" }));
-        assert.strictEqual(await box.pa("promote", "--yes"), 3);
-        fs.rmSync(path.join(box.dir, "logs/locks/production.lock"));
+    it("a promotion or rollback while another holds the lock is refused with exit code 3", async () => {
+        const file = lockFile(box.dir, STACKS.production);
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, JSON.stringify({ pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), command: "promote" }));
+        try {
+            assert.strictEqual(await box.pa("promote", "--yes"), EXIT.locked);
+            assert.strictEqual(await box.pa("rollback", "--emergency"), EXIT.locked);
+        } finally {
+            fs.rmSync(file);
+        }
     });
 });

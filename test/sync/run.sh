@@ -1,20 +1,38 @@
 #!/usr/bin/env bash
-# Runs the data-sync tests against two real PostgreSQL containers (production and staging) that it
-# starts from the locally built image (setup/images.sh) and removes on every exit.
-# Usage: test/sync/run.sh [mocha args]   Env: PA_SYNCTEST_IMAGE (default pa-test/postgres-pgvector:17-trixie)
+# Runs the data-sync tests against real PostgreSQL and Neo4j containers (production and staging) that
+# it starts from the locally built images (setup/images.sh) and removes, with their volumes, on every exit.
+# Usage: test/sync/run.sh [mocha args]
+# Env: PA_SYNCTEST_IMAGE (default pa-test/postgres-pgvector:17-trixie), PA_SYNCTEST_NEO4J_IMAGE (default
+# pa-test/neo4j:5.26.30), PA_SYNCTEST_COPIER_IMAGE (an image with Node.js, default pa-test/n8n:1.123.81)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-if [[ "${1:-}" == "--help" ]]; then sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
+if [[ "${1:-}" == "--help" ]]; then sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
 image="${PA_SYNCTEST_IMAGE:-pa-test/postgres-pgvector:17-trixie}"
+neo4j_image="${PA_SYNCTEST_NEO4J_IMAGE:-pa-test/neo4j:5.26.30}"
+export PA_SYNCTEST_COPIER_IMAGE="${PA_SYNCTEST_COPIER_IMAGE:-pa-test/n8n:1.123.81}"
 export PA_SYNCTEST_PRODUCTION="pa-synctest-production-$$" PA_SYNCTEST_STAGING="pa-synctest-staging-$$"
-cleanup() { docker rm -f "$PA_SYNCTEST_PRODUCTION" "$PA_SYNCTEST_STAGING" >/dev/null 2>&1 || true; }
+export PA_SYNCTEST_PRODUCTION_NEO4J="pa-synctest-neo4j-production-$$" PA_SYNCTEST_STAGING_NEO4J="pa-synctest-neo4j-staging-$$"
+export PA_SYNCTEST_NEO4J_PASSWORD="synctest-neo4j-pw"
+cleanup() {
+    docker rm -f "$PA_SYNCTEST_PRODUCTION" "$PA_SYNCTEST_STAGING" "$PA_SYNCTEST_PRODUCTION_NEO4J" "$PA_SYNCTEST_STAGING_NEO4J" >/dev/null 2>&1 || true
+    docker volume rm "$PA_SYNCTEST_PRODUCTION_NEO4J" "$PA_SYNCTEST_STAGING_NEO4J" >/dev/null 2>&1 || true
+}
 trap cleanup EXIT
 for name in "$PA_SYNCTEST_PRODUCTION" "$PA_SYNCTEST_STAGING"; do
     docker run -d --name "$name" --label pa.test=sync -e POSTGRES_PASSWORD=synctest "$image" >/dev/null
 done
+for name in "$PA_SYNCTEST_PRODUCTION_NEO4J" "$PA_SYNCTEST_STAGING_NEO4J"; do
+    docker run -d --name "$name" --label pa.test=sync -e "NEO4J_AUTH=neo4j/$PA_SYNCTEST_NEO4J_PASSWORD" -v "$name:/data" "$neo4j_image" >/dev/null
+done
 for name in "$PA_SYNCTEST_PRODUCTION" "$PA_SYNCTEST_STAGING"; do
     for _ in $(seq 1 60); do
         docker exec "$name" pg_isready -h localhost -U postgres -q 2>/dev/null && break
+        sleep 1
+    done
+done
+for name in "$PA_SYNCTEST_PRODUCTION_NEO4J" "$PA_SYNCTEST_STAGING_NEO4J"; do
+    for _ in $(seq 1 120); do
+        docker exec "$name" wget -q -O /dev/null http://localhost:7474/ 2>/dev/null && break
         sleep 1
     done
 done

@@ -9,6 +9,7 @@ import { CatalogTable } from "../../sync/catalog";
 import { parseArgs } from "../../sync/cli";
 import { logFileName } from "../../sync/log";
 import { EMAIL_PATTERN, PHONE_PATTERN } from "../../sync/patterns";
+import { assignLanes } from "../../sync/lanes";
 import { leakCountQuery, planTable } from "../../sync/plan";
 import { hmacPads, sanitizedEmail } from "../../sync/session-sql";
 import { CopyStreamRewriter } from "../../sync/stream";
@@ -85,6 +86,7 @@ const table = (name: string, columns: Array<[string, string, string, boolean?]>)
     schema: "public",
     name,
     columns: columns.map(([column, type, category, notNull]) => ({ name: column, type, category, notNull: notNull ?? false })),
+    pages: 0,
 });
 
 describe("sync decisions", () => {
@@ -93,9 +95,13 @@ describe("sync decisions", () => {
     it("applies the known rules, leaves unknown columns as they are and scans every column that can hold text", () => {
         const plan = planTable(user, { app: "n8n", sanitize: true });
         assert.deepStrictEqual(plan.appliedRules, { email: "email", firstName: "firstName", settings: "text", mfaSecret: "secret" });
-        assert.deepStrictEqual(plan.scannedColumns, ["email", "firstName", "settings", "mfaSecret", "nickname"]);
+        // Columns replaced whole by a constant or a pseudonym cannot leak; free text and unknown columns are scanned.
+        assert.deepStrictEqual(plan.scannedColumns, ["settings", "nickname"]);
         assert.match(plan.select, /t\."nickname" AS "nickname"/);
-        assert.match(plan.select, /pg_temp\.pa_pass\(concat_ws/);
+        assert.match(plan.select, /pg_temp\.pa_pass\(concat_ws\(E'\\n', s\."nickname"\)\)/);
+        // Free text is checked inside pa_text (the `true`), and counted unchecked after a hit.
+        assert.match(plan.select, /pg_temp\.pa_text\(t\."settings"::text, true\)/);
+        assert.match(plan.sanitized, /pg_temp\.pa_text\(t\."settings"::text\)/);
         assert.match(leakCountQuery(plan), /count\(\*\) FILTER \(WHERE pg_temp\.pa_leaks\(s\."nickname"\)\)/);
     });
 
@@ -105,6 +111,40 @@ describe("sync decisions", () => {
         const plan = planTable(user, { app: "n8n", sanitize: false });
         assert.deepStrictEqual(plan.appliedRules, { mfaSecret: "secret" });
         assert.deepStrictEqual(plan.scannedColumns, []);
+    });
+
+    it("keeps scanning a whole-value column that has a per-row override", () => {
+        const config = table("config", [["key", "varchar", "S"], ["value", "json", "U"]]);
+        const rules = { columns: { "config.value": "secret" as const }, emptyTables: [], nameSources: [], overrides: { "config.value": "NULL" } };
+        assert.deepStrictEqual(planTable(config, { app: "openWebui", sanitize: true }, rules).scannedColumns, ["key", "value"]);
+    });
+
+    it("reads part of a table through a TID range, the last part open-ended", () => {
+        const plan = planTable(user, { app: "n8n", sanitize: true });
+        assert.match(plan.selectPages({ from: 0, to: 512 }), /WHERE t\.ctid >= '\(0,0\)'::tid AND t\.ctid < '\(512,0\)'::tid OFFSET 0\) s WHERE pg_temp\.pa_pass/);
+        assert.match(plan.selectPages({ from: 512 }), /WHERE t\.ctid >= '\(512,0\)'::tid OFFSET 0/);
+        const emptied = planTable(table("credentials_entity", [["id", "varchar", "S"]]), { app: "n8n", sanitize: true });
+        assert.match(emptied.selectPages({ from: 0 }), / WHERE false AND t\.ctid/);
+    });
+
+    it("splits big tables between lanes by pages and balances the pieces", () => {
+        // One big table (3000 pages) and two small ones: the big one is cut in two, each small one goes to the lighter lane.
+        const lanes = assignLanes([3000, 10, 5], 2, 1024);
+        assert.deepStrictEqual(lanes, [
+            [{ table: 0, range: { from: 0, to: 1500 } }, { table: 1 }],
+            [{ table: 0, range: { from: 1500 } }, { table: 2 }],
+        ]);
+        assert.deepStrictEqual(assignLanes([10, 5], 2, 1024), [[{ table: 0 }], [{ table: 1 }]]);
+        assert.deepStrictEqual(assignLanes([3000], 1, 1024), [[{ table: 0 }]]);
+        // Every table is copied exactly once: the pieces of a split table cover all its pages.
+        const pieces = assignLanes([5000, 4000, 2000, 1], 3, 1024).flat();
+        for (const table of [0, 1, 2]) {
+            const ranges = pieces.filter((p) => p.table === table).map((p) => p.range!).sort((a, b) => a.from - b.from);
+            assert.strictEqual(ranges[0].from, 0);
+            ranges.slice(1).forEach((r, i) => assert.strictEqual(r.from, ranges[i].to));
+            assert.strictEqual(ranges[ranges.length - 1].to, undefined);
+        }
+        assert.strictEqual(pieces.filter((p) => p.table === 3).length, 1);
     });
 
     it("copies secret tables without rows", () => {

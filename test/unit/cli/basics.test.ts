@@ -8,6 +8,11 @@ import { planCleanup } from "../../../cli/cleanup";
 import { detectHostProfile, HostFacts } from "../../../cli/hostProfile";
 import { acquireLock, LockedError } from "../../../cli/lock";
 import { Logger, redact } from "../../../cli/log";
+import { productionStack, stagingStack } from "../../../cli/commands/common";
+import { Engine, engineErrors } from "../../../cli/engine";
+import { Git } from "../../../cli/git";
+import { RealOperations } from "../../../cli/operations";
+import { DockerClient } from "../../../cli/probes/docker";
 import { spec as rollbackSpec } from "../../../cli/commands/rollback";
 import { OLD_IMAGES } from "./fakes";
 
@@ -26,6 +31,22 @@ describe("laptop/server detection", () => {
     }
     it("rejects an unknown profile, naming its source", () => {
         assert.throws(() => detectHostProfile({ ...FACTS, flagProfile: "desktop" }), /--env=desktop: must be 'laptop' or 'server'/);
+    });
+    it("PA_STAGING_STACK and PA_PRODUCTION_STACK name the stacks (a test sandbox beside real ones)", () => {
+        const saved = { staging: process.env.PA_STAGING_STACK, production: process.env.PA_PRODUCTION_STACK };
+        try {
+            delete process.env.PA_PRODUCTION_STACK;
+            assert.strictEqual(productionStack(), "production");
+            process.env.PA_STAGING_STACK = "sandbox-staging";
+            process.env.PA_PRODUCTION_STACK = "sandbox-production";
+            assert.deepStrictEqual(stagingStack(parseFlags(rollbackSpec, [])), { stack: "sandbox-staging", reason: "PA_STAGING_STACK" });
+            assert.strictEqual(productionStack(), "sandbox-production");
+        } finally {
+            for (const [key, value] of [["PA_STAGING_STACK", saved.staging], ["PA_PRODUCTION_STACK", saved.production]] as const) {
+                if (value === undefined) delete process.env[key];
+                else process.env[key] = value;
+            }
+        }
     });
 });
 
@@ -111,6 +132,54 @@ describe("cleanup plan", () => {
         });
         assert.deepStrictEqual(plan.remove, ["/r/backups/b0", "/r/backups/b2", "/r/logs/health/a.log"]);
         assert.deepStrictEqual(plan.keptForPoints, ["/r/backups/b1", "/r/backups/b3"]);
+    });
+});
+
+describe("engine errors", () => {
+    it("keeps the engine's error lines of a failed update, once each", () => {
+        const output = [
+            "code: -2",
+            " stderr: Command failed with exit code 1: pulumi up --yes",
+            "Updating (production):",
+            " +  docker:index:Container letta creating (0s)",
+            "Diagnostics:",
+            "  docker:index:Container (letta):",
+            "    error:   sdk.helper_schema: container failed to be in healthy state: provider=docker@4.11.2",
+            "    error: 1 error occurred:",
+            "    \t* creating urn:pulumi:production::pa-ecosystem::docker:index/container:Container::letta: 1 error occurred:",
+            "    \t* container failed to be in healthy state",
+            " err?: Error: Command failed with exit code 1: pulumi up --yes",
+            "    error:   sdk.helper_schema: container failed to be in healthy state: provider=docker@4.11.2",
+        ].join("\n");
+        assert.deepStrictEqual(engineErrors(output).split("\n"), [
+            "error:   sdk.helper_schema: container failed to be in healthy state: provider=docker@4.11.2",
+            "error: 1 error occurred:",
+            "* creating urn:pulumi:production::pa-ecosystem::docker:index/container:Container::letta: 1 error occurred:",
+            "* container failed to be in healthy state",
+        ]);
+    });
+    it("falls back to the last lines when the engine printed no error line", () => {
+        assert.strictEqual(engineErrors("a\nb\n\nc\nd\ne\nf\n"), "b\nc\nd\ne\nf");
+    });
+});
+
+describe("rollback checkout", () => {
+    it("removes a half-made worktree when preparing it fails", async () => {
+        const removed: string[] = [];
+        let made = "";
+        // A commit that holds a node_modules of its own: linking the checkout's packages fails.
+        const git = {
+            addWorktree: async (dir: string) => {
+                made = dir;
+                fs.writeFileSync(path.join(dir, "node_modules"), "");
+            },
+            removeWorktree: async (dir: string) => void removed.push(dir),
+        } as unknown as Git;
+        const log = new Logger({ repo: os.tmpdir(), kind: "rollback", debug: false, toFile: false });
+        const ops = new RealOperations({ projectRoot: os.tmpdir(), engine: {} as Engine, git, docker: {} as DockerClient, http: async () => ({ status: 0, body: "", ms: 0 }), log });
+        await assert.rejects(ops.prepareCheckout("abc", "production", "config: {}\n"), /EEXIST/);
+        assert.deepStrictEqual(removed, [made]);
+        assert.strictEqual(fs.existsSync(made), false);
     });
 });
 

@@ -2,7 +2,7 @@
 // recorded in `events`, and each step's behaviour is scripted per test.
 import { Service } from "../../../config/schema";
 import { BackupManifest } from "../../../cli/backup";
-import { PlannedStep, PreviewOutcome, StackEngine, UpOutcome } from "../../../cli/engine";
+import { PlannedStep, PreviewOutcome, RunOptions, StackEngine, UpOutcome } from "../../../cli/engine";
 import { Git, TagRecord } from "../../../cli/git";
 import { HealthReport } from "../../../cli/health";
 import { Checkout, Operations } from "../../../cli/operations";
@@ -89,8 +89,8 @@ class FakeStack implements StackEngine {
         if (this.ops.script.previewThrows) throw new Error("preview exploded");
         return { steps: [], changeSummary: { update: 1 }, diff: "~ letta" };
     }
-    async up(): Promise<UpOutcome> {
-        this.ops.events.push(`up ${this.name}@${this.workDir}`);
+    async up(_onOutput: unknown, options: RunOptions = {}): Promise<UpOutcome> {
+        this.ops.events.push(`up ${this.name}@${this.workDir}${options.refresh ? " refresh" : ""}`);
         return this.ops.script.ups.shift() ?? { ok: true, steps: [] };
     }
     async outputs(): Promise<Record<string, unknown>> {

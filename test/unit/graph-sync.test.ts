@@ -1,0 +1,87 @@
+// The graph part of the data sync as plain functions: which property gets which rule, what the graph
+// sanitizer replaces and what its scan reports (the same meaning as the PostgreSQL side), and the
+// copier program sent to the sidecar.
+import * as assert from "assert";
+import { createHmac } from "crypto";
+import { parseArgs } from "../../sync/cli";
+import { GRAPH_RULES, graphRule } from "../../sync/graph-rules";
+import { GraphTextSettings, graphText } from "../../sync/graph-text";
+import { copierProgram } from "../../sync/neo4j";
+import { EMAIL_PATTERN, MIN_NAME_LENGTH, PHONE_PATTERN, SANITIZED_EMAIL_PATTERN, SANITIZED_FIRST_NAME, SANITIZED_LAST_NAME, SANITIZED_NAME, SANITIZED_PHONE } from "../../sync/patterns";
+import { sanitizedEmail } from "../../sync/session-sql";
+import { syncEnvironment } from "../../spec/sync";
+
+const KEY = "unit-test-key-0123456789";
+const hash = (name: string) => createHmac("sha256", KEY).update(name, "utf8").digest("hex");
+
+function settings(names: string[]): GraphTextSettings {
+    return {
+        key: KEY,
+        emailPattern: EMAIL_PATTERN,
+        phonePattern: PHONE_PATTERN,
+        sanitizedEmailPattern: SANITIZED_EMAIL_PATTERN,
+        sanitizedPhone: SANITIZED_PHONE,
+        sanitizedName: SANITIZED_NAME,
+        sanitizedFirstName: SANITIZED_FIRST_NAME,
+        sanitizedLastName: SANITIZED_LAST_NAME,
+        minNameLength: MIN_NAME_LENGTH,
+        nameHashes: names.map(hash),
+        nameLengths: [...new Set(names.map((n) => Array.from(n).length))],
+    };
+}
+
+describe("graph sync decisions", () => {
+    it("gives emails and phones their rule by key, names only on person nodes, everything else free text", () => {
+        assert.strictEqual(graphRule(GRAPH_RULES, ["Company"], "Email_Address"), "email");
+        assert.strictEqual(graphRule(GRAPH_RULES, ["Company"], "phoneNumber"), "phone");
+        assert.strictEqual(graphRule(GRAPH_RULES, ["Person"], "name"), "name");
+        assert.strictEqual(graphRule(GRAPH_RULES, ["Contact", "Imported"], "first_name"), "firstName");
+        assert.strictEqual(graphRule(GRAPH_RULES, ["User"], "surname"), "lastName");
+        assert.strictEqual(graphRule(GRAPH_RULES, ["Topic"], "name"), "text");
+        assert.strictEqual(graphRule(GRAPH_RULES, ["Person"], "summary"), "text");
+    });
+
+    it("replaces emails with the PostgreSQL side's keyed pseudonyms, phones, and known names as whole words", () => {
+        const text = graphText(settings(["Ann", "Ann Lee", "Émile"]));
+        assert.strictEqual(text.email(" Alice@X.org"), sanitizedEmail(KEY, "Alice@X.org"));
+        assert.strictEqual(
+            text.text("Ann Lee met Annie and Ann, call (415) 555-0100 or a.b@c.org; “Émile”"),
+            `Test User met Annie and Test User, call 555-0123 or ${sanitizedEmail(KEY, "a.b@c.org")}; “Test User”`,
+        );
+        // Case-sensitive like the SQL pattern, and no name inside a word.
+        assert.strictEqual(text.text("ann Lee, Annlee"), "ann Lee, Annlee");
+    });
+
+    it("scans for what the sanitizer misses, but not for its own output", () => {
+        const text = graphText(settings(["Ann Lee"]));
+        assert.strictEqual(text.leaks(text.text("Ann Lee, a.b@c.org, +44 20 7946 0958")), false);
+        assert.strictEqual(text.leaks("write to a.b@c.org"), true);
+        assert.strictEqual(text.leaks("+14155550100"), true);
+        assert.strictEqual(text.leaks("see Ann Lee"), true);
+        assert.strictEqual(text.leaks("12345678-1234-1234-1234-123456789012 at 192.168.100.200"), false);
+    });
+
+    it("learns names found on person nodes, ignoring short ones and the sanitized forms", () => {
+        const text = graphText(settings([]));
+        for (const name of ["Zoltan Kiss", "Al", "Test User"]) text.addName(name);
+        assert.strictEqual(text.text("Zoltan Kiss, Al"), "Test User, Al");
+        assert.strictEqual(text.leaks("Test User"), false);
+    });
+
+    it("builds a copier program that parses and carries the key only in its text", () => {
+        const program = copierProgram({ sourceUrl: "http://a:7474", targetUrl: "http://b:7474", rules: GRAPH_RULES, batchSize: 10 }, settings(["Ann"]));
+        assert.doesNotThrow(() => new Function("require", "process", program));
+        assert.match(program, /^const settings = /);
+        assert.match(program, /function graphText\(/);
+        assert.match(program, /async function copyGraph\(/);
+    });
+
+    it("selects the parts to sync and names the Neo4j containers and the copier's image source", () => {
+        assert.deepStrictEqual(parseArgs(["--parts", "neo4j"]).parts, ["neo4j"]);
+        assert.throws(() => parseArgs(["--parts", "files"]), /--parts takes a list of postgres, neo4j/);
+        const env = syncEnvironment({ productionStack: "production", stagingStack: "staging-laptop", sanitize: true });
+        assert.strictEqual(env.PA_SYNC_PRODUCTION_NEO4J, "pa-production-neo4j");
+        assert.strictEqual(env.PA_SYNC_STAGING_NEO4J, "pa-staging-laptop-neo4j");
+        assert.strictEqual(env.PA_SYNC_PRODUCTION_N8N, "pa-production-n8n");
+    });
+});
