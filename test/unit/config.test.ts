@@ -6,6 +6,8 @@ import { postgresMajorInImage } from "../../config/schema";
 import { RawConfig, runStack, stackFileConfig } from "./harness";
 
 const base = stackFileConfig("staging-laptop");
+/** The floating tag the schema must refuse. */
+const FLOATING_TAG = "latest";
 
 function problemsFor(overrides: RawConfig, stack = "staging-laptop", from: RawConfig = base): string {
     const raw = { ...from, ...overrides };
@@ -48,7 +50,7 @@ describe("stack config validation", () => {
         ["an unknown environment", { "pa:environment": "prod" }, [/pa:environment = "prod"/, /"production"\|"staging"/]],
         ["a missing environment", { "pa:environment": undefined as any }, [/pa:environment = \(missing\)/]],
         ["an unknown host profile", { "pa:hostProfile": "desktop" }, [/pa:hostProfile = "desktop"/, /"laptop"\|"server"/]],
-        ["a floating :latest image", { "pa:images": images({ n8n: "n8nio/n8n:latest" }) }, [/pa:images\.n8n = "n8nio\/n8n:latest"/, /':latest'/]],
+        ["a floating :latest image", { "pa:images": images({ n8n: `n8nio/n8n:${FLOATING_TAG}` }) }, [/pa:images\.n8n = "n8nio\/n8n:latest"/, /':latest'/]],
         ["an untagged image", { "pa:images": images({ neo4j: "neo4j" }) }, [/pa:images\.neo4j = "neo4j"/, /pinned to a version tag/]],
         ["a missing image", { "pa:images": JSON.stringify({ postgres: "pgvector/pgvector:0.8.1-pg17" }) }, [/pa:images\.letta = \(missing\)/]],
         ["a port out of range", { "pa:ports": ports({ n8n: 70000 }) }, [/pa:ports\.n8n = 70000/, /65535/]],
@@ -100,7 +102,7 @@ describe("stack config validation", () => {
     });
 
     it("stops the program before any resource is registered", async () => {
-        await assert.rejects(runStack("staging-laptop", { ...base, "pa:images": images({ letta: "letta/letta:latest" }) }), (err: any) => {
+        await assert.rejects(runStack("staging-laptop", { ...base, "pa:images": images({ letta: `letta/letta:${FLOATING_TAG}` }) }), (err: any) => {
             assert.match(err.message, /pa:images\.letta/);
             assert.strictEqual(err.registeredBeforeFailure, 0);
             return true;
