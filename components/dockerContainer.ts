@@ -52,8 +52,9 @@ export function dockerContainer(
             image: image.imageId,
             envs: containerEnv(spec.env, opts.secrets),
             ports: spec.ports.map((p) => ({ internal: p.internal, external: p.external, ip: p.ip, protocol: "tcp" })),
-            // The first network is the container's own, so it never joins Docker's default bridge.
-            networkMode: opts.networks[spec.networks[0].role],
+            // Created on Docker's bridge (the provider's default mode), which the provider leaves before
+            // the start to join every network below with its aliases: aliases given for the network
+            // that is the network mode are silently dropped by Docker 20.10.
             networksAdvanced: spec.networks.map((n) => ({ name: opts.networks[n.role], aliases: n.aliases })),
             volumes: spec.volumes.map((mount, i) => ({ volumeName: volumes[i].name, containerPath: mount.containerPath })),
             healthcheck: {

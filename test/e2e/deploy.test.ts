@@ -7,7 +7,9 @@ import { docker, exec, httpStatus, inspect, labelled } from "./docker";
 const STACK = "e2e-deploy";
 const PREFIX = `pa-${STACK}`;
 const SERVICES = ["postgres", "neo4j", "letta", "open-webui", "n8n"];
-const PORTS = { letta: 28283, openWebui: 28080, n8n: 25678, postgres: 25432, neo4jHttp: 27474, neo4jBolt: 27687 };
+// Postgres is not published, as in production: it is then only on the backend network, where the apps
+// must still find it by its alias.
+const PORTS = { letta: 28283, openWebui: 28080, n8n: 25678, neo4jHttp: 27474, neo4jBolt: 27687 };
 const LIMITS = {
     postgres: { memoryMb: 768, cpus: 1 },
     neo4j: { memoryMb: 1536, cpus: 1 },
@@ -71,7 +73,9 @@ describe(`real engine: stack ${STACK} on the local Docker engine`, () => {
         assert.strictEqual(inspect("network", `${PREFIX}-frontend`).Internal, false);
         for (const service of SERVICES) {
             const settings = inspect("container", `${PREFIX}-${service}`);
-            assert.ok(!("bridge" in settings.NetworkSettings.Networks), `${service} is not on Docker's default bridge`);
+            const networks = settings.NetworkSettings.Networks;
+            assert.ok(!("bridge" in networks), `${service} is not on Docker's default bridge`);
+            assert.ok(networks[`${PREFIX}-backend`].Aliases?.includes(service), `${service} answers to its name on the backend`);
             for (const bindings of Object.values(settings.HostConfig.PortBindings ?? {}) as any[]) {
                 for (const binding of bindings) assert.strictEqual(binding.HostIp, "127.0.0.1", service);
             }
