@@ -168,7 +168,8 @@ class AutomationStack implements StackEngine {
     }
 }
 
-function stepRecorder(): { steps: PlannedStep[]; onEvent: (event: EngineEvent) => void } {
+/** Collects the resource steps of a preview or update from its engine events. */
+export function stepRecorder(): { steps: PlannedStep[]; onEvent: (event: EngineEvent) => void } {
     const steps: PlannedStep[] = [];
     return {
         steps,

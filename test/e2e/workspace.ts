@@ -4,7 +4,10 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { EngineEvent, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+
+// The CLI's own step recorder, so the tests read a plan the way `pa` does.
+export { stepRecorder } from "../../cli/engine";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "../..");
 
@@ -60,26 +63,6 @@ export async function setConfig(stack: Stack, config: Record<string, unknown>): 
     for (const [key, value] of Object.entries(config)) {
         await stack.setConfig(`pa:${key}`, { value: typeof value === "string" ? value : JSON.stringify(value) });
     }
-}
-
-export interface PlannedStep {
-    op: string;
-    type: string;
-    name: string;
-}
-
-/** Collects the resource steps of a preview or update from its engine events. */
-export function stepRecorder(): { steps: PlannedStep[]; onEvent: (event: EngineEvent) => void } {
-    const steps: PlannedStep[] = [];
-    return {
-        steps,
-        onEvent(event) {
-            const pre = event.resourcePreEvent;
-            if (!pre) return;
-            const urn = pre.metadata.urn;
-            steps.push({ op: pre.metadata.op, type: pre.metadata.type, name: urn.slice(urn.lastIndexOf("::") + 2) });
-        },
-    };
 }
 
 export function progress(prefix: string): (line: string) => void {
