@@ -47,6 +47,7 @@ export const stackEnvironment = config.environment;
 export const hostProfile = config.hostProfile;
 export const urls = environment.urls;
 export const containers = environment.containers;
+export const gatewayContainer = environment.gatewayContainer;
 export const networks = environment.networks;
 export const volumes = environment.volumes;
 export const images = environment.images;

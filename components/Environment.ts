@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PortKey, Service, StackConfig } from "../config/schema";
 import { environmentSpec } from "../spec/environment";
 import { NetworkRole } from "../spec/names";
+import { Gateway } from "./Gateway";
 import { Letta } from "./Letta";
 import { N8n } from "./N8n";
 import { Neo4j } from "./Neo4j";
@@ -25,6 +26,8 @@ export class Environment extends pulumi.ComponentResource {
     readonly urls: Partial<Record<PortKey, string>>;
     /** Container names per service. */
     readonly containers: Record<Service, pulumi.Output<string>>;
+    /** The gateway's container name. */
+    readonly gatewayContainer: pulumi.Output<string>;
     /** Network names per role. */
     readonly networks: Record<NetworkRole, pulumi.Output<string>>;
     /** Volume names per service and purpose. */
@@ -68,16 +71,23 @@ export class Environment extends pulumi.ComponentResource {
             openWebui: new OpenWebui("open-webui", argsFor("openWebui"), { parent: this }),
             n8n: new N8n("n8n", argsFor("n8n"), { parent: this }),
         };
+        const gateway = new Gateway(
+            "gateway",
+            { spec: spec.gateway, secrets: {}, networks: networks.names, protectVolumes: false },
+            { parent: this },
+        );
         const each = <T>(pick: (s: ServiceContainer) => T) =>
             Object.fromEntries(Object.entries(services).map(([key, s]) => [key, pick(s)])) as Record<Service, T>;
         this.urls = spec.urls;
         this.containers = each((s) => s.containerName);
+        this.gatewayContainer = gateway.containerName;
         this.volumes = each((s) => s.volumeNames);
         this.images = each((s) => s.image);
         this.networks = networks.names;
         this.registerOutputs({
             urls: this.urls,
             containers: this.containers,
+            gatewayContainer: this.gatewayContainer,
             networks: this.networks,
             volumes: this.volumes,
             images: this.images,

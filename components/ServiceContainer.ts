@@ -17,11 +17,11 @@ export interface ServiceArgs {
     protectVolumes: boolean;
 }
 
-/** Base of the five service components; each subclass only names its type token. */
+/** Base of the five service components and the gateway; each subclass only names its type token. */
 export abstract class ServiceContainer extends pulumi.ComponentResource {
     /** The Docker container. */
     readonly container: docker.Container;
-    /** Docker container name, e.g. pa-production-n8n. */
+    /** Docker container name, e.g. pa-production-postgres or pa-production-n8n-1f3a9c2 (apps). */
     readonly containerName: pulumi.Output<string>;
     /** Docker volume names by purpose, e.g. { data: "pa-production-n8n-data" }. */
     readonly volumeNames: pulumi.Output<Record<string, string>>;

@@ -48,6 +48,8 @@ export function dockerContainer(
     const container = new docker.Container(
         spec.service,
         {
+            // Unset for start-new-first containers: Pulumi then names each replacement anew
+            // (pa-<stack>-<service>-<hex>, Pulumi.yaml), so it can run beside the one it replaces.
             name: spec.name,
             image: image.imageId,
             envs: containerEnv(spec.env, opts.secrets),
@@ -79,8 +81,8 @@ export function dockerContainer(
             wait: true,
             waitTimeout: spec.waitTimeoutSeconds,
         },
-        // The name and host ports are fixed, so the old container must go before its replacement starts.
-        { parent, dependsOn: opts.dependsOn, deleteBeforeReplace: true },
+        // Explicit either way: the provider asks for delete-before-replace on every container.
+        { parent, dependsOn: opts.dependsOn, deleteBeforeReplace: spec.rollout === "stop-old-first" },
     );
     return { container, volumes, image };
 }

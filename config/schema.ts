@@ -8,7 +8,7 @@ export type Service = (typeof SERVICES)[number];
 export const APP_SERVICES = ["letta", "openWebui", "n8n"] as const;
 export type AppService = (typeof APP_SERVICES)[number];
 
-/** Host ports: the apps everywhere, the databases only in staging. */
+/** Host ports: the apps everywhere (published by the gateway), the databases only in staging. */
 export const PORT_KEYS = ["letta", "openWebui", "n8n", "postgres", "neo4jHttp", "neo4jBolt"] as const;
 export type PortKey = (typeof PORT_KEYS)[number];
 export const DATABASE_PORT_KEYS: readonly PortKey[] = ["postgres", "neo4jHttp", "neo4jBolt"];
@@ -88,6 +88,8 @@ export const stackConfigSchema = z
             letta: imageRef,
             openWebui: imageRef,
             n8n: imageRef,
+            /** HAProxy in front of the apps (see spec/gateway.ts). */
+            gateway: imageRef,
         }),
         ports: z
             .strictObject({

@@ -18,5 +18,6 @@ doc.config["pa:images"] = {
     letta: tag("letta"),
     openWebui: tag("open-webui"),
     n8n: tag("n8n"),
+    gateway: tag("gateway"),
 };
 process.stdout.write(yaml.dump(doc));

@@ -1,7 +1,7 @@
 // What every container of the ecosystem has in common, as plain data: the components turn a
 // ContainerSpec into Docker resources, and tests assert on specs without any mocks.
 import { CONTAINER_PORTS, PortKey, ResourceLimit, Service, StackConfig } from "../config/schema";
-import { HOSTNAMES, NetworkRole, containerName, volumeName } from "./names";
+import { ContainerRole, HOSTNAMES, NetworkRole, containerName, volumeName } from "./names";
 
 export interface PublishedPort {
     /** Port inside the container. */
@@ -42,9 +42,21 @@ export interface FileUpload {
     executable: boolean;
 }
 
+/**
+ * How a container is replaced when its spec changes. Databases and the gateway own fixed names, host
+ * ports or data files, so the old one stops first. Apps sit behind the gateway: the new one starts next
+ * to the old one, which is removed only once the new one is healthy.
+ */
+export type Rollout = "stop-old-first" | "start-new-first";
+
+/** What a container is to the environment; decides its networks, name and rollout. */
+export type Tier = "database" | "app" | "gateway";
+
 export interface ContainerSpec {
-    service: Service;
-    name: string;
+    service: ContainerRole;
+    /** Fixed Docker name; absent for start-new-first containers, which Pulumi names per replacement. */
+    name?: string;
+    rollout: Rollout;
     image: string;
     /** Values may hold secret markers (see secrets.ts). */
     env: Record<string, string>;
@@ -85,21 +97,24 @@ export function publishedPorts(cfg: StackConfig, keys: readonly PortKey[]): Publ
 }
 
 /**
- * Databases live on the internal backend network only. Docker cannot publish a port of a container
+ * Databases live on the internal backend network only; Docker cannot publish a port of a container
  * that is only on an internal network, so a staging database that publishes a port also joins the
- * front network.
+ * front network. Apps are on both; the gateway, which publishes the apps, on the front network only.
  */
-export function networkAttachments(service: Service, ports: PublishedPort[], isDatabase: boolean): NetworkAttachment[] {
-    const backend: NetworkAttachment = { role: "backend", aliases: [HOSTNAMES[service]] };
-    if (isDatabase && ports.length === 0) return [backend];
-    return [backend, { role: "frontend", aliases: [HOSTNAMES[service]] }];
+export function networkAttachments(role: ContainerRole, tier: Tier, ports: PublishedPort[]): NetworkAttachment[] {
+    const backend: NetworkAttachment = { role: "backend", aliases: [HOSTNAMES[role]] };
+    const frontend: NetworkAttachment = { role: "frontend", aliases: [HOSTNAMES[role]] };
+    if (tier === "gateway") return [frontend];
+    if (tier === "database" && ports.length === 0) return [backend];
+    return [backend, frontend];
 }
 
 export function healthcheck(test: string, startPeriodSeconds: number): Healthcheck {
     return {
         test: ["CMD-SHELL", test],
-        interval: goDuration(30),
-        timeout: goDuration(10),
+        // Short, so a rollout or rollback learns within seconds that a container is ready.
+        interval: goDuration(5),
+        timeout: goDuration(5),
         retries: 5,
         startPeriod: goDuration(startPeriodSeconds),
     };
@@ -132,11 +147,12 @@ export function memorySwapMb(limit: ResourceLimit): number {
 }
 
 export interface BaseSpecArgs {
-    service: Service;
+    service: ContainerRole;
+    tier: Tier;
     image: string;
     env: Record<string, string>;
-    portKeys: readonly PortKey[];
-    isDatabase: boolean;
+    /** Host ports the container itself publishes (apps publish through the gateway). */
+    portKeys?: readonly PortKey[];
     /** Volume purpose -> mount path. */
     volumes: Record<string, string>;
     healthcheck: Healthcheck;
@@ -144,24 +160,28 @@ export interface BaseSpecArgs {
     /** Databases need longer than Docker's 10 s default to shut down without losing writes. */
     stopTimeoutSeconds?: number;
     uploads?: FileUpload[];
+    /** Limits for a container the stack config does not size (the gateway). */
+    fixedLimits?: ResourceLimit;
 }
 
 export function containerSpec(cfg: StackConfig, args: BaseSpecArgs): ContainerSpec {
-    const ports = publishedPorts(cfg, args.portKeys);
+    const ports = publishedPorts(cfg, args.portKeys ?? []);
+    const rollout: Rollout = args.tier === "app" ? "start-new-first" : "stop-old-first";
     return {
         service: args.service,
-        name: containerName(cfg.stack, args.service),
+        name: rollout === "stop-old-first" ? containerName(cfg.stack, args.service) : undefined,
+        rollout,
         image: args.image,
         env: args.env,
         ports,
-        networks: networkAttachments(args.service, ports, args.isDatabase),
+        networks: networkAttachments(args.service, args.tier, ports),
         volumes: Object.entries(args.volumes).map(([purpose, containerPath]) => ({
             purpose,
             volume: volumeName(cfg.stack, args.service, purpose),
             containerPath,
         })),
         healthcheck: args.healthcheck,
-        limits: effectiveLimits(cfg, args.service),
+        limits: args.service === "gateway" ? args.fixedLimits : effectiveLimits(cfg, args.service),
         labels: {
             "pa.project": "pa-ecosystem",
             "pa.stack": cfg.stack,

@@ -1,6 +1,7 @@
 // Everything one environment is made of, decided from its config alone.
 import { PortKey, Service, StackConfig } from "../config/schema";
 import { ContainerSpec, localUrl } from "./container";
+import { gatewaySpec } from "./gateway";
 import { lettaSpec } from "./letta";
 import { NetworkRole, networkName } from "./names";
 import { n8nSpec, n8nUrl } from "./n8n";
@@ -18,6 +19,8 @@ export interface NetworkSpec {
 export interface EnvironmentSpec {
     networks: NetworkSpec[];
     containers: Record<Service, ContainerSpec>;
+    /** Publishes the apps' ports and forwards them to the healthy copies of each app. */
+    gateway: ContainerSpec;
     /** Services that start only once Postgres reports healthy. */
     dependsOnPostgres: Service[];
     /** What a person opens: each published endpoint's URL. */
@@ -50,6 +53,7 @@ export function environmentSpec(cfg: StackConfig, providerKeys: ProviderKeys): E
             openWebui: openWebuiSpec(cfg, providerKeys),
             n8n: n8nSpec(cfg),
         },
+        gateway: gatewaySpec(cfg),
         dependsOnPostgres: ["letta", "openWebui", "n8n"],
         urls: Object.fromEntries(Object.entries(urls).filter(([, url]) => url !== undefined)),
     };

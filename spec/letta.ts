@@ -6,6 +6,7 @@ import { secretRef } from "./secrets";
 
 export function lettaSpec(cfg: StackConfig, providerKeys: { openai: boolean; anthropic: boolean }): ContainerSpec {
     return containerSpec(cfg, {
+        tier: "app",
         service: "letta",
         image: cfg.images.letta,
         env: {
@@ -18,8 +19,6 @@ export function lettaSpec(cfg: StackConfig, providerKeys: { openai: boolean; ant
             ...(providerKeys.anthropic ? { ANTHROPIC_API_KEY: secretRef("anthropicApiKey") } : {}),
             ...(cfg.debug ? { LETTA_DEBUG: "true" } : {}),
         },
-        portKeys: ["letta"],
-        isDatabase: false,
         volumes: {},
         // Letta runs its migrations before it answers, so it gets a long start period.
         healthcheck: healthcheck("curl -fsS http://localhost:8283/v1/health/ >/dev/null", 180),

@@ -13,6 +13,7 @@ export function n8nSpec(cfg: StackConfig): ContainerSpec {
     const db = appDatabase("n8n");
     const url = n8nUrl(cfg);
     return containerSpec(cfg, {
+        tier: "app",
         service: "n8n",
         image: cfg.images.n8n,
         env: {
@@ -33,8 +34,6 @@ export function n8nSpec(cfg: StackConfig): ContainerSpec {
             N8N_DIAGNOSTICS_ENABLED: "false",
             N8N_LOG_LEVEL: cfg.debug ? "debug" : "info",
         },
-        portKeys: ["n8n"],
-        isDatabase: false,
         volumes: { data: "/home/node/.n8n" },
         // Readiness turns 200 only once n8n has connected to and migrated its database.
         healthcheck: healthcheck("wget -q --spider http://localhost:5678/healthz/readiness", 90),

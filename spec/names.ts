@@ -2,13 +2,17 @@
 // engine (staging-server next to production) and the operator commands can find what a stack owns.
 import { Service } from "../config/schema";
 
-/** The short host name each service answers to on its stack's networks. */
-export const HOSTNAMES: Record<Service, string> = {
+/** A container of the stack: one of the five services, or the gateway that publishes the apps. */
+export type ContainerRole = Service | "gateway";
+
+/** The short host name each container answers to on its stack's networks. */
+export const HOSTNAMES: Record<ContainerRole, string> = {
     postgres: "postgres",
     neo4j: "neo4j",
     letta: "letta",
     openWebui: "open-webui",
     n8n: "n8n",
+    gateway: "gateway",
 };
 
 export type NetworkRole = "backend" | "frontend";
@@ -17,7 +21,8 @@ export function namePrefix(stack: string): string {
     return `pa-${stack}`;
 }
 
-export function containerName(stack: string, service: Service): string {
+/** The fixed name of a stop-old-first container (apps get a new name per replacement, see Pulumi.yaml). */
+export function containerName(stack: string, service: ContainerRole): string {
     return `${namePrefix(stack)}-${HOSTNAMES[service]}`;
 }
 
@@ -25,6 +30,6 @@ export function networkName(stack: string, role: NetworkRole): string {
     return `${namePrefix(stack)}-${role}`;
 }
 
-export function volumeName(stack: string, service: Service, purpose: string): string {
+export function volumeName(stack: string, service: ContainerRole, purpose: string): string {
     return `${namePrefix(stack)}-${HOSTNAMES[service]}-${purpose}`;
 }

@@ -20,6 +20,7 @@ export function neo4jMemorySettings(limit: ResourceLimit | undefined): Record<st
 
 export function neo4jSpec(cfg: StackConfig): ContainerSpec {
     return containerSpec(cfg, {
+        tier: "database",
         service: "neo4j",
         image: cfg.images.neo4j,
         env: {
@@ -28,7 +29,6 @@ export function neo4jSpec(cfg: StackConfig): ContainerSpec {
             ...(cfg.debug ? { NEO4J_server_logs_debug_level: "DEBUG" } : {}),
         },
         portKeys: cfg.environment === "staging" ? ["neo4jHttp", "neo4jBolt"] : [],
-        isDatabase: true,
         volumes: { data: "/data", logs: "/logs" },
         // The official image ships wget; curl is the fallback for images that only have curl.
         healthcheck: healthcheck(

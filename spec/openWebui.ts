@@ -10,6 +10,7 @@ export function openWebuiUrl(cfg: StackConfig): string {
 
 export function openWebuiSpec(cfg: StackConfig, providerKeys: { openai: boolean }): ContainerSpec {
     return containerSpec(cfg, {
+        tier: "app",
         service: "openWebui",
         image: cfg.images.openWebui,
         env: {
@@ -24,8 +25,6 @@ export function openWebuiSpec(cfg: StackConfig, providerKeys: { openai: boolean 
             ...(cfg.environment === "staging" ? { ENABLE_PERSISTENT_CONFIG: "False" } : {}),
             GLOBAL_LOG_LEVEL: cfg.debug ? "DEBUG" : "INFO",
         },
-        portKeys: ["openWebui"],
-        isDatabase: false,
         volumes: { data: "/app/backend/data" },
         healthcheck: healthcheck("curl -fsS http://localhost:8080/health >/dev/null", 120),
         waitTimeoutSeconds: 360,

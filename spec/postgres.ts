@@ -19,11 +19,11 @@ export function postgresSpec(cfg: StackConfig): ContainerSpec {
     };
     for (const db of APP_DATABASES) env[passwordEnvVar(db)] = secretRef(db.passwordSecret);
     return containerSpec(cfg, {
+        tier: "database",
         service: "postgres",
         image: cfg.images.postgres,
         env,
         portKeys: cfg.environment === "staging" ? ["postgres"] : [],
-        isDatabase: true,
         volumes: { data: postgresDataPath(cfg.postgresMajorVersion) },
         // Over TCP: during first init the image runs a socket-only server, so a socket check
         // would report healthy before the init script has created the app databases.

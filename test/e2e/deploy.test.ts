@@ -2,11 +2,14 @@
 // throwaway stack on the local Docker engine, with the locally built test images.
 import * as assert from "assert";
 import { ThrowawayStack, createThrowawayStack, progress, setConfig, stepRecorder, testImages } from "./workspace";
-import { docker, exec, httpStatus, inspect, labelled } from "./docker";
+import { containerOf, docker, exec, httpStatus, inspect, labelled } from "./docker";
 
 const STACK = "e2e-deploy";
 const PREFIX = `pa-${STACK}`;
-const SERVICES = ["postgres", "neo4j", "letta", "open-webui", "n8n"];
+/** Service label -> the alias it answers to. */
+const SERVICES: Record<string, string> = { postgres: "postgres", neo4j: "neo4j", letta: "letta", openWebui: "open-webui", n8n: "n8n" };
+const CONTAINERS = [...Object.keys(SERVICES), "gateway"];
+const named = (service: string) => containerOf(STACK, service);
 // Postgres is not published, as in production: it is then only on the backend network, where the apps
 // must still find it by its alias.
 const PORTS = { letta: 28283, openWebui: 28080, n8n: 25678, neo4jHttp: 27474, neo4jBolt: 27687 };
@@ -50,7 +53,7 @@ describe(`real engine: stack ${STACK} on the local Docker engine`, () => {
         const preview = await e2e.stack.preview({ onEvent: recorder.onEvent });
         const creates = recorder.steps.filter((s) => s.op === "create");
         const containers = creates.filter((s) => s.type === "docker:index/container:Container").map((s) => s.name);
-        assert.deepStrictEqual(containers.sort(), ["letta", "n8n", "neo4j", "openWebui", "postgres"]);
+        assert.deepStrictEqual(containers.sort(), ["gateway", "letta", "n8n", "neo4j", "openWebui", "postgres"]);
         assert.strictEqual(creates.filter((s) => s.type === "docker:index/network:Network").length, 2);
         assert.strictEqual(creates.filter((s) => s.type === "docker:index/volume:Volume").length, 5);
         assert.strictEqual(creates.filter((s) => s.type === "random:index/randomPassword:RandomPassword").length, 10);
@@ -61,8 +64,8 @@ describe(`real engine: stack ${STACK} on the local Docker engine`, () => {
     it("pulumi up creates everything and every container reaches healthy", async () => {
         const result = await e2e.stack.up({ onOutput: progress("up") });
         assert.strictEqual(result.summary.result, "succeeded");
-        for (const service of SERVICES) {
-            const state = inspect("container", `${PREFIX}-${service}`).State;
+        for (const service of CONTAINERS) {
+            const state = inspect("container", named(service)).State;
             assert.strictEqual(state.Health?.Status, "healthy", `${service} is ${state.Health?.Status}`);
         }
         credentials = result.outputs.credentials.value;
@@ -71,11 +74,12 @@ describe(`real engine: stack ${STACK} on the local Docker engine`, () => {
     it("keeps the databases on the internal network and publishes only on 127.0.0.1", () => {
         assert.strictEqual(inspect("network", `${PREFIX}-backend`).Internal, true);
         assert.strictEqual(inspect("network", `${PREFIX}-frontend`).Internal, false);
-        for (const service of SERVICES) {
-            const settings = inspect("container", `${PREFIX}-${service}`);
+        for (const service of CONTAINERS) {
+            const settings = inspect("container", named(service));
             const networks = settings.NetworkSettings.Networks;
             assert.ok(!("bridge" in networks), `${service} is not on Docker's default bridge`);
-            assert.ok(networks[`${PREFIX}-backend`].Aliases?.includes(service), `${service} answers to its name on the backend`);
+            if (service === "gateway") assert.deepStrictEqual(Object.keys(networks), [`${PREFIX}-frontend`]);
+            else assert.ok(networks[`${PREFIX}-backend`].Aliases?.includes(SERVICES[service]), `${service} answers to its alias on the backend`);
             for (const bindings of Object.values(settings.HostConfig.PortBindings ?? {}) as any[]) {
                 for (const binding of bindings) assert.strictEqual(binding.HostIp, "127.0.0.1", service);
             }
@@ -88,7 +92,7 @@ describe(`real engine: stack ${STACK} on the local Docker engine`, () => {
         assert.strictEqual(await httpStatus(`http://127.0.0.1:${PORTS.letta}/v1/health/`), 200);
         assert.strictEqual(await httpStatus(`http://127.0.0.1:${PORTS.openWebui}/health/db`), 200);
         const psql = (db: string, sql: string) =>
-            exec(`${PREFIX}-postgres`, "psql", "-U", "postgres", "-d", db, "-Atc", sql);
+            exec(named("postgres"), "psql", "-U", "postgres", "-d", db, "-Atc", sql);
         assert.ok(Number(psql("n8n", "select count(*) from pg_tables where tablename = 'workflow_entity'")) === 1, "n8n migrated its database");
         assert.strictEqual(psql("letta", "select extname from pg_extension where extname = 'vector'"), "vector");
         assert.strictEqual(psql("letta", "show search_path"), "letta");
@@ -114,23 +118,58 @@ describe(`real engine: stack ${STACK} on the local Docker engine`, () => {
     });
 
     it("a memory limit change updates only the container it concerns", async () => {
-        const idsBefore = Object.fromEntries(SERVICES.map((s) => [s, inspect("container", `${PREFIX}-${s}`).Id]));
+        const idsBefore = Object.fromEntries(CONTAINERS.map((s) => [s, inspect("container", named(s)).Id]));
         await setConfig(e2e.stack, { limits: { ...LIMITS, openWebui: { memoryMb: 1024, cpus: 1 } } });
         const recorder = stepRecorder();
         const result = await e2e.stack.up({ onEvent: recorder.onEvent, onOutput: progress("up") });
         assert.strictEqual(result.summary.result, "succeeded");
         const changed = recorder.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.type} ${s.name}`);
-        assert.ok(changed.length > 0 && changed.every((c) => c.endsWith("docker:index/container:Container openWebui")), changed.join("; "));
-        const openWebui = inspect("container", `${PREFIX}-open-webui`);
-        assert.strictEqual(openWebui.HostConfig.Memory, 1024 * 1024 * 1024);
-        for (const service of SERVICES.filter((s) => s !== "open-webui")) {
-            assert.strictEqual(inspect("container", `${PREFIX}-${service}`).Id, idsBefore[service], `${service} untouched`);
+        assert.deepStrictEqual(changed, ["update docker:index/container:Container openWebui"]);
+        assert.strictEqual(inspect("container", named("openWebui")).HostConfig.Memory, 1024 * 1024 * 1024);
+        for (const service of CONTAINERS) {
+            assert.strictEqual(inspect("container", named(service)).Id, idsBefore[service], `${service} kept`);
         }
+    });
+
+    it("replacing an app starts the new copy first: its port answers throughout", async () => {
+        const before = named("openWebui");
+        const others = Object.fromEntries(CONTAINERS.filter((s) => s !== "openWebui").map((s) => [s, inspect("container", named(s)).Id]));
+        // A new public URL changes Open WebUI's env, which Docker can only apply to a new container.
+        await setConfig(e2e.stack, { publicUrls: { openWebui: `http://localhost:${PORTS.openWebui}` } });
+        let polls = 0;
+        const failures: string[] = [];
+        let updating = true;
+        const poller = (async () => {
+            while (updating) {
+                const status = await httpStatus(`http://127.0.0.1:${PORTS.openWebui}/health`);
+                polls++;
+                if (status !== 200) failures.push(`${new Date().toISOString()} ${status}`);
+                await new Promise((resolve) => setTimeout(resolve, 100));
+            }
+        })();
+        const recorder = stepRecorder();
+        try {
+            const result = await e2e.stack.up({ onEvent: recorder.onEvent, onOutput: progress("up") });
+            assert.strictEqual(result.summary.result, "succeeded");
+        } finally {
+            updating = false;
+            await poller;
+        }
+        const ops = recorder.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.name}`);
+        assert.deepStrictEqual(ops, ["create-replacement openWebui", "replace openWebui", "delete-replaced openWebui"]);
+        const after = named("openWebui");
+        assert.notStrictEqual(after, before, "the new copy has a new name");
+        assert.match(after, new RegExp(`^${PREFIX}-openWebui-[0-9a-f]{7}$`));
+        assert.match(inspect("container", after).Config.Env.join("\n"), new RegExp(`WEBUI_URL=http://localhost:${PORTS.openWebui}`));
+        for (const [service, id] of Object.entries(others)) assert.strictEqual(inspect("container", named(service)).Id, id, `${service} kept`);
+        // One request caught in flight while the old copy shuts down may fail; a gap would fail dozens.
+        assert.ok(polls > 50, `polled ${polls} times`);
+        assert.ok(failures.length <= 1, `Open WebUI did not answer ${failures.length} of ${polls} polls: ${failures.join(", ")}`);
     });
 
     it("pulumi stack history lists the updates", async () => {
         const history = await e2e.stack.history();
-        assert.deepStrictEqual(history.map((h) => h.kind), ["update", "update", "update"]);
+        assert.deepStrictEqual(history.map((h) => h.kind), ["update", "update", "update", "update"]);
         assert.ok(history.every((h) => h.result === "succeeded"));
     });
 

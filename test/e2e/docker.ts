@@ -23,6 +23,15 @@ export function labelled(label: string): { containers: string[]; networks: strin
     };
 }
 
+/** The one container a stack runs for a service (apps have a new name after each replacement). */
+export function containerOf(stack: string, service: string): string {
+    const names = docker("ps", "-a", "--filter", `label=pa.stack=${stack}`, "--filter", `label=pa.service=${service}`, "--format", "{{.Names}}")
+        .split("\n")
+        .filter(Boolean);
+    if (names.length !== 1) throw new Error(`stack ${stack} has ${names.length} ${service} containers: ${names.join(", ")}`);
+    return names[0];
+}
+
 /** Runs a command inside a container and returns its stdout. */
 export function exec(container: string, ...command: string[]): string {
     return docker("exec", container, ...command);

@@ -20,6 +20,7 @@ export function testImages(): Record<string, string> {
         letta: tag("letta"),
         openWebui: tag("open-webui"),
         n8n: tag("n8n"),
+        gateway: tag("gateway"),
     };
 }
 

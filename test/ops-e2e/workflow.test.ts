@@ -18,6 +18,7 @@ import { DockerCli } from "../../cli/probes/docker";
 import { httpProbe } from "../../cli/probes/http";
 import { promote } from "../../cli/promotion";
 import { listPoints } from "../../cli/rollbackPoints";
+import { containerOf } from "../e2e/docker";
 import { createSandbox, Sandbox, STACKS } from "./sandbox";
 
 const PROD = `pa-${STACKS.production}`;
@@ -103,7 +104,7 @@ describe("operator workflow on the real engine", () => {
         brokenPoint = result.point!;
         assert.strictEqual(await box.pa("health", "--production"), EXIT.ok);
         await assertMarkers();
-        assert.notStrictEqual(imageId("container", `${PROD}-n8n`), imageId("image", broken), "n8n runs the good image again");
+        assert.notStrictEqual(imageId("container", containerOf(STACKS.production, "n8n")), imageId("image", broken), "n8n runs the good image again");
     });
 
     it("rollback --tag redeploys a point with its data", async () => {
@@ -115,7 +116,7 @@ describe("operator workflow on the real engine", () => {
     });
 
     it("rollback --emergency returns to the last validated point, also when a container was removed", async () => {
-        execFileSync("docker", ["rm", "-f", `${PROD}-letta`]);
+        execFileSync("docker", ["rm", "-f", containerOf(STACKS.production, "letta")]);
         assert.strictEqual(await box.pa("rollback", "--emergency"), EXIT.ok);
         assert.strictEqual(await box.pa("health", "--production"), EXIT.ok);
         await assertMarkers();

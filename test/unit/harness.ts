@@ -17,7 +17,8 @@ export interface RecordedResource {
     dependencies: string[];
     /** Resource options the engine sees. */
     protect: boolean;
-    deleteBeforeReplace: boolean;
+    /** The deleteBeforeReplace option, undefined when the program left it to the provider. */
+    deleteBeforeReplace: boolean | undefined;
     urn: string;
 }
 
@@ -68,6 +69,8 @@ export async function runStack(stack: string, config: RawConfig, secretKeys: str
                     generated[args.name] = state.result;
                 }
                 if (args.type === "docker:index/remoteImage:RemoteImage") state.imageId = `sha256:image-of-${args.inputs.name}`;
+                // The engine names an unnamed container by Pulumi.yaml's autonaming pattern.
+                if (args.type === "docker:index/container:Container" && state.name === undefined) state.name = `pa-${stack}-${args.name}-0123abc`;
                 return { id: `${args.name}-id`, state };
             },
             call: (args) => {
@@ -89,7 +92,7 @@ export async function runStack(stack: string, config: RawConfig, secretKeys: str
             inputs: deserialize(inputs),
             dependencies: req.getDependenciesList(),
             protect: req.getProtect(),
-            deleteBeforeReplace: req.getDeletebeforereplace(),
+            deleteBeforeReplace: req.getDeletebeforereplacedefined() ? req.getDeletebeforereplace() : undefined,
             urn: `${req.getType()}::${req.getName()}`,
         });
         return register(req, callback);

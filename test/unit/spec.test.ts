@@ -56,11 +56,12 @@ describe("spec decisions", () => {
         assert.deepStrictEqual(neo4jMemorySettings(undefined), {});
     });
 
-    it("puts a database on the front network only when it publishes a port", () => {
+    it("puts a database on the front network only when it publishes a port, the gateway only there", () => {
         const port = [{ internal: 5432, external: 5432, ip: "127.0.0.1" }];
-        assert.deepStrictEqual(networkAttachments("postgres", [], true).map((n) => n.role), ["backend"]);
-        assert.deepStrictEqual(networkAttachments("postgres", port, true).map((n) => n.role), ["backend", "frontend"]);
-        assert.deepStrictEqual(networkAttachments("n8n", [], false).map((n) => n.role), ["backend", "frontend"]);
+        assert.deepStrictEqual(networkAttachments("postgres", "database", []).map((n) => n.role), ["backend"]);
+        assert.deepStrictEqual(networkAttachments("postgres", "database", port).map((n) => n.role), ["backend", "frontend"]);
+        assert.deepStrictEqual(networkAttachments("n8n", "app", []).map((n) => n.role), ["backend", "frontend"]);
+        assert.deepStrictEqual(networkAttachments("gateway", "gateway", port).map((n) => n.role), ["frontend"]);
     });
 
     it("builds URLs a person can open, also when bound to all interfaces", () => {

@@ -6,10 +6,11 @@ import { RecordedResource, StackRun, TYPES, byType, isSecretValue, one, reveal, 
 const STACKS = ["production", "staging-laptop", "staging-server"] as const;
 const SERVICES = ["postgres", "neo4j", "letta", "openWebui", "n8n"] as const;
 const APPS = ["letta", "openWebui", "n8n"] as const;
+const CONTAINERS = [...SERVICES, "gateway"] as const;
 
 interface Expectation {
     bindAddress: string;
-    /** Container name -> published "ip:external->internal". */
+    /** Container -> published "ip:external->internal"; the gateway publishes the apps. */
     ports: Record<string, string[]>;
     limited: boolean;
 }
@@ -20,9 +21,10 @@ const EXPECTED: Record<(typeof STACKS)[number], Expectation> = {
         ports: {
             postgres: [],
             neo4j: [],
-            letta: ["127.0.0.1:8283->8283"],
-            openWebui: ["127.0.0.1:8080->8080"],
-            n8n: ["127.0.0.1:5678->5678"],
+            letta: [],
+            openWebui: [],
+            n8n: [],
+            gateway: ["127.0.0.1:8283->8283", "127.0.0.1:8080->8080", "127.0.0.1:5678->5678"],
         },
         limited: false,
     },
@@ -31,9 +33,10 @@ const EXPECTED: Record<(typeof STACKS)[number], Expectation> = {
         ports: {
             postgres: ["127.0.0.1:5432->5432"],
             neo4j: ["127.0.0.1:7474->7474", "127.0.0.1:7687->7687"],
-            letta: ["127.0.0.1:8283->8283"],
-            openWebui: ["127.0.0.1:8080->8080"],
-            n8n: ["127.0.0.1:5678->5678"],
+            letta: [],
+            openWebui: [],
+            n8n: [],
+            gateway: ["127.0.0.1:8283->8283", "127.0.0.1:8080->8080", "127.0.0.1:5678->5678"],
         },
         limited: true,
     },
@@ -42,9 +45,10 @@ const EXPECTED: Record<(typeof STACKS)[number], Expectation> = {
         ports: {
             postgres: ["127.0.0.2:5432->5432"],
             neo4j: ["127.0.0.2:7474->7474", "127.0.0.2:7687->7687"],
-            letta: ["127.0.0.2:8283->8283"],
-            openWebui: ["127.0.0.2:8080->8080"],
-            n8n: ["127.0.0.2:5678->5678"],
+            letta: [],
+            openWebui: [],
+            n8n: [],
+            gateway: ["127.0.0.2:8283->8283", "127.0.0.2:8080->8080", "127.0.0.2:5678->5678"],
         },
         limited: false,
     },
@@ -75,18 +79,18 @@ for (const stack of STACKS) {
             run = await runStack(stack, stackFileConfig(stack));
         });
 
-        it("declares five containers, two networks, the data volumes and ten generated secrets", () => {
-            assert.deepStrictEqual(byType(run, TYPES.container).map((c) => c.name).sort(), [...SERVICES].sort());
+        it("declares five containers and the gateway, two networks, the data volumes and ten generated secrets", () => {
+            assert.deepStrictEqual(byType(run, TYPES.container).map((c) => c.name).sort(), [...CONTAINERS].sort());
             assert.deepStrictEqual(byType(run, TYPES.network).map((n) => n.inputs.name).sort(), [
                 networkName("backend"),
                 networkName("frontend"),
             ]);
             assert.strictEqual(byType(run, TYPES.password).length, 10);
-            assert.strictEqual(byType(run, TYPES.image).length, 5);
+            assert.strictEqual(byType(run, TYPES.image).length, 6);
         });
 
         it("publishes exactly the configured ports, on the configured address", () => {
-            for (const service of SERVICES) {
+            for (const service of CONTAINERS) {
                 const ports = (container(service).inputs.ports ?? []).map(
                     (p: any) => `${p.ip}:${p.external}->${p.internal}`,
                 );
@@ -94,7 +98,7 @@ for (const stack of STACKS) {
             }
         });
 
-        it("keeps the databases on the internal backend network and the apps on both", () => {
+        it("keeps the databases on the internal backend network, the apps on both, the gateway on the front", () => {
             const backend = one(run, TYPES.network, "backend");
             const frontend = one(run, TYPES.network, "frontend");
             assert.strictEqual(backend.inputs.internal, true);
@@ -109,9 +113,11 @@ for (const stack of STACKS) {
                 // A network mode would make Docker 20.10 drop that network's aliases: apps could not find "postgres".
                 assert.strictEqual(c.inputs.networkMode, undefined, `${service} sets no network mode`);
                 for (const n of c.inputs.networksAdvanced) {
-                    assert.deepStrictEqual(n.aliases, [HOSTNAMES[service as keyof typeof HOSTNAMES]], `${service} alias on ${n.name}`);
+                    assert.deepStrictEqual(n.aliases, [HOSTNAMES[service]], `${service} alias on ${n.name}`);
                 }
             }
+            const gateway = container("gateway").inputs;
+            assert.deepStrictEqual(gateway.networksAdvanced, [{ name: networkName("frontend"), aliases: ["gateway"] }]);
         });
 
         it("mounts each service's data volume at the path its image uses", () => {
@@ -196,9 +202,9 @@ for (const stack of STACKS) {
         });
 
         it("gives every container a healthcheck, restart policy, log rotation, labels and a health wait", () => {
-            for (const service of SERVICES) {
+            for (const service of CONTAINERS) {
                 const c = container(service).inputs;
-                assert.strictEqual(c.healthcheck.interval, "30s");
+                assert.strictEqual(c.healthcheck.interval, "5s");
                 assert.match(c.healthcheck.startPeriod, /^(\d+m)?\d+s$/, "Go duration format, as the provider reads it back");
                 assert.strictEqual(c.healthcheck.tests[0], "CMD-SHELL");
                 assert.ok(c.healthcheck.tests[1].length > 10);
@@ -234,12 +240,14 @@ for (const stack of STACKS) {
         });
 
         it("exports the URLs and the names the operator commands need", () => {
-            const { urls, containers, networks, volumes, credentials } = run.outputs;
+            const { urls, containers, gatewayContainer, networks, volumes, credentials } = run.outputs;
             assert.strictEqual(urls.letta, `http://${expected.bindAddress}:8283`);
             assert.strictEqual(urls.openWebui, `http://${expected.bindAddress}:8080`);
             assert.strictEqual(urls.n8n, `http://${expected.bindAddress}:5678`);
             assert.strictEqual(urls.postgres !== undefined, stack !== "production");
-            assert.strictEqual(containers.n8n, `pa-${stack}-n8n`);
+            assert.strictEqual(containers.postgres, `pa-${stack}-postgres`);
+            assert.match(containers.n8n, new RegExp(`^pa-${stack}-n8n-`));
+            assert.strictEqual(gatewayContainer, `pa-${stack}-gateway`);
             assert.strictEqual(networks.backend, networkName("backend"));
             assert.strictEqual(volumes.postgres.data, `pa-${stack}-postgres-data`);
             assert.strictEqual(credentials.neo4jPassword, run.generated.neo4jPassword);
@@ -251,8 +259,30 @@ for (const stack of STACKS) {
             for (const volume of volumes) assert.strictEqual(volume.protect, stack === "production", volume.name);
         });
 
-        it("replaces a container by deleting the old one first (its name and ports are fixed)", () => {
-            for (const service of SERVICES) assert.strictEqual(container(service).deleteBeforeReplace, true, service);
+        it("replaces a database or the gateway by stopping the old one first (fixed name, ports, data)", () => {
+            for (const service of ["postgres", "neo4j", "gateway"]) {
+                assert.strictEqual(container(service).deleteBeforeReplace, true, service);
+                assert.strictEqual(container(service).inputs.name, `pa-${stack}-${HOSTNAMES[service as "postgres"]}`);
+            }
+        });
+
+        it("replaces an app by starting the new one first, under a name Pulumi makes per replacement", () => {
+            for (const app of APPS) {
+                assert.strictEqual(container(app).deleteBeforeReplace, false, app);
+                assert.strictEqual(container(app).inputs.name, undefined, `${app} is auto-named`);
+            }
+        });
+
+        it("gives the gateway a route to each app's health-checked copies on its container port", () => {
+            const gateway = container("gateway").inputs;
+            const [upload] = gateway.uploads;
+            assert.strictEqual(upload.file, "/usr/local/etc/haproxy/haproxy.cfg");
+            for (const [host, port, health] of [["letta", 8283, "/v1/health/"], ["open-webui", 8080, "/health"], ["n8n", 5678, "/healthz/readiness"]]) {
+                assert.match(upload.content, new RegExp(`bind :${port}\n`));
+                assert.match(upload.content, new RegExp(`uri ${health}\n`));
+                assert.match(upload.content, new RegExp(`server-template ${host}- \\d+ ${host}:${port}\\n`));
+            }
+            assert.deepStrictEqual([gateway.memory, gateway.cpus], [128, "0.5"]);
         });
     });
 }
