@@ -82,6 +82,8 @@ export const stackConfigSchema = z
         bindAddress: ipv4.default("127.0.0.1"),
         debug: z.boolean().default(false),
         postgresMajorVersion: z.number().int().min(14).max(18).default(17),
+        /** How long `pulumi up` waits for each new container to report healthy; each service's own default when unset. */
+        healthWaitSeconds: z.number().int().min(30, "healthWaitSeconds must be at least 30").max(3600, "healthWaitSeconds must be at most 3600").optional(),
         images: z.strictObject({
             postgres: imageRef,
             neo4j: imageRef,

@@ -156,6 +156,7 @@ export interface BaseSpecArgs {
     /** Volume purpose -> mount path. */
     volumes: Record<string, string>;
     healthcheck: Healthcheck;
+    /** The default wait for healthy: long enough for a first start's migrations. */
     waitTimeoutSeconds: number;
     /** Databases need longer than Docker's 10 s default to shut down without losing writes. */
     stopTimeoutSeconds?: number;
@@ -190,7 +191,7 @@ export function containerSpec(cfg: StackConfig, args: BaseSpecArgs): ContainerSp
         },
         restart: "unless-stopped",
         logOpts: { "max-size": "10m", "max-file": "3" },
-        waitTimeoutSeconds: args.waitTimeoutSeconds,
+        waitTimeoutSeconds: cfg.healthWaitSeconds ?? args.waitTimeoutSeconds,
         stopTimeoutSeconds: args.stopTimeoutSeconds ?? 15,
         uploads: args.uploads ?? [],
     };

@@ -49,6 +49,8 @@ export function gatewayRoutes(): GatewayRoute[] {
 export function haproxyConfig(routes: GatewayRoute[]): string {
     const lines = [
         "global",
+        // Notice and above only: copies marked up or down, not every connection.
+        "    log stdout format raw local0 notice",
         "    maxconn 2000",
         "    hard-stop-after 10s",
         "",
@@ -62,6 +64,7 @@ export function haproxyConfig(routes: GatewayRoute[]): string {
         "    hold obsolete 1s",
         "",
         "defaults",
+        "    log global",
         "    mode tcp",
         "    timeout connect 2s",
         "    timeout client 1h",

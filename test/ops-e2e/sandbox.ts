@@ -79,6 +79,9 @@ function stackFile(env: "staging" | "production", images: Record<string, string>
         `  pa:environment: ${env}`,
         `  pa:hostProfile: ${env === "production" ? "server" : "laptop"}`,
         "  pa:bindAddress: 127.0.0.1",
+        // A promotion of a broken image fails after this wait; the services' defaults (up to 7 min) are
+        // sized for a slow server's first start.
+        ...(env === "production" ? ["  pa:healthWaitSeconds: 150"] : []),
         "  pa:images:",
         ...Object.entries(images).map(([k, v]) => `    ${k}: ${v}`),
         "  pa:ports:",

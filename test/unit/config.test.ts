@@ -64,6 +64,7 @@ describe("stack config validation", () => {
         ["a limit without cpus", { "pa:limits": JSON.stringify({ n8n: { memoryMb: 512 } }) }, [/pa:limits\.n8n\.cpus = \(missing\)/]],
         ["a limit for an unknown service", { "pa:limits": JSON.stringify({ redis: { memoryMb: 512, cpus: 1 } }) }, [/pa:limits\.redis: unknown key/]],
         ["a public URL that is not http(s)", { "pa:publicUrls": JSON.stringify({ n8n: "ftp://x" }) }, [/pa:publicUrls\.n8n = "ftp:\/\/x"/, /http:\/\/ or https:\/\//]],
+        ["a health wait under 30 s", { "pa:healthWaitSeconds": "5" }, [/pa:healthWaitSeconds = 5/, /at least 30/]],
         ["a misspelt key", { "pa:bindAdress": "127.0.0.1" }, [/pa:bindAdress: unknown key/]],
         ["a Postgres major that contradicts the image", { "pa:postgresMajorVersion": "18" }, [/pa:postgresMajorVersion = 18/, /is PostgreSQL 17/]],
         ["an object key that is not valid YAML/JSON", { "pa:ports": "{letta: 1" }, [/pa:ports = "\{letta: 1": not a valid YAML\/JSON object/]],

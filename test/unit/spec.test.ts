@@ -56,6 +56,12 @@ describe("spec decisions", () => {
         assert.deepStrictEqual(neo4jMemorySettings(undefined), {});
     });
 
+    it("waits each service's own time for healthy, or the one configured for all", () => {
+        const waits = (cfg: StackConfig) => Object.values(environmentSpec(cfg, { openai: false, anthropic: false }).containers).map((c) => c.waitTimeoutSeconds);
+        assert.ok(waits(config("production")).every((w) => w >= 180), "defaults leave room for first-start migrations");
+        assert.deepStrictEqual(waits(config("production", { "pa:healthWaitSeconds": "90" })), [90, 90, 90, 90, 90]);
+    });
+
     it("puts a database on the front network only when it publishes a port, the gateway only there", () => {
         const port = [{ internal: 5432, external: 5432, ip: "127.0.0.1" }];
         assert.deepStrictEqual(networkAttachments("postgres", "database", []).map((n) => n.role), ["backend"]);
