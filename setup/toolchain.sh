@@ -155,7 +155,8 @@ else step "install pulumi-resource-pulumi-nodejs" "$build/logs/dynamic-provider.
 # 2. Provider plugins, at the versions of the npm packages
 pulumi_home="$cache/pulumi-home"
 mkdir -p "$pulumi_home"
-export PULUMI_HOME="$pulumi_home" PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+# The plugin builds call the CLI just built: on a fresh machine env.sh does not exist yet.
+export PATH="$bin:$PATH" PULUMI_HOME="$pulumi_home" PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 
 # npm_version NAME: the plugin version the npm package @pulumi/NAME asks the engine for.
 # Order: node_modules/@pulumi/NAME/package.json (pulumi.version, else version), package-lock.json,
