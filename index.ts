@@ -38,7 +38,6 @@ if (config.sync) {
             sanitize: config.sync.sanitize,
         },
         request: config.sync.request,
-        repoRoot: __dirname,
         dependsOn: [environment],
     });
 }

@@ -1,21 +1,24 @@
 // The production -> staging data sync of a staging stack, as a Command resource: it runs the sync CLI
 // when pa:sync.request changes (scripts/sync-production-data.sh bumps it), so every sync is an update
-// in the stack's history. One Command for the databases and the graph together: the CLI swaps them in
-// only when all are verified, so a failed part leaves every part of staging as it was.
+// in the stack's history. One Command for the databases, the graph and the files together: the CLI
+// swaps them in only when all are verified, so a failed part leaves every part of staging as it was.
 // The pseudonym key is generated here and reaches the command only as a secret env var.
+// The command names the CLI relative to the Pulumi program's folder: without `dir`, the command
+// provider runs it in its own working directory, which the engine sets to the program's folder. So the
+// resource does not change when the checkout moves or differs between machines.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import * as path from "path";
 import { SYNC_KEY_ENV, SyncTarget, syncEnvironment } from "../spec/sync";
+
+/** The sync command, relative to the Pulumi program's folder (this repository's root). */
+export const SYNC_COMMAND = "node -r ts-node/register/transpile-only sync/cli.ts --json";
 
 export interface DataSyncArgs {
     /** Where production and staging run, and whether personal data is replaced. */
     target: SyncTarget;
     /** The value of pa:sync.request; a new value runs a sync. */
     request: number | string;
-    /** Absolute path of this repository, where the sync CLI lives. */
-    repoRoot: string;
     /** Resources that must exist before a sync (staging's databases). */
     dependsOn: pulumi.Resource[];
 }
@@ -33,8 +36,7 @@ export class DataSync extends pulumi.ComponentResource {
         const sync = new command.local.Command(
             "sync-production-data",
             {
-                create: `node -r ts-node/register/transpile-only ${path.join(args.repoRoot, "sync", "cli.ts")} --json`,
-                dir: args.repoRoot,
+                create: SYNC_COMMAND,
                 environment: pulumi.secret(environment),
                 triggers: [args.request],
                 logging: "stdoutAndStderr",

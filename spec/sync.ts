@@ -1,5 +1,5 @@
 // Decisions of the production -> staging data sync that the Pulumi program and the sync CLI share.
-import { containerName } from "./names";
+import { containerName, volumeName } from "./names";
 
 /** The database a sync restores into, next to the live one, until it is verified and swapped in. */
 export function incomingDatabaseName(database: string): string {
@@ -16,6 +16,34 @@ export const PRODUCTION_SCRATCH_PREFIX = "/tmp/pa-sync-";
 
 export function productionScratchDir(runId: string): string {
     return `${PRODUCTION_SCRATCH_PREFIX}${runId}`;
+}
+
+/** Apps whose data volume holds files a sync copies. */
+export const FILE_SYNC_APPS = ["n8n", "openWebui"] as const;
+export type FileSyncApp = (typeof FILE_SYNC_APPS)[number];
+
+/**
+ * The directories of each app's data volume that a sync copies, and nothing else of the volume: n8n's
+ * `config` file holds its encryption key, and staging keeps its own. n8n 1.x keeps binary data in
+ * `binaryData/`, newer releases in `storage/`; Open WebUI keeps uploads in `uploads/` and its Chroma
+ * vector store in `vector_db/`.
+ */
+export const FILE_SYNC_DIRS: Record<FileSyncApp, readonly string[]> = {
+    n8n: ["binaryData", "storage"],
+    openWebui: ["uploads", "vector_db"],
+};
+
+/** Directories left empty on a sanitized (laptop) sync: Chroma's store holds raw chunk text and embeddings of personal text. */
+export const SANITIZED_EMPTY_DIRS: readonly string[] = ["vector_db"];
+
+/** The data volume of an app, by stack: volumes keep their names, containers may not. */
+export function fileVolumeName(stack: string, app: FileSyncApp): string {
+    return volumeName(stack, app, "data");
+}
+
+/** The env var naming an app's data volume on one side, e.g. PA_SYNC_PRODUCTION_OPEN_WEBUI_VOLUME. */
+export function fileVolumeEnvVar(side: "production" | "staging", app: FileSyncApp): string {
+    return `PA_SYNC_${side.toUpperCase()}_${app.replace(/[A-Z]/g, (c) => "_" + c).toUpperCase()}_VOLUME`;
 }
 
 /** The env var carrying the secret key of the email pseudonyms to the sync CLI. */
@@ -46,6 +74,11 @@ export function syncEnvironment(target: SyncTarget): Record<string, string> {
         PA_SYNC_STAGING_APPS: (["letta", "openWebui", "n8n"] as const).map((s) => containerName(target.stagingStack, s)).join(","),
         PA_SYNC_SANITIZE: String(target.sanitize),
     };
+    // The files part works on the apps' data volumes, by name.
+    for (const app of FILE_SYNC_APPS) {
+        env[fileVolumeEnvVar("production", app)] = fileVolumeName(target.productionStack, app);
+        env[fileVolumeEnvVar("staging", app)] = fileVolumeName(target.stagingStack, app);
+    }
     if (target.productionDockerHost) env.PA_SYNC_PRODUCTION_DOCKER_HOST = target.productionDockerHost;
     if (target.stagingDockerHost) env.PA_SYNC_STAGING_DOCKER_HOST = target.stagingDockerHost;
     return env;

@@ -3,13 +3,14 @@
 // 3 personal data found after sanitizing (staging unchanged), 130 interrupted (staging unchanged).
 import * as path from "path";
 import { APP_SERVICES, AppService } from "../config/schema";
-import { SYNC_KEY_ENV } from "../spec/sync";
+import { FILE_SYNC_APPS, SYNC_KEY_ENV, fileVolumeEnvVar } from "../spec/sync";
+import { FileVolumes, FilesLeakFound, imageUsingVolume } from "./files";
 import { SyncLog } from "./log";
 import { GraphLeakFound, imageOf } from "./neo4j";
 import { LeakFound } from "./postgres";
 import { SyncSummary, pendingCleanups, runSync } from "./run";
 
-const HELP = `Usage: sync-cli [--json] [--apps letta,openWebui,n8n] [--parts postgres,neo4j]
+const HELP = `Usage: sync-cli [--json] [--apps letta,openWebui,n8n] [--parts postgres,neo4j,files]
 
 Copies production's app databases into staging: each table is read through its sanitizing SELECT on
 production, every row is checked there for emails, phone numbers and known names, and only checked
@@ -17,9 +18,13 @@ rows reach staging, into fresh databases that replace the live ones in one trans
 With the neo4j part, production's graph is copied too: production's Neo4j is frozen for a file copy
 of its store (a fraction of a second for small stores), the copy is sanitized and scanned into a
 fresh Neo4j on production's host, and only that one is dumped, loaded next to staging's and swapped
-in. Every part is verified before any is swapped in.
+in. With the files part, n8n's binary data and Open WebUI's uploads and vector store are streamed
+from production's data volumes into fresh directories of staging's (when sanitizing: text files
+sanitized and scanned on production's host, other files replaced by placeholders, the vector store
+left empty). Every part is verified before any is swapped in.
 
-  --parts     default: postgres, plus neo4j when PA_SYNC_PRODUCTION_NEO4J is set
+  --parts     default: postgres, plus neo4j when PA_SYNC_PRODUCTION_NEO4J is set, plus files when
+              an app's volumes are set
 
 Environment:
   PA_SYNC_PRODUCTION_POSTGRES      production's Postgres container (required)
@@ -29,8 +34,14 @@ Environment:
   PA_SYNC_STAGING_APPS             comma-separated staging app containers, stopped during the swap
   PA_SYNC_PRODUCTION_NEO4J         production's Neo4j container (neo4j part)
   PA_SYNC_STAGING_NEO4J            staging's Neo4j container (neo4j part)
-  PA_SYNC_COPIER_IMAGE             image with Node.js on production's host for the graph copier
-                                   (default: the image of PA_SYNC_PRODUCTION_N8N, production's n8n)
+  PA_SYNC_PRODUCTION_N8N_VOLUME, PA_SYNC_STAGING_N8N_VOLUME
+  PA_SYNC_PRODUCTION_OPEN_WEBUI_VOLUME, PA_SYNC_STAGING_OPEN_WEBUI_VOLUME
+                                   the apps' data volumes (files part)
+  PA_SYNC_COPIER_IMAGE             image with Node.js on production's host for the graph copier and the
+                                   file archiver (default: the image of the container using production's
+                                   n8n volume, else of PA_SYNC_PRODUCTION_N8N)
+  PA_SYNC_STAGING_HELPER_IMAGE     image with sh and tar on staging's host for the files part (default:
+                                   the image of the container using each staging volume)
   PA_SYNC_SANITIZE                 true (default) or false (server profile only)
   ${SYNC_KEY_ENV}                      secret key of the email pseudonyms (required when sanitizing)
   PA_SYNC_LOG_DIR                  default: logs/staging in the repository
@@ -41,7 +52,7 @@ Exit codes: 0 synced, 1 failed, 2 bad usage or environment, 3 personal data left
 
 export class UsageError extends Error {}
 
-export const SYNC_PARTS = ["postgres", "neo4j"] as const;
+export const SYNC_PARTS = ["postgres", "neo4j", "files"] as const;
 export type SyncPart = (typeof SYNC_PARTS)[number];
 
 export interface CliArgs {
@@ -71,6 +82,22 @@ export function parseArgs(argv: string[]): CliArgs {
     return args;
 }
 
+/** The apps whose volumes are set on both sides (and selected by --apps). */
+export function fileVolumes(env: NodeJS.ProcessEnv, apps?: readonly AppService[]): FileVolumes[] {
+    return FILE_SYNC_APPS.filter((app) => !apps || apps.includes(app))
+        .map((app) => ({ app, production: env[fileVolumeEnvVar("production", app)] ?? "", staging: env[fileVolumeEnvVar("staging", app)] ?? "" }))
+        .filter((v) => v.production && v.staging);
+}
+
+/** postgres always, neo4j when its containers are set, files when an app's volumes are set. */
+export function defaultParts(env: NodeJS.ProcessEnv, apps?: readonly AppService[]): SyncPart[] {
+    return [
+        "postgres" as const,
+        ...(env.PA_SYNC_PRODUCTION_NEO4J ? (["neo4j"] as const) : []),
+        ...(fileVolumes(env, apps).length > 0 ? (["files"] as const) : []),
+    ];
+}
+
 function required(env: NodeJS.ProcessEnv, name: string): string {
     const value = env[name];
     if (!value) throw new UsageError(`${name} is not set (see --help)`);
@@ -86,6 +113,21 @@ export function formatSummary(summary: SyncSummary): string {
     if (summary.graph) {
         const g = summary.graph;
         lines.push(`  neo4j: ${g.nodes} nodes, ${g.relationships} relationships, ${(g.bytes / 1e6).toFixed(1)} MB dump, ${g.seconds.toFixed(1)} s; production frozen ${g.pause.frozenSeconds.toFixed(1)} s`);
+    }
+    if (summary.files) {
+        const f = summary.files;
+        lines.push(`  files: ${f.files} files, ${(f.bytes / 1e6).toFixed(1)} MB streamed, ${f.seconds.toFixed(1)} s${summary.sanitized ? `; ${f.placeholders} replaced by placeholders` : ""}`);
+        for (const app of f.apps) {
+            for (const d of app.dirs) {
+                const what = !d.present
+                    ? "not on production (removed on staging)"
+                    : d.emptied
+                      ? `left empty, ${d.notCopied} files not copied`
+                      : `${d.files} files, ${(d.bytes / 1e6).toFixed(1)} MB${summary.sanitized ? ` (${d.sanitized} sanitized, ${d.placeholders} placeholders)` : ""}${d.skipped ? `, ${d.skipped} links or special files skipped` : ""}`;
+                lines.push(`    ${app.app} ${d.dir}/: ${what}`);
+            }
+        }
+        if (f.reindex) lines.push(`  Open WebUI's vector store was left empty: re-index on staging (Admin Panel > Settings > Documents > Reindex Knowledge and Memory Vectors)`);
     }
     return lines.join("\n");
 }
@@ -107,9 +149,22 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     const log = new SyncLog(env.PA_SYNC_LOG_DIR ?? path.resolve(__dirname, "../logs/staging"), [key], env.DEBUG === "true", args.json);
     try {
         if (sanitize && key.length < 16) throw new UsageError(`${SYNC_KEY_ENV} must hold the sync key (16+ characters) when sanitizing`);
-        const parts = args.parts ?? (env.PA_SYNC_PRODUCTION_NEO4J ? ["postgres", "neo4j"] : ["postgres"]);
+        const configuredVolumes = fileVolumes(env, args.apps);
+        const parts = args.parts ?? defaultParts(env, args.apps);
         const productionHost = env.PA_SYNC_PRODUCTION_DOCKER_HOST || undefined;
         const stagingHost = env.PA_SYNC_STAGING_DOCKER_HOST || undefined;
+        // Node.js on production's host: production's n8n image, found by its data volume (volume names are stable).
+        let copierImage: string | undefined;
+        const productionCopierImage = async () => {
+            const n8nVolume = env[fileVolumeEnvVar("production", "n8n")];
+            copierImage ??= env.PA_SYNC_COPIER_IMAGE
+                || (n8nVolume ? await imageUsingVolume({ host: productionHost }, n8nVolume) : undefined)
+                || (await imageOf({ host: productionHost, container: required(env, "PA_SYNC_PRODUCTION_N8N") }));
+            return copierImage;
+        };
+        if (parts.includes("files") && configuredVolumes.length === 0) {
+            throw new UsageError(`the files part needs the apps' volumes: ${FILE_SYNC_APPS.flatMap((a) => [fileVolumeEnvVar("production", a), fileVolumeEnvVar("staging", a)]).join(", ")}`);
+        }
         const options = {
             production: { host: productionHost, container: required(env, "PA_SYNC_PRODUCTION_POSTGRES") },
             staging: { host: stagingHost, container: required(env, "PA_SYNC_STAGING_POSTGRES") },
@@ -118,8 +173,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
                 ? {
                       production: { host: productionHost, container: required(env, "PA_SYNC_PRODUCTION_NEO4J") },
                       staging: { host: stagingHost, container: required(env, "PA_SYNC_STAGING_NEO4J") },
-                      copierImage: env.PA_SYNC_COPIER_IMAGE || (await imageOf({ host: productionHost, container: required(env, "PA_SYNC_PRODUCTION_N8N") })),
+                      copierImage: await productionCopierImage(),
                   }
+                : undefined,
+            files: parts.includes("files")
+                ? { volumes: configuredVolumes, archiverImage: await productionCopierImage(), stagingImage: env.PA_SYNC_STAGING_HELPER_IMAGE || undefined }
                 : undefined,
             stagingApps: (env.PA_SYNC_STAGING_APPS ?? "").split(",").filter(Boolean),
             key,
@@ -132,10 +190,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
         if (args.json) process.stdout.write(JSON.stringify({ ok: true, ...summary }) + "\n");
         return 0;
     } catch (err) {
-        const code = err instanceof UsageError ? 2 : err instanceof LeakFound || err instanceof GraphLeakFound ? 3 : 1;
+        const code = err instanceof UsageError ? 2 : err instanceof LeakFound || err instanceof GraphLeakFound || err instanceof FilesLeakFound ? 3 : 1;
         log.error(`sync failed, staging unchanged: ${(err as Error).message}`);
         if (args.json) {
-            const leaks = err instanceof LeakFound || err instanceof GraphLeakFound ? err.leaks : undefined;
+            const leaks = err instanceof LeakFound || err instanceof GraphLeakFound || err instanceof FilesLeakFound ? err.leaks : undefined;
             process.stdout.write(JSON.stringify({ ok: false, error: log.redact((err as Error).message), leaks }) + "\n");
         }
         return code;

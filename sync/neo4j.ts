@@ -130,15 +130,32 @@ export async function dropIncomingGraph(staging: DockerSide): Promise<void> {
     await onVolume(staging, [], facts.image, facts.dataVolume, STORE_DIRS.map((d) => `rm -rf /data/${d}/${INCOMING_GRAPH}`).join("; "));
 }
 
-/** The hashes and lengths of the person names in production's app databases. */
-async function nameHashes(options: Neo4jSyncOptions): Promise<{ hashes: string[]; lengths: number[] }> {
+/** The keyed hashes and lengths of the person names in production's app databases (computed there: the names stay in it). */
+export async function nameHashes(productionPostgres: DockerSide, key: string): Promise<{ hashes: string[]; lengths: number[] }> {
     const lines: string[] = [];
     for (const db of APP_DATABASES) {
-        const output = await runIn(options.productionPostgres, psql(db.name), nameHashQuery(options.key, APP_RULES[db.app].nameSources));
+        const output = await runIn(productionPostgres, psql(db.name), nameHashQuery(key, APP_RULES[db.app].nameSources));
         lines.push(...output.split("\n").filter(Boolean));
     }
     const pairs = [...new Set(lines)].map((l) => l.split("|"));
     return { hashes: pairs.map(([hash]) => hash), lengths: [...new Set(pairs.map(([, length]) => Number(length)))] };
+}
+
+/** The settings of the free-text sanitizer (graphText) that runs in a container on production's host. */
+export function graphTextSettings(key: string, names: { hashes: string[]; lengths: number[] }): GraphTextSettings {
+    return {
+        key,
+        emailPattern: EMAIL_PATTERN,
+        phonePattern: PHONE_PATTERN,
+        sanitizedEmailPattern: SANITIZED_EMAIL_PATTERN,
+        sanitizedPhone: SANITIZED_PHONE,
+        sanitizedName: SANITIZED_NAME,
+        sanitizedFirstName: SANITIZED_FIRST_NAME,
+        sanitizedLastName: SANITIZED_LAST_NAME,
+        minNameLength: MIN_NAME_LENGTH,
+        nameHashes: names.hashes,
+        nameLengths: names.lengths,
+    };
 }
 
 /** The program the copier sidecar runs: settings and the self-contained functions, as JavaScript source. */
@@ -239,22 +256,10 @@ async function copyOnProduction(options: Neo4jSyncOptions, image: string, labels
             "-e", "NEO4J_server_memory_heap_max__size=1g", "-v", `${scratch(name)}:/data`, image]);
     }
     for (const name of ["source", "target"]) await waitForHttp({ host: options.production.host, container: scratch(`neo4j-${name}`) }, 180);
-    const names = options.sanitize ? await nameHashes(options) : { hashes: [], lengths: [] };
+    const names = options.sanitize ? await nameHashes(options.productionPostgres, options.key) : { hashes: [], lengths: [] };
     const program = copierProgram(
         { sourceUrl: `http://${scratch("neo4j-source")}:7474`, targetUrl: `http://${scratch("neo4j-target")}:7474`, rules: GRAPH_RULES, batchSize: 2000 },
-        options.sanitize ? {
-            key: options.key,
-            emailPattern: EMAIL_PATTERN,
-            phonePattern: PHONE_PATTERN,
-            sanitizedEmailPattern: SANITIZED_EMAIL_PATTERN,
-            sanitizedPhone: SANITIZED_PHONE,
-            sanitizedName: SANITIZED_NAME,
-            sanitizedFirstName: SANITIZED_FIRST_NAME,
-            sanitizedLastName: SANITIZED_LAST_NAME,
-            minNameLength: MIN_NAME_LENGTH,
-            nameHashes: names.hashes,
-            nameLengths: names.lengths,
-        } : undefined,
+        options.sanitize ? graphTextSettings(options.key, names) : undefined,
     );
     // The program (with the key) goes on stdin, never on a command line.
     const output = await docker(engine, ["run", "--rm", "-i", ...labels, "--network", scratch("network"), "--entrypoint", "node", options.copierImage, "-"], program);

@@ -10,12 +10,22 @@ import { SyncLog } from "./log";
 import { DatabaseResult, LeakFound, PostgresSyncContext, Snapshot, collectNames, copyDatabase, psql } from "./postgres";
 import { Neo4jResult, PreparedGraph, dropIncomingGraph, prepareGraph, removeScratch, thawIfFrozen } from "./neo4j";
 import { dropLeftovers, startAgain, stopRunning, swapIn } from "./swap";
+import { FileVolumes, FilesResult, PreparedFiles, prepareFiles } from "./files";
 
 /** Production's and staging's Neo4j, and an image with Node.js on production's host for the copier. */
 export interface GraphSides {
     production: DockerSide;
     staging: DockerSide;
     copierImage: string;
+}
+
+/** The apps' data volumes on both sides, and the images to work on them with. */
+export interface FilesSides {
+    volumes: FileVolumes[];
+    /** An image with Node.js on production's host, for the archiver. */
+    archiverImage: string;
+    /** An image with sh and tar on staging's host (default: the image of a container using each staging volume). */
+    stagingImage?: string;
 }
 
 export interface SyncOptions {
@@ -26,6 +36,8 @@ export interface SyncOptions {
     postgres: boolean;
     /** Copy the graph too. */
     graph?: GraphSides;
+    /** Copy the apps' files too. */
+    files?: FilesSides;
     /** Staging app containers, stopped for the swap and started again after it. */
     stagingApps: string[];
     key: string;
@@ -38,6 +50,7 @@ export interface SyncSummary {
     sanitized: boolean;
     databases: DatabaseResult[];
     graph?: Neo4jResult;
+    files?: FilesResult;
     rows: number;
     bytes: number;
     seconds: number;
@@ -58,51 +71,72 @@ export async function runSync(options: SyncOptions, log: SyncLog): Promise<SyncS
         await dropIncomingGraph(options.graph.staging).catch(() => undefined);
     };
     pendingCleanups.add(graphCleanup);
+    let files: PreparedFiles | undefined;
     try {
         if (options.graph) {
             if (await thawIfFrozen(options.graph.production)) log.step("neo4j: production's Neo4j was left frozen by an interrupted sync; thawed it");
             graph = await prepareGraph({ ...options.graph, productionPostgres: options.production, key: options.key, sanitize: options.sanitize }, runId, log);
         }
+        if (options.files) {
+            files = await prepareFiles(
+                { ...options.files, production: { host: options.production.host }, staging: { host: options.staging.host }, productionPostgres: options.production, key: options.key, sanitize: options.sanitize },
+                runId,
+                log,
+                pendingCleanups,
+            );
+        }
     } catch (err) {
+        await graph?.finish().catch(() => undefined);
         await postgres?.cleanup();
         throw err;
     } finally {
         pendingCleanups.delete(graphCleanup);
     }
 
-    log.step(`swap: ${[postgres ? `all ${postgres.databases.length} databases` : "", graph ? "the graph" : ""].filter(Boolean).join(" and ")} at once`);
+    log.step(`swap: ${[postgres ? `all ${postgres.databases.length} databases` : "", graph ? "the graph" : "", files ? "the files" : ""].filter(Boolean).join(", ")} at once`);
     const stopped = await stopRunning({ host: options.staging.host }, options.stagingApps);
     log.debug(`stopped for the swap: ${stopped.join(", ") || "none running"}`);
     // Interrupted inside the swap: the graph goes back and the apps start again.
     const swapCleanup = async () => {
+        await files?.revert().catch(() => undefined);
         await graph?.revert().catch(() => undefined);
         await startAgain({ host: options.staging.host }, stopped).catch(() => undefined);
     };
     pendingCleanups.add(swapCleanup);
     try {
         // The graph first: its swap can be reverted, the databases' transaction cannot.
+        // Then the files (renames, reverted as easily), and the databases last.
         if (graph) await graph.swapIn().catch(async (err) => {
             await graph?.revert().catch(() => undefined);
             throw err;
         });
+        if (files) await files.swapIn().catch(async (err) => {
+            await files?.revert().catch(() => undefined);
+            await graph?.revert().catch(() => undefined);
+            throw err;
+        });
         if (postgres) await swapIn(options.staging, postgres.databases, log).catch(async (err) => {
+            await files?.revert().catch(() => undefined);
             await graph?.revert().catch(() => undefined);
             throw err;
         });
     } catch (err) {
         await postgres?.cleanup();
         await graph?.finish().catch(() => undefined);
+        await files?.discard();
         throw err;
     } finally {
         pendingCleanups.delete(swapCleanup);
         if (postgres) pendingCleanups.delete(postgres.cleanup);
+        if (files) pendingCleanups.delete(files.discard);
         await startAgain({ host: options.staging.host }, stopped);
     }
     await graph?.finish();
+    await files?.finish();
     const results = postgres?.results ?? [];
     const rows = results.reduce((n, r) => n + r.tables.reduce((m, t) => m + t.rows, 0), 0);
-    const bytes = results.reduce((n, r) => n + r.bytes, 0) + (graph?.result.bytes ?? 0);
-    return { sanitized: options.sanitize, databases: results, graph: graph?.result, rows, bytes, seconds: (Date.now() - started) / 1000 };
+    const bytes = results.reduce((n, r) => n + r.bytes, 0) + (graph?.result.bytes ?? 0) + (files?.result.bytes ?? 0);
+    return { sanitized: options.sanitize, databases: results, graph: graph?.result, files: files?.result, rows, bytes, seconds: (Date.now() - started) / 1000 };
 }
 
 interface PreparedPostgres {

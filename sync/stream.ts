@@ -4,8 +4,8 @@ import { ChildProcess } from "child_process";
 import { Transform, TransformCallback } from "stream";
 import { CommandError, describe } from "./docker";
 
-/** Pipes source.stdout (through `through`, if given) into sink.stdin; resolves with the bytes moved and the sink's stdout. */
-export function pipeProcesses(source: ChildProcess, sink: ChildProcess, through?: Transform): Promise<{ bytes: number; sinkOutput: string }> {
+/** Pipes source.stdout (through `through`, if given) into sink.stdin; resolves with the bytes moved, the sink's stdout and the source's stderr. */
+export function pipeProcesses(source: ChildProcess, sink: ChildProcess, through?: Transform): Promise<{ bytes: number; sinkOutput: string; sourceStderr: string }> {
     return new Promise((resolve, reject) => {
         let bytes = 0;
         let pending = 2;
@@ -25,7 +25,7 @@ export function pipeProcesses(source: ChildProcess, sink: ChildProcess, through?
             child.on("error", fail);
             child.on("close", (code) => {
                 if (code !== 0) return fail(new CommandError(describe(child), code, Buffer.concat(chunks).toString("utf8")));
-                if (--pending === 0 && !failed) resolve({ bytes, sinkOutput: Buffer.concat(sinkOut).toString("utf8") });
+                if (--pending === 0 && !failed) resolve({ bytes, sinkOutput: Buffer.concat(sinkOut).toString("utf8"), sourceStderr: Buffer.concat(errors.get(source)!).toString("utf8") });
             });
         }
         sink.stdout?.on("data", (chunk: Buffer) => sinkOut.push(chunk));

@@ -1,23 +1,39 @@
 #!/usr/bin/env bash
 # Runs the data-sync tests against real PostgreSQL and Neo4j containers (production and staging) that
-# it starts from the locally built images (setup/images.sh) and removes, with their volumes, on every exit.
+# it starts from the locally built images (setup/images.sh), and n8n and Open WebUI data volumes (each
+# used by a created, never started, container of the app's image), and removes them all on every exit.
 # Usage: test/sync/run.sh [mocha args]
 # Env: PA_SYNCTEST_IMAGE (default pa-test/postgres-pgvector:17-trixie), PA_SYNCTEST_NEO4J_IMAGE (default
-# pa-test/neo4j:5.26.30), PA_SYNCTEST_COPIER_IMAGE (an image with Node.js, default pa-test/n8n:1.123.81)
+# pa-test/neo4j:5.26.30), PA_SYNCTEST_COPIER_IMAGE (an image with Node.js, default pa-test/n8n:1.123.81),
+# PA_SYNCTEST_OPEN_WEBUI_IMAGE (default pa-test/open-webui:0.12.4)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-if [[ "${1:-}" == "--help" ]]; then sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
+if [[ "${1:-}" == "--help" ]]; then sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
 image="${PA_SYNCTEST_IMAGE:-pa-test/postgres-pgvector:17-trixie}"
 neo4j_image="${PA_SYNCTEST_NEO4J_IMAGE:-pa-test/neo4j:5.26.30}"
 export PA_SYNCTEST_COPIER_IMAGE="${PA_SYNCTEST_COPIER_IMAGE:-pa-test/n8n:1.123.81}"
 export PA_SYNCTEST_PRODUCTION="pa-synctest-production-$$" PA_SYNCTEST_STAGING="pa-synctest-staging-$$"
 export PA_SYNCTEST_PRODUCTION_NEO4J="pa-synctest-neo4j-production-$$" PA_SYNCTEST_STAGING_NEO4J="pa-synctest-neo4j-staging-$$"
 export PA_SYNCTEST_NEO4J_PASSWORD="synctest-neo4j-pw"
+export PA_SYNCTEST_FILES_ID="$$"
+# Names as test/sync/files.ts builds them: <side>-<app>-data-<pid>, used by container <side>-<app>-<pid>.
+app_volumes=()
+for side in production staging; do
+    app_volumes+=("pa-synctest-$side-n8n-data-$$" "pa-synctest-$side-open-webui-data-$$")
+done
 cleanup() {
     docker rm -f "$PA_SYNCTEST_PRODUCTION" "$PA_SYNCTEST_STAGING" "$PA_SYNCTEST_PRODUCTION_NEO4J" "$PA_SYNCTEST_STAGING_NEO4J" >/dev/null 2>&1 || true
-    docker volume rm "$PA_SYNCTEST_PRODUCTION_NEO4J" "$PA_SYNCTEST_STAGING_NEO4J" >/dev/null 2>&1 || true
+    for volume in "${app_volumes[@]}"; do docker rm -f "${volume/-data-/-}" >/dev/null 2>&1 || true; done
+    docker volume rm "$PA_SYNCTEST_PRODUCTION_NEO4J" "$PA_SYNCTEST_STAGING_NEO4J" "${app_volumes[@]}" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
+for volume in "${app_volumes[@]}"; do
+    case "$volume" in
+        *-n8n-data-*) app_image="$PA_SYNCTEST_COPIER_IMAGE" mount=/home/node/.n8n ;;
+        *) app_image="${PA_SYNCTEST_OPEN_WEBUI_IMAGE:-pa-test/open-webui:0.12.4}" mount=/app/backend/data ;;
+    esac
+    docker create --name "${volume/-data-/-}" --label pa.test=sync -v "$volume:$mount" "$app_image" >/dev/null
+done
 for name in "$PA_SYNCTEST_PRODUCTION" "$PA_SYNCTEST_STAGING"; do
     docker run -d --name "$name" --label pa.test=sync -e POSTGRES_PASSWORD=synctest "$image" >/dev/null
 done

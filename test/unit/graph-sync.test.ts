@@ -6,8 +6,7 @@ import { createHmac } from "crypto";
 import { parseArgs } from "../../sync/cli";
 import { GRAPH_RULES, graphRule } from "../../sync/graph-rules";
 import { GraphTextSettings, graphText } from "../../sync/graph-text";
-import { copierProgram } from "../../sync/neo4j";
-import { EMAIL_PATTERN, MIN_NAME_LENGTH, PHONE_PATTERN, SANITIZED_EMAIL_PATTERN, SANITIZED_FIRST_NAME, SANITIZED_LAST_NAME, SANITIZED_NAME, SANITIZED_PHONE } from "../../sync/patterns";
+import { copierProgram, graphTextSettings } from "../../sync/neo4j";
 import { sanitizedEmail } from "../../sync/session-sql";
 import { syncEnvironment } from "../../spec/sync";
 
@@ -15,19 +14,7 @@ const KEY = "unit-test-key-0123456789";
 const hash = (name: string) => createHmac("sha256", KEY).update(name, "utf8").digest("hex");
 
 function settings(names: string[]): GraphTextSettings {
-    return {
-        key: KEY,
-        emailPattern: EMAIL_PATTERN,
-        phonePattern: PHONE_PATTERN,
-        sanitizedEmailPattern: SANITIZED_EMAIL_PATTERN,
-        sanitizedPhone: SANITIZED_PHONE,
-        sanitizedName: SANITIZED_NAME,
-        sanitizedFirstName: SANITIZED_FIRST_NAME,
-        sanitizedLastName: SANITIZED_LAST_NAME,
-        minNameLength: MIN_NAME_LENGTH,
-        nameHashes: names.map(hash),
-        nameLengths: [...new Set(names.map((n) => Array.from(n).length))],
-    };
+    return graphTextSettings(KEY, { hashes: names.map(hash), lengths: [...new Set(names.map((n) => Array.from(n).length))] });
 }
 
 describe("graph sync decisions", () => {
@@ -78,7 +65,7 @@ describe("graph sync decisions", () => {
 
     it("selects the parts to sync and names the Neo4j containers and the copier's image source", () => {
         assert.deepStrictEqual(parseArgs(["--parts", "neo4j"]).parts, ["neo4j"]);
-        assert.throws(() => parseArgs(["--parts", "files"]), /--parts takes a list of postgres, neo4j/);
+        assert.throws(() => parseArgs(["--parts", "redis"]), /--parts takes a list of postgres, neo4j, files/);
         const env = syncEnvironment({ productionStack: "production", stagingStack: "staging-laptop", sanitize: true });
         assert.strictEqual(env.PA_SYNC_PRODUCTION_NEO4J, "pa-production-neo4j");
         assert.strictEqual(env.PA_SYNC_STAGING_NEO4J, "pa-staging-laptop-neo4j");

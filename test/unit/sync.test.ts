@@ -70,7 +70,10 @@ describe("data sync declaration", () => {
         const [sync] = byType(run, TYPES.command);
         assert.ok(sync, "no Command declared");
         assert.deepStrictEqual(reveal(sync.inputs.triggers), [3]);
-        assert.match(reveal(sync.inputs.create), /sync\/cli\.ts --json$/);
+        // Relative to the program's folder, where the provider runs it without `dir`: the same on every machine.
+        assert.strictEqual(reveal(sync.inputs.create), "node -r ts-node/register/transpile-only sync/cli.ts --json");
+        assert.strictEqual(sync.inputs.dir, undefined);
+        assert.ok(!JSON.stringify(reveal(sync.inputs)).includes(process.cwd()), "the repository's absolute path is in the Command's inputs");
         assert.ok(isSecretValue(sync.inputs.environment), "the environment must be secret");
         const env = reveal(sync.inputs.environment);
         assert.strictEqual(env.PA_SYNC_KEY, run.generated["sync-pseudonym-key"]);
@@ -78,6 +81,11 @@ describe("data sync declaration", () => {
         assert.strictEqual(env.PA_SYNC_PRODUCTION_DOCKER_HOST, "ssh://me@server");
         assert.strictEqual(env.PA_SYNC_STAGING_POSTGRES, "pa-staging-laptop-postgres");
         assert.strictEqual(env.PA_SYNC_SANITIZE, "true");
+        // The files part works on the apps' data volumes, by their stable names.
+        assert.strictEqual(env.PA_SYNC_PRODUCTION_N8N_VOLUME, "pa-production-n8n-data");
+        assert.strictEqual(env.PA_SYNC_STAGING_N8N_VOLUME, "pa-staging-laptop-n8n-data");
+        assert.strictEqual(env.PA_SYNC_PRODUCTION_OPEN_WEBUI_VOLUME, "pa-production-open-webui-data");
+        assert.strictEqual(env.PA_SYNC_STAGING_OPEN_WEBUI_VOLUME, "pa-staging-laptop-open-webui-data");
         assert.ok(sync.dependencies.some((urn) => urn.endsWith("docker:index/container:Container::pa-staging-laptop-postgres") || /Container::.*postgres/.test(urn)), "the sync must wait for staging's Postgres");
     });
 });
