@@ -22,9 +22,12 @@ export function sanitizedEmail(key: string, email: string): string {
     return `user-${digest.slice(0, 16)}@example.com`;
 }
 
-/** Lines of a format() template: a literal % is written %%; %1$L is the names pattern, %2$L its prefilter. */
+/**
+ * Lines of a format() template: a literal % is written %%; %1$L is the names pattern, %2$L its
+ * prefilter, %3$L the names longest first.
+ */
 function formatTemplate(lines: string[]): string[] {
-    return ["SELECT format($def$", ...lines.map((line) => line.replace(/%/g, "%%").replace(/%%([12])\$L/g, "%$1$L"))];
+    return ["SELECT format($def$", ...lines.map((line) => line.replace(/%/g, "%%").replace(/%%([123])\$L/g, "%$1$L"))];
 }
 
 /**
@@ -58,7 +61,7 @@ export function sessionPrelude(key: string, namesFiles: readonly string[]): stri
         `  AND btrim(n) NOT IN (${[SANITIZED_NAME, SANITIZED_FIRST_NAME, SANITIZED_LAST_NAME].map(literal).join(", ")});`,
         // Whole-word, case-sensitive, longest first, so "Ann Lee" is replaced before "Ann".
         `SELECT coalesce('(?<![A-Za-z])(?:' || string_agg(regexp_replace(n, '([.^$*+?()\\[\\]{}|\\\\])', '\\\\\\1', 'g'), '|' ORDER BY length(n) DESC, n) || ')(?![A-Za-z])', '') AS names_re`,
-        `  , (${NAME_LIKES_SQL}) AS name_likes FROM pa_names_clean \\gset`,
+        `  , (${NAME_LIKES_SQL}) AS name_likes, coalesce(array_agg(n ORDER BY length(n) DESC, n), '{}')::text AS names_longest_first FROM pa_names_clean \\gset`,
         `CREATE FUNCTION pg_temp.pa_email(e text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$`,
         `  SELECT CASE WHEN e IS NULL THEN NULL ELSE 'user-' || ${digest("e")} || '@example.com' END $$;`,
         `CREATE FUNCTION pg_temp.pa_handle(e text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$`,
@@ -68,7 +71,7 @@ export function sessionPrelude(key: string, namesFiles: readonly string[]): stri
         // a value it left alone failed every prefilter of the scan, so it cannot leak. STRICT: NULLs
         // (most free-text columns of most rows) never enter the function.
         `CREATE FUNCTION pg_temp.pa_text(t text, checked boolean DEFAULT false) RETURNS text LANGUAGE plpgsql IMMUTABLE STRICT AS $body$`,
-        `DECLARE found text; changed boolean := false;`,
+        `DECLARE found text; name text; changed boolean := false;`,
         `BEGIN`,
         `  IF strpos(t, '@') > 0 THEN`,
         `    changed := true;`,
@@ -78,7 +81,16 @@ export function sessionPrelude(key: string, namesFiles: readonly string[]): stri
         `    END LOOP;`,
         `  END IF;`,
         `  IF t ~ ${literal(PHONE_PREFILTER)} THEN changed := true; t := regexp_replace(t, ${literal(PHONE_PATTERN)}, ${literal(SANITIZED_PHONE)}, 'g'); END IF;`,
-        `  IF t LIKE ANY (%2$L::text[]) THEN changed := true; t := regexp_replace(t, %1$L, ${literal(SANITIZED_NAME)}, 'g'); END IF;`,
+        // Name by name, each found by strpos first: PostgreSQL's regex engine is slow on a long
+        // alternation (about 4x a few single-name patterns). Longest first, so "Ann Lee" goes before "Ann".
+        `  IF t LIKE ANY (%2$L::text[]) THEN`,
+        `    changed := true;`,
+        `    FOREACH name IN ARRAY %3$L::text[] LOOP`,
+        `      IF strpos(t, name) > 0 THEN`,
+        `        t := regexp_replace(t, '(?<![A-Za-z])' || regexp_replace(name, '([.^$*+?()\\[\\]{}|\\\\])', '\\\\\\1', 'g') || '(?![A-Za-z])', ${literal(SANITIZED_NAME)}, 'g');`,
+        `      END IF;`,
+        `    END LOOP;`,
+        `  END IF;`,
         `  IF checked AND changed AND pg_temp.pa_leaks(t) THEN RAISE EXCEPTION 'PA_SCAN_HIT'; END IF;`,
         `  RETURN t;`,
         `END $body$;`,
@@ -88,7 +100,7 @@ export function sessionPrelude(key: string, namesFiles: readonly string[]): stri
         `    OR (t ~ ${literal(PHONE_PREFILTER)} AND t ~ ${literal(PHONE_PATTERN)})`,
         `    OR (t LIKE ANY (%2$L::text[]) AND t ~ %1$L)) $body$;`,
         ]),
-        `$def$, :'names_re', :'name_likes') \\gexec`,
+        `$def$, :'names_re', :'name_likes', :'names_longest_first') \\gexec`,
         // The message names no value: the caller counts hits per column with pa_leaks.
         `CREATE FUNCTION pg_temp.pa_pass(t text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $$`,
         `BEGIN IF pg_temp.pa_leaks(t) THEN RAISE EXCEPTION 'PA_SCAN_HIT'; END IF; RETURN true; END $$;`,
