@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # sync-production-data: copy production's data into a staging stack, sanitized on a laptop.
 #
-# Usage: scripts/sync-production-data.sh [--stack STACK] [--production-host ssh://user@server] [--json] [--yes]
+# Usage: scripts/sync-production-data.sh [--stack STACK] [--production-host ssh://user@server]
+#            [--production-stack NAME] [--json] [--yes]
 #
 # Bumps pa:sync.request in the staging stack's config and runs `pulumi up` on it, so the stack's
 # Command resource runs the sync and the sync is an entry in `pulumi stack history`. The first run
 # also records --production-host (default: production on this machine's Docker engine).
 #
-#   --stack STACK              staging-laptop (default) or staging-server; never production
+#   --stack STACK              staging-laptop (default, or $PA_STAGING_STACK) or staging-server; never production
 #   --production-host HOST     production's Docker host, e.g. ssh://me@server (stored in pa:sync.production.dockerHost)
+#   --production-stack NAME    production's stack (default production, or $PA_PRODUCTION_STACK; stored in
+#                              pa:sync.production.stack)
 #   --json                     print one JSON line {"ok":..,"stack":..,"request":..,"summary":..} at the end
 #   --yes                      do not ask before running `pulumi up`
 #
@@ -18,23 +21,26 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
-stack="staging-laptop" production_host="" json=false yes=false
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
+stack="${PA_STAGING_STACK:-staging-laptop}" production_stack="${PA_PRODUCTION_STACK:-production}"
+production_host="" json=false yes=false
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --help|-h) usage; exit 0 ;;
         --stack) stack="${2:-}"; shift 2 ;;
         --production-host) production_host="${2:-}"; shift 2 ;;
+        --production-stack) production_stack="${2:-}"; shift 2 ;;
         --json) json=true; shift ;;
         --yes|-y) yes=true; shift ;;
         *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
 done
-case "$stack" in
-    production) echo "production is the source of a sync, never its target" >&2; exit 2 ;;
-    staging-*) ;;
-    *) echo "--stack must name a staging stack (staging-laptop or staging-server), got '$stack'" >&2; exit 2 ;;
-esac
+[[ -n "$stack" && -n "$production_stack" ]] || { echo "--stack and --production-stack need a stack name (see --help)" >&2; exit 2; }
+# The stack's config is checked too: pa:sync on a stack whose pa:environment is production fails `pulumi up`.
+if [[ "$stack" == "$production_stack" || "$stack" == production ]]; then
+    echo "$stack is production, the source of a sync, never its target: name a staging stack with --stack" >&2
+    exit 2
+fi
 command -v pulumi >/dev/null || { [[ -f "$HOME/.cache/pa-toolchain/env.sh" ]] && source "$HOME/.cache/pa-toolchain/env.sh"; }
 command -v pulumi >/dev/null || { echo "pulumi is not on PATH (see README.md, Prerequisites)" >&2; exit 2; }
 [[ -f setup/local-backend.sh ]] && source setup/local-backend.sh
@@ -42,14 +48,20 @@ command -v pulumi >/dev/null || { echo "pulumi is not on PATH (see README.md, Pr
 # A timestamp is always newer than the last request, and says when the sync was asked for.
 request="$(date -u +%Y%m%d%H%M%S)"
 pulumi config set --path pa:sync.request "$request" -s "$stack" >/dev/null
+pulumi config set --path pa:sync.production.stack "$production_stack" -s "$stack" >/dev/null
 [[ -n "$production_host" ]] && pulumi config set --path pa:sync.production.dockerHost "$production_host" -s "$stack" >/dev/null
 echo "pa:sync.request = $request on $stack; running pulumi up" >&2
 
 up_args=(up -s "$stack" --skip-preview)
 $yes && up_args+=(--yes)
 $json && up_args+=(--yes)
+# pulumi's output goes to stderr as it runs and to a file (mode 600) for the summary; not through
+# `tee /dev/stderr`, which fails when stderr is a socket (a caller such as Node.js).
+output_file="$(mktemp)"
+trap 'rm -f "$output_file"' EXIT
 status=0
-output="$(pulumi "${up_args[@]}" 2>&1 | tee /dev/stderr)" || status=$?
+pulumi "${up_args[@]}" 2>&1 | tee "$output_file" >&2 || status=$?
+output="$(cat "$output_file")"
 
 summary="$(printf '%s\n' "$output" | grep -o '{"ok":.*}' | tail -1 || true)"
 code=0

@@ -5,6 +5,7 @@
 // outputs stdout and stderr. On a machine with internet, Pulumi uses the real plugin instead.
 import { execFile } from "child_process";
 import * as provider from "@pulumi/pulumi/provider";
+import * as rpc from "@pulumi/pulumi/runtime/rpc";
 
 const VERSION = process.env.PA_STANDIN_VERSION ?? "0.0.0";
 const COMMAND_TYPE = "command:local:Command";
@@ -22,8 +23,23 @@ interface CommandInputs {
     triggers?: unknown[];
 }
 
-function run(script: string | undefined, inputs: CommandInputs): Promise<{ stdout: string; stderr: string }> {
+/**
+ * The value without the engine's secret wrappers: a provider written with @pulumi/pulumi/provider
+ * receives a secret input (e.g. an environment holding a key) as {<sig>: <secret sig>, value}, which
+ * the real provider's SDK unwraps before running the command. Outputs keep the wrappers, so they stay secret.
+ */
+function plain(value: unknown): any {
+    if (Array.isArray(value)) return value.map(plain);
+    if (value && typeof value === "object") {
+        if (rpc.isRpcSecret(value)) return plain(rpc.unwrapRpcSecret(value));
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+    }
+    return value;
+}
+
+function run(script: string | undefined, secretInputs: CommandInputs): Promise<{ stdout: string; stderr: string }> {
     if (!script) return Promise.resolve({ stdout: "", stderr: "" });
+    const inputs = plain(secretInputs) as CommandInputs;
     const [shell, ...shellArgs] = inputs.interpreter ?? ["/bin/sh", "-c"];
     return new Promise((resolve, reject) => {
         const child = execFile(
