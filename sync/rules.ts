@@ -29,6 +29,9 @@ export const NEUTRALIZING_RULES: ReadonlySet<ColumnRule> = new Set(["secret", "o
 const text = (table: string, ...columns: string[]): Record<string, ColumnRule> =>
     Object.fromEntries(columns.map((c) => [`${table}.${c}`, "text" as const]));
 
+/** The account Letta creates for itself (letta/services/user_manager.py): a system name, not a person's. */
+export const LETTA_DEFAULT_USER_ID = "user-00000000-0000-4000-8000-000000000000";
+
 export const APP_RULES: Record<AppService, AppRules> = {
     n8n: {
         columns: {
@@ -162,7 +165,8 @@ export const APP_RULES: Record<AppService, AppRules> = {
             "runs.callback_url": "clear",
         },
         emptyTables: [],
-        nameSources: [`SELECT name FROM users UNION SELECT name FROM identities`],
-        overrides: {},
+        // "default_user" searched as a name would hit Open WebUI's config key ui.default_user_role.
+        nameSources: [`SELECT name FROM users WHERE id <> '${LETTA_DEFAULT_USER_ID}' UNION SELECT name FROM identities`],
+        overrides: { "users.name": `CASE WHEN t.id = '${LETTA_DEFAULT_USER_ID}' THEN t.name ELSE NULL END` },
     },
 };

@@ -1,9 +1,10 @@
 // The documented workflow on the real Pulumi engine and the local Docker engine, in a sandbox
-// clone: deploy staging, promote to a local production stack, break production on purpose (an image
+// clone: deploy staging, promote to a local production stack, sync production's data into staging
+// (sanitized) and run staging's workflow tests on it, break production on purpose (an image
 // that never becomes healthy) and watch the automatic rollback restore service with data intact,
 // then rollback --tag and --emergency, and the lock refusal. Each step prints its duration.
 import * as assert from "assert";
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -22,8 +23,10 @@ import { containerOf } from "../e2e/docker";
 import { createSandbox, Sandbox, STACKS } from "./sandbox";
 
 const PROD = `pa-${STACKS.production}`;
+const STAGING = `pa-${STACKS.staging}`;
 const docker = new DockerCli();
-const psql = (db: string, sql: string) => execFileSync("docker", ["exec", `${PROD}-postgres`, "psql", "-h", "localhost", "-U", "postgres", "-d", db, "-tAc", sql], { encoding: "utf8" }).trim();
+const psqlIn = (prefix: string, db: string, sql: string) => execFileSync("docker", ["exec", `${prefix}-postgres`, "psql", "-h", "localhost", "-U", "postgres", "-d", db, "-tAc", sql], { encoding: "utf8" }).trim();
+const psql = (db: string, sql: string) => psqlIn(PROD, db, sql);
 const neo4j = async (statement: string) => {
     const result = await cypher(docker, `${PROD}-neo4j`, [statement]);
     assert.ok(result.ok, result.error);
@@ -62,6 +65,33 @@ describe("operator workflow on the real engine", () => {
     it("the first promotion deploys production (nothing to roll back to yet)", async () => {
         assert.strictEqual(await box.pa("promote", "--yes"), EXIT.ok);
         assert.strictEqual(await box.pa("health", "--production"), EXIT.ok);
+    });
+
+    it("sync-production-data copies production into staging through pulumi up, sanitized; staging's workflows still pass", async () => {
+        // A person in production's Open WebUI, with their email, phone and name in a chat.
+        const person = { name: "Margarethe Quist", email: "margarethe.quist@mail.example.org", phone: "+44 20 7946 0321" };
+        psql("openwebui", `INSERT INTO "user" (id, name, email, role, profile_image_url, created_at, updated_at, last_active_at) VALUES ('e2e-person', '${person.name}', '${person.email}', 'user', '/user.png', 0, 0, 0) ON CONFLICT DO NOTHING`);
+        const chat = JSON.stringify({ messages: [{ role: "user", content: `I am ${person.name}, write to ${person.email} or call ${person.phone}` }] });
+        psql("openwebui", `INSERT INTO chat (id, user_id, title, chat, created_at, updated_at) VALUES ('e2e-chat', 'e2e-person', 'Plans of ${person.name}', '${chat}', 0, 0) ON CONFLICT DO NOTHING`);
+        const history = async () => (await new AutomationEngine(box.dir).open(STACKS.staging, box.dir)).history();
+        const updatesBefore = (await history()).length;
+
+        const run = spawnSync("bash", [path.join(box.dir, "scripts/sync-production-data.sh"), "--yes", "--json"], { encoding: "utf8", env: process.env, maxBuffer: 64 << 20 });
+        assert.strictEqual(run.status, 0, `sync failed:\n${run.stderr.slice(-4000)}\n${run.stdout}`);
+        const result = JSON.parse(run.stdout.trim().split("\n").pop()!);
+        assert.strictEqual(result.ok, true);
+        assert.ok(result.summary.rows > 0, JSON.stringify(result.summary));
+        assert.strictEqual(result.summary.sanitized, true);
+        assert.ok(result.summary.graph && result.summary.files, JSON.stringify(result.summary));
+
+        const staged = psqlIn(STAGING, "openwebui", `SELECT u.email || ' ' || u.name || ' ' || c.title || ' ' || c.chat::text FROM chat c JOIN "user" u ON u.id = c.user_id WHERE c.id = 'e2e-chat'`);
+        assert.match(staged, /^user-[0-9a-f]{16}@example\.com Test User Plans of Test User /);
+        assert.ok(staged.includes("555-0123"), staged);
+        for (const value of [person.name, "Margarethe", "Quist", person.email, person.phone]) assert.ok(!staged.includes(value), `${value} left in staging`);
+        assert.strictEqual((await history()).length, updatesBefore + 1, "the sync is one update in staging's stack history");
+
+        assert.strictEqual(await box.pa("health", "--staging"), EXIT.ok);
+        assert.strictEqual(await box.pa("test-workflows", "--staging"), EXIT.ok);
     });
 
     it("a second promotion records a validated rollback point with a backup", async () => {

@@ -2,6 +2,7 @@
 // in fixtures/), with personal data planted in the known columns, inside JSON and inside free text.
 import * as fs from "fs";
 import * as path from "path";
+import { LETTA_DEFAULT_USER_ID } from "../../sync/rules";
 
 export interface Person {
     first: string;
@@ -84,6 +85,8 @@ INSERT INTO "user" (id, name, email, username, role, profile_image_url, settings
 INSERT INTO auth (id, email, password, active) VALUES
   ${people((p, i) => [q(`u${i}`), q(p.email), q("$2b$12$hash"), "true"])};
 INSERT INTO oauth_session (id, user_id, provider, token, expires_at, created_at, updated_at) SELECT 'o' || n, 'u' || n, 'google', ${q(SECRETS.oauth)}, 0, 0, 0 FROM generate_series(0, 2) n;
+INSERT INTO config (key, value) VALUES ('ui.default_user_role', '"pending"'), ('webhook_url', '"https://hooks.prod.example.net/T0"'),
+  ('automations.enable', 'true'), ('ui.pending_user_overlay_content', ${q(JSON.stringify(`Ask ${PEOPLE[0].first} ${PEOPLE[0].last} at ${PEOPLE[0].email}`))});
 INSERT INTO automation (id, user_id, name, data, is_active, created_at, updated_at, next_run_at) VALUES ('a1', 'u0', 'Daily digest', '{"prompt":"Summarise my mail"}', true, 0, 0, 1);
 INSERT INTO chat (id, user_id, title, chat, created_at, updated_at) SELECT 'c' || g, 'u' || (g % ${PEOPLE.length}), 'Chat about ' || ${pick("first")},
   json_build_object('messages', json_build_array(json_build_object('role', 'user', 'content', 'My email is ' || ${pick("email")} || ' and my phone ' || ${pick("phone")}))),
@@ -97,7 +100,7 @@ export function lettaData({ rows }: DatasetSize): string {
     const messages = Math.max(1, rows - Math.floor(rows / 6) * 2 - Math.floor(rows / 3));
     return `
 INSERT INTO organizations (id, name, privileged_tools) VALUES ('org-1', 'default_org', false);
-INSERT INTO users (id, name, organization_id) VALUES
+INSERT INTO users (id, name, organization_id) VALUES ('${LETTA_DEFAULT_USER_ID}', 'default_user', 'org-1'),
   ${people((p, i) => [q(`user-${i}`), q(`${p.first} ${p.last}`), `'org-1'`])};
 INSERT INTO identities (id, identifier_key, name, identity_type, properties, organization_id) VALUES
   ${people((p, i) => [q(`identity-${i}`), q(p.email), q(`${p.first} ${p.last}`), `'user'`, q(JSON.stringify([{ key: "phone", value: p.phone, type: "string" }])), `'org-1'`])};

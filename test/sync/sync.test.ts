@@ -6,6 +6,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { APP_DATABASES } from "../../spec/databases";
+import { LETTA_DEFAULT_USER_ID } from "../../sync/rules";
 import { sanitizedEmail } from "../../sync/session-sql";
 import { PEOPLE, SECRETS, plantedValues } from "./dataset";
 import { PRODUCTION, REPO, STAGING, SYNC_KEY, dump, fillProduction, resetDatabases, rowCounts, runCli, sql, startCli } from "./env";
@@ -67,6 +68,11 @@ describe("production -> staging sync (real PostgreSQL)", function () {
         assert.strictEqual(sql(STAGING, "letta", `SELECT count(*) FROM providers WHERE api_key IS NOT NULL;`).trim(), "0");
         assert.strictEqual(sql(STAGING, "letta", `SELECT count(*) FROM jobs WHERE callback_url IS NOT NULL;`).trim(), "0");
         assert.match(sql(STAGING, "n8n", `SELECT name FROM project WHERE id = 'proj0';`), /^Test User <user-[0-9a-f]{16}@example\.com>/);
+        // Open WebUI's config: webhooks and automations off, app-defined keys kept, text sanitized.
+        const config = sql(STAGING, "openwebui", `SELECT string_agg(key || '=' || value::text, ',' ORDER BY key) FROM config;`).trim();
+        assert.match(config, /^automations\.enable=false,ui\.default_user_role="pending",ui\.pending_user_overlay_content="Ask Test User at user-[0-9a-f]{16}@example\.com",webhook_url=""$/);
+        // Letta's own account keeps its name: it is the app's, not a person's.
+        assert.strictEqual(sql(STAGING, "letta", `SELECT name FROM users WHERE id = '${LETTA_DEFAULT_USER_ID}';`).trim(), "default_user");
     });
 
     it("gives the same sanitized values on a second sync", async () => {
