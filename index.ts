@@ -28,19 +28,19 @@ const environment = new Environment(
 );
 
 // Staging stacks with pa:sync copy production's data when pa:sync.request changes (docs/data-sync.md).
-if (config.sync) {
-    new DataSync("data-sync", {
-        target: {
-            productionStack: config.sync.production.stack,
-            productionDockerHost: config.sync.production.dockerHost,
-            stagingStack: config.stack,
-            stagingDockerHost: config.dockerHost,
-            sanitize: config.sync.sanitize,
-        },
-        request: config.sync.request,
-        dependsOn: [environment],
-    });
-}
+const dataSync = config.sync
+    ? new DataSync("data-sync", {
+          target: {
+              productionStack: config.sync.production.stack,
+              productionDockerHost: config.sync.production.dockerHost,
+              stagingStack: config.stack,
+              stagingDockerHost: config.dockerHost,
+              sanitize: config.sync.sanitize,
+          },
+          request: config.sync.request,
+          dependsOn: [environment],
+      })
+    : undefined;
 
 export const stackEnvironment = config.environment;
 export const hostProfile = config.hostProfile;
@@ -50,6 +50,8 @@ export const gatewayContainer = environment.gatewayContainer;
 export const networks = environment.networks;
 export const volumes = environment.volumes;
 export const images = environment.images;
+/** The last data sync's summary (counts, tables, seconds; never a value), for scripts/sync-production-data.sh. */
+export const syncSummary = dataSync?.summary;
 /** For the operator commands' health checks and workflow tests; secret in the state and in output. */
 export const credentials = pulumi.secret({
     neo4jPassword: environment.secrets.neo4jPassword,

@@ -1,5 +1,6 @@
-// Benchmark: a raw pg_dump | pg_restore of production's app databases against our full sync (sanitize,
-// scan, verify, swap) of the same data, on two throwaway Postgres containers it starts and removes.
+// Benchmark: a raw pg_dump | pg_restore of production's app databases against our sync without
+// sanitizing (server profile) and our full sync (sanitize, scan, verify, swap) of the same data, on
+// two throwaway Postgres containers it starts and removes.
 // Usage: npm run bench:sync -- [--rows N]   (default 1,000,000 generated rows across the three databases)
 import { spawn, spawnSync } from "child_process";
 
@@ -42,6 +43,14 @@ function rawCopy(database: string): Promise<void> {
     });
 }
 
+async function timedSync(overrides: Record<string, string>): Promise<number> {
+    env.sql(env.STAGING, "postgres", "CHECKPOINT;");
+    const started = Date.now();
+    const run = await env.runCli(["--json"], overrides);
+    if (run.code !== 0) throw new Error(`sync failed (exit ${run.code}): ${run.stderr}${run.stdout}`);
+    return (Date.now() - started) / 1000;
+}
+
 async function main(): Promise<void> {
     for (const name of containers) docker("run", "-d", "--name", name, "--label", "pa.test=sync-bench", "-e", "POSTGRES_PASSWORD=bench", image);
     for (const name of containers) {
@@ -59,21 +68,21 @@ async function main(): Promise<void> {
     await Promise.all(APP_DATABASES.map((db) => rawCopy(db.name)));
     const rawSeconds = (Date.now() - started) / 1000;
     for (const db of APP_DATABASES) env.sql(env.STAGING, "postgres", `DROP DATABASE raw_${db.name};`);
-    env.sql(env.STAGING, "postgres", "CHECKPOINT;");
 
-    started = Date.now();
-    const run = await env.runCli(["--json"]);
-    const syncSeconds = (Date.now() - started) / 1000;
-    if (run.code !== 0) throw new Error(`sync failed (exit ${run.code}): ${run.stderr}${run.stdout}`);
+    // The server profile (copy, verify, swap; no sanitizing) tells the pipeline's cost from the sanitizer's.
+    const copySeconds = await timedSync({ PA_SYNC_SANITIZE: "false" });
+    const syncSeconds = await timedSync({});
 
-    const rawRate = total / rawSeconds;
-    const syncRate = total / syncSeconds;
+    const rate = (seconds: number) => total / seconds;
+    const line = (label: string, seconds: number) => `${label}: ${seconds.toFixed(1)} s, ${Math.round(rate(seconds))} rows/s`;
     process.stdout.write(
         [
-            `rows: ${total} (3 databases, copied side by side in both runs)`,
-            `raw pg_dump -Fc | pg_restore: ${rawSeconds.toFixed(1)} s, ${Math.round(rawRate)} rows/s`,
-            `sync (sanitize + scan + verify + swap): ${syncSeconds.toFixed(1)} s, ${Math.round(syncRate)} rows/s`,
-            `ratio sync/raw: ${(syncRate / rawRate).toFixed(2)} (bar: >= 0.50)`,
+            `rows: ${total} (3 databases, copied side by side in every run)`,
+            line("raw pg_dump -Fc | pg_restore", rawSeconds),
+            line("sync, server profile (copy + verify + swap)", copySeconds),
+            line("sync, laptop profile (sanitize + scan + verify + swap)", syncSeconds),
+            `ratio server-profile sync/raw: ${(rate(copySeconds) / rate(rawSeconds)).toFixed(2)}`,
+            `ratio sanitized sync/raw: ${(rate(syncSeconds) / rate(rawSeconds)).toFixed(2)} (bar: >= 0.50)`,
         ].join("\n") + "\n",
     );
 }

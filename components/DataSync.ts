@@ -24,7 +24,7 @@ export interface DataSyncArgs {
 }
 
 export class DataSync extends pulumi.ComponentResource {
-    /** The sync's JSON summary, as the CLI printed it. */
+    /** The sync's JSON summary line, as the CLI printed it: tables, counts and seconds, never a value. */
     readonly summary: pulumi.Output<string>;
 
     constructor(name: string, args: DataSyncArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -43,7 +43,13 @@ export class DataSync extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: args.dependsOn },
         );
-        this.summary = sync.stdout;
+        // stdout inherits the secret env's secrecy; the summary holds no value, so a script may read it.
+        this.summary = pulumi.unsecret(sync.stdout).apply(summaryLine);
         this.registerOutputs({ summary: this.summary });
     }
+}
+
+/** The CLI's last JSON line (its --json summary), or "" when it printed none. */
+export function summaryLine(stdout: string): string {
+    return (stdout ?? "").split("\n").reverse().find((line) => line.startsWith("{")) ?? "";
 }

@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PortKey, Service, StackConfig } from "../config/schema";
 import { environmentSpec } from "../spec/environment";
-import { NetworkRole } from "../spec/names";
+import { NetworkRole, STACK_LABEL } from "../spec/names";
 import { Gateway } from "./Gateway";
 import { Letta } from "./Letta";
 import { N8n } from "./N8n";
@@ -52,7 +52,7 @@ export class Environment extends pulumi.ComponentResource {
         };
         const networks = new Networks(
             "networks",
-            { networks: spec.networks, labels: { "pa.project": "pa-ecosystem", "pa.stack": cfg.stack } },
+            { networks: spec.networks, labels: { "pa.project": "pa-ecosystem", [STACK_LABEL]: cfg.stack } },
             { parent: this },
         );
         let postgres: Postgres | undefined;

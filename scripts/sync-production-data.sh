@@ -61,13 +61,15 @@ output_file="$(mktemp)"
 trap 'rm -f "$output_file"' EXIT
 status=0
 pulumi "${up_args[@]}" 2>&1 | tee "$output_file" >&2 || status=$?
-output="$(cat "$output_file")"
-
-summary="$(printf '%s\n' "$output" | grep -o '{"ok":.*}' | tail -1 || true)"
-code=0
-if [[ $status -ne 0 ]]; then
+code=0 summary=""
+if [[ $status -eq 0 ]]; then
+    # The stack output the DataSync component exports: tables, counts and seconds, never a value.
+    summary="$(pulumi stack output syncSummary -s "$stack" 2>/dev/null || true)"
+else
     code=1
-    if printf '%s\n' "$output" | grep -q '"leaks":\[{'; then code=3; fi
+    # The CLI's error names the leak (stderr) and its JSON line counts it (stdout); providers show either.
+    if grep -q -e '"leaks":\[{' -e 'personal data left after sanitizing' "$output_file"; then code=3; fi
+    summary="$(grep -o '{"ok":false.*}' "$output_file" | tail -1 || true)"
 fi
 if $json; then
     printf '{"ok":%s,"stack":"%s","request":"%s","summary":%s}\n' "$([[ $code -eq 0 ]] && echo true || echo false)" "$stack" "$request" "${summary:-null}"

@@ -213,7 +213,7 @@ build_bridged() {
 install_command_standin() { # VERSION
   local dir="$pulumi_home/plugins/resource-command-v$1" src="$repo/setup/standin-plugins/command"
   mkdir -p "$dir"
-  install -m 0644 "$src/provider.ts" "$dir/provider.ts"
+  install -m 0644 "$src/provider.ts" "$src/main.ts" "$dir/"
   install -m 0755 "$src/pulumi-resource-command" "$dir/pulumi-resource-command"
   echo "installed the command stand-in as resource plugin command v$1 in $dir"
 }

@@ -1,7 +1,7 @@
 // What every container of the ecosystem has in common, as plain data: the components turn a
 // ContainerSpec into Docker resources, and tests assert on specs without any mocks.
 import { CONTAINER_PORTS, PortKey, ResourceLimit, Service, StackConfig } from "../config/schema";
-import { ContainerRole, HOSTNAMES, NetworkRole, containerName, volumeName } from "./names";
+import { ContainerRole, HOSTNAMES, NetworkRole, SERVICE_LABEL, STACK_LABEL, containerName, volumeName } from "./names";
 
 export interface PublishedPort {
     /** Port inside the container. */
@@ -185,9 +185,9 @@ export function containerSpec(cfg: StackConfig, args: BaseSpecArgs): ContainerSp
         limits: args.service === "gateway" ? args.fixedLimits : effectiveLimits(cfg, args.service),
         labels: {
             "pa.project": "pa-ecosystem",
-            "pa.stack": cfg.stack,
+            [STACK_LABEL]: cfg.stack,
             "pa.environment": cfg.environment,
-            "pa.service": args.service,
+            [SERVICE_LABEL]: args.service,
         },
         restart: "unless-stopped",
         logOpts: { "max-size": "10m", "max-file": "3" },

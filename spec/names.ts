@@ -17,6 +17,10 @@ export const HOSTNAMES: Record<ContainerRole, string> = {
 
 export type NetworkRole = "backend" | "frontend";
 
+/** Labels on every container: how tools find a stack's containers whatever their names. */
+export const STACK_LABEL = "pa.stack";
+export const SERVICE_LABEL = "pa.service";
+
 export function namePrefix(stack: string): string {
     return `pa-${stack}`;
 }

@@ -69,9 +69,9 @@ export function syncEnvironment(target: SyncTarget): Record<string, string> {
         PA_SYNC_STAGING_POSTGRES: containerName(target.stagingStack, "postgres"),
         PA_SYNC_PRODUCTION_NEO4J: containerName(target.productionStack, "neo4j"),
         PA_SYNC_STAGING_NEO4J: containerName(target.stagingStack, "neo4j"),
-        // The graph copier runs Node.js from production's n8n image, already on production's host.
-        PA_SYNC_PRODUCTION_N8N: containerName(target.productionStack, "n8n"),
-        PA_SYNC_STAGING_APPS: (["letta", "openWebui", "n8n"] as const).map((s) => containerName(target.stagingStack, s)).join(","),
+        // Stack names find containers by label: apps get a new name per replacement.
+        PA_SYNC_PRODUCTION_STACK: target.productionStack,
+        PA_SYNC_STAGING_STACK: target.stagingStack,
         PA_SYNC_SANITIZE: String(target.sanitize),
     };
     // The files part works on the apps' data volumes, by name.

@@ -6,7 +6,8 @@ import { APP_SERVICES, AppService } from "../config/schema";
 import { FILE_SYNC_APPS, SYNC_KEY_ENV, fileVolumeEnvVar } from "../spec/sync";
 import { FileVolumes, FilesLeakFound, imageUsingVolume } from "./files";
 import { SyncLog } from "./log";
-import { GraphLeakFound, imageOf } from "./neo4j";
+import { serviceImage } from "./docker";
+import { GraphLeakFound } from "./neo4j";
 import { LeakFound } from "./postgres";
 import { SyncSummary, pendingCleanups, runSync } from "./run";
 
@@ -31,7 +32,10 @@ Environment:
   PA_SYNC_STAGING_POSTGRES         staging's Postgres container (required)
   PA_SYNC_PRODUCTION_DOCKER_HOST   e.g. ssh://me@server (default: local engine)
   PA_SYNC_STAGING_DOCKER_HOST      (default: local engine)
-  PA_SYNC_STAGING_APPS             comma-separated staging app containers, stopped during the swap
+  PA_SYNC_STAGING_STACK            staging's stack: its running app containers (found by label) are
+                                   stopped during the swap and started again
+  PA_SYNC_APPS_WAIT_SECONDS        how long to wait for those apps to be healthy again (default 600)
+  PA_SYNC_PRODUCTION_STACK         production's stack: its n8n image is the default copier image
   PA_SYNC_PRODUCTION_NEO4J         production's Neo4j container (neo4j part)
   PA_SYNC_STAGING_NEO4J            staging's Neo4j container (neo4j part)
   PA_SYNC_PRODUCTION_N8N_VOLUME, PA_SYNC_STAGING_N8N_VOLUME
@@ -39,7 +43,7 @@ Environment:
                                    the apps' data volumes (files part)
   PA_SYNC_COPIER_IMAGE             image with Node.js on production's host for the graph copier and the
                                    file archiver (default: the image of the container using production's
-                                   n8n volume, else of PA_SYNC_PRODUCTION_N8N)
+                                   n8n volume, else of PA_SYNC_PRODUCTION_STACK's n8n container)
   PA_SYNC_STAGING_HELPER_IMAGE     image with sh and tar on staging's host for the files part (default:
                                    the image of the container using each staging volume)
   PA_SYNC_SANITIZE                 true (default) or false (server profile only)
@@ -98,6 +102,12 @@ export function defaultParts(env: NodeJS.ProcessEnv, apps?: readonly AppService[
     ];
 }
 
+export function appsWaitSeconds(env: NodeJS.ProcessEnv): number {
+    const value = env.PA_SYNC_APPS_WAIT_SECONDS ?? "600";
+    if (!/^\d+$/.test(value)) throw new UsageError(`PA_SYNC_APPS_WAIT_SECONDS takes a whole number of seconds, not '${value}'`);
+    return Number(value);
+}
+
 function required(env: NodeJS.ProcessEnv, name: string): string {
     const value = env[name];
     if (!value) throw new UsageError(`${name} is not set (see --help)`);
@@ -129,6 +139,8 @@ export function formatSummary(summary: SyncSummary): string {
         }
         if (f.reindex) lines.push(`  Open WebUI's vector store was left empty: re-index on staging (Admin Panel > Settings > Documents > Reindex Knowledge and Memory Vectors)`);
     }
+    const { restarted, notHealthy } = summary.apps;
+    if (restarted.length > 0) lines.push(`  apps restarted on the new data: ${restarted.join(", ")}${notHealthy.length > 0 ? `; NOT healthy: ${notHealthy.join(", ")}` : ", all healthy"}`);
     return lines.join("\n");
 }
 
@@ -159,7 +171,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
             const n8nVolume = env[fileVolumeEnvVar("production", "n8n")];
             copierImage ??= env.PA_SYNC_COPIER_IMAGE
                 || (n8nVolume ? await imageUsingVolume({ host: productionHost }, n8nVolume) : undefined)
-                || (await imageOf({ host: productionHost, container: required(env, "PA_SYNC_PRODUCTION_N8N") }));
+                || (await serviceImage({ host: productionHost }, required(env, "PA_SYNC_PRODUCTION_STACK"), "n8n"));
             return copierImage;
         };
         if (parts.includes("files") && configuredVolumes.length === 0) {
@@ -179,7 +191,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
             files: parts.includes("files")
                 ? { volumes: configuredVolumes, archiverImage: await productionCopierImage(), stagingImage: env.PA_SYNC_STAGING_HELPER_IMAGE || undefined }
                 : undefined,
-            stagingApps: (env.PA_SYNC_STAGING_APPS ?? "").split(",").filter(Boolean),
+            stagingStack: env.PA_SYNC_STAGING_STACK || undefined,
+            appsWaitSeconds: appsWaitSeconds(env),
             key,
             sanitize,
             apps: args.apps,

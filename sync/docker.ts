@@ -1,6 +1,7 @@
 // Commands inside a container on one side (production or staging), through the docker CLI, so an
 // ssh:// Docker host works the same as the local engine. Nothing here puts a secret on a command line.
 import { ChildProcess, spawn } from "child_process";
+import { SERVICE_LABEL, STACK_LABEL } from "../spec/names";
 
 export interface DockerSide {
     /** DOCKER_HOST of the engine, e.g. ssh://me@server; undefined for the local engine. */
@@ -64,6 +65,24 @@ export function describe(child: ChildProcess): string {
     const args = child.spawnargs.slice(1);
     const exec = args.indexOf("exec");
     return exec >= 0 ? `docker exec ${args.slice(exec + 2, exec + 4).join(" ")}` : `docker ${args.slice(0, 2).join(" ")}`;
+}
+
+/** The running containers of a stack's `services`, found by label: apps get a new name per replacement. */
+export async function runningServices(side: Pick<DockerSide, "host">, stack: string, services: readonly string[]): Promise<string[]> {
+    const output = await docker({ host: side.host, container: "" }, ["ps", "--filter", `label=${STACK_LABEL}=${stack}`, "--format", `{{.Names}}\t{{.Label "${SERVICE_LABEL}"}}`]);
+    return output
+        .split("\n")
+        .map((line) => line.trim().split("\t"))
+        .filter(([name, service]) => name && services.includes(service))
+        .map(([name]) => name);
+}
+
+/** The image of a stack's service container (running or not), found by label. */
+export async function serviceImage(side: Pick<DockerSide, "host">, stack: string, service: string): Promise<string> {
+    const output = await docker({ host: side.host, container: "" }, ["ps", "-a", "--filter", `label=${STACK_LABEL}=${stack}`, "--filter", `label=${SERVICE_LABEL}=${service}`, "--format", "{{.Image}}"]);
+    const image = output.split("\n").map((l) => l.trim()).find(Boolean);
+    if (!image) throw new Error(`no ${service} container of stack ${stack} on this Docker host: deploy the stack, or set PA_SYNC_COPIER_IMAGE`);
+    return image;
 }
 
 /** Starts a docker CLI command against the side's engine with stdin, stdout and stderr as pipes. */

@@ -85,10 +85,6 @@ async function inspect(side: DockerSide): Promise<ContainerFacts> {
     return { image, dataVolume, running: running === "true" };
 }
 
-export async function imageOf(side: DockerSide): Promise<string> {
-    return (await docker(side, ["inspect", "-f", "{{.Config.Image}}", side.container])).trim();
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function waitForHttp(side: DockerSide, timeoutSeconds: number): Promise<void> {

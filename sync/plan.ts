@@ -13,7 +13,7 @@ const NON_TEXT_TYPES = new Set([
 /** Categories without free text: numbers, booleans, dates, enums (their labels live in the schema). */
 const NON_TEXT_CATEGORIES = new Set(["N", "B", "D", "E", "T"]);
 /** Rules whose output is a constant, NULL or a keyed pseudonym whatever the input: nothing left to scan. */
-const WHOLE_VALUE_RULES: ReadonlySet<ColumnRule> = new Set(["email", "handle", "phone", "name", "firstName", "lastName", "secret", "off", "clear"]);
+const WHOLE_VALUE_RULES: ReadonlySet<ColumnRule> = new Set(["email", "handle", "phone", "name", "firstName", "lastName", "secret", "password", "off", "clear"]);
 
 export interface TablePlan {
     table: CatalogTable;
@@ -124,6 +124,7 @@ function ruleExpression(rule: ColumnRule, column: CatalogColumn, source: string,
         case "text":
             return `pg_temp.pa_text(${textOf(source, column)}${checkText ? ", true" : ""})`;
         case "secret":
+        case "password":
             return column.notNull ? (column.category === "S" ? "''" : "'null'") : "NULL";
         case "off":
             return "false";

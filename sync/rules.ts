@@ -7,10 +7,12 @@ import { AppService } from "../config/schema";
  * - email/handle/phone/name/firstName/lastName: the whole value becomes its sanitized form.
  * - text: emails, phone numbers and known names inside free text or JSON are replaced.
  * - secret: removed (NULL, or '' where the column is NOT NULL), in every profile.
+ * - password: a password hash, removed like a secret when sanitizing; kept on the server profile, where
+ *   people sign in to staging with their production accounts.
  * - off: a boolean switched to false, in every profile (staging must not act on the world).
  * - clear: set to NULL, in every profile (callback URLs, schedules).
  */
-export type ColumnRule = "email" | "handle" | "phone" | "name" | "firstName" | "lastName" | "text" | "secret" | "off" | "clear";
+export type ColumnRule = "email" | "handle" | "phone" | "name" | "firstName" | "lastName" | "text" | "secret" | "password" | "off" | "clear";
 
 export interface AppRules {
     /** `table.column` -> rule; tables are named without their schema. */
@@ -38,6 +40,7 @@ export const APP_RULES: Record<AppService, AppRules> = {
             "user.email": "email",
             "user.firstName": "firstName",
             "user.lastName": "lastName",
+            "user.password": "password",
             "user.mfaSecret": "secret",
             "user.mfaRecoveryCodes": "secret",
             ...text("user", "personalizationAnswers", "settings"),
@@ -89,6 +92,7 @@ export const APP_RULES: Record<AppService, AppRules> = {
             "user.oauth": "secret",
             "user.oauth_sub": "secret",
             "user.api_key": "secret",
+            "auth.password": "password",
             "auth.mfa": "secret",
             "app.api_key": "secret",
             "tool.valves": "secret",

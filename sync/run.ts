@@ -38,8 +38,10 @@ export interface SyncOptions {
     graph?: GraphSides;
     /** Copy the apps' files too. */
     files?: FilesSides;
-    /** Staging app containers, stopped for the swap and started again after it. */
-    stagingApps: string[];
+    /** Staging's stack, whose running app containers are stopped for the swap and started again after it. */
+    stagingStack?: string;
+    /** How long to wait for those apps to be healthy again before the sync reports them as not. */
+    appsWaitSeconds: number;
     key: string;
     sanitize: boolean;
     /** Which app databases to copy; all by default. */
@@ -51,6 +53,8 @@ export interface SyncSummary {
     databases: DatabaseResult[];
     graph?: Neo4jResult;
     files?: FilesResult;
+    /** The staging apps stopped for the swap and started again, and those not healthy in time. */
+    apps: { restarted: string[]; notHealthy: string[] };
     rows: number;
     bytes: number;
     seconds: number;
@@ -94,13 +98,14 @@ export async function runSync(options: SyncOptions, log: SyncLog): Promise<SyncS
     }
 
     log.step(`swap: ${[postgres ? `all ${postgres.databases.length} databases` : "", graph ? "the graph" : "", files ? "the files" : ""].filter(Boolean).join(", ")} at once`);
-    const stopped = await stopRunning({ host: options.staging.host }, options.stagingApps);
+    const stopped = options.stagingStack ? await stopRunning({ host: options.staging.host }, options.stagingStack) : [];
+    let notHealthy: string[] = [];
     log.debug(`stopped for the swap: ${stopped.join(", ") || "none running"}`);
     // Interrupted inside the swap: the graph goes back and the apps start again.
     const swapCleanup = async () => {
         await files?.revert().catch(() => undefined);
         await graph?.revert().catch(() => undefined);
-        await startAgain({ host: options.staging.host }, stopped).catch(() => undefined);
+        await startAgain({ host: options.staging.host }, stopped, 0).catch(() => undefined);
     };
     pendingCleanups.add(swapCleanup);
     try {
@@ -129,14 +134,26 @@ export async function runSync(options: SyncOptions, log: SyncLog): Promise<SyncS
         pendingCleanups.delete(swapCleanup);
         if (postgres) pendingCleanups.delete(postgres.cleanup);
         if (files) pendingCleanups.delete(files.discard);
-        await startAgain({ host: options.staging.host }, stopped);
+        if (stopped.length > 0) log.step(`starting the apps again and waiting until they are healthy: ${stopped.join(", ")}`);
+        notHealthy = await startAgain({ host: options.staging.host }, stopped, options.appsWaitSeconds);
+        // The data is in either way; an app that does not come back is staging's problem to look at, named here.
+        if (notHealthy.length > 0) log.error(`not healthy ${options.appsWaitSeconds} s after the swap: ${notHealthy.join(", ")} (see docker logs <name>; scripts/health-check.sh --staging)`);
     }
     await graph?.finish();
     await files?.finish();
     const results = postgres?.results ?? [];
     const rows = results.reduce((n, r) => n + r.tables.reduce((m, t) => m + t.rows, 0), 0);
     const bytes = results.reduce((n, r) => n + r.bytes, 0) + (graph?.result.bytes ?? 0) + (files?.result.bytes ?? 0);
-    return { sanitized: options.sanitize, databases: results, graph: graph?.result, files: files?.result, rows, bytes, seconds: (Date.now() - started) / 1000 };
+    return {
+        sanitized: options.sanitize,
+        databases: results,
+        graph: graph?.result,
+        files: files?.result,
+        apps: { restarted: stopped, notHealthy },
+        rows,
+        bytes,
+        seconds: (Date.now() - started) / 1000,
+    };
 }
 
 interface PreparedPostgres {

@@ -3,7 +3,8 @@
 import { AppDatabase } from "../spec/databases";
 import { incomingDatabaseName, previousDatabaseName } from "../spec/sync";
 import { quoteIdent } from "./catalog";
-import { DockerSide, docker, runIn } from "./docker";
+import { APP_SERVICES } from "../config/schema";
+import { DockerSide, docker, runIn, runningServices } from "./docker";
 import { SyncLog } from "./log";
 import { psql } from "./postgres";
 
@@ -36,15 +37,27 @@ export async function swapIn(staging: DockerSide, databases: readonly AppDatabas
     for (const db of databases) await runIn(staging, psql("postgres"), `DROP DATABASE IF EXISTS ${quoteIdent(previousDatabaseName(db.name))} WITH (FORCE);\n`);
 }
 
-/** Stops the staging apps that are running (so none writes during the swap) and returns them, to start again. */
-export async function stopRunning(side: Omit<DockerSide, "container">, containers: readonly string[]): Promise<string[]> {
-    if (containers.length === 0) return [];
-    const running = (await docker({ ...side, container: "" }, ["ps", "--format", "{{.Names}}"])).split("\n").map((l) => l.trim());
-    const toStop = containers.filter((c) => running.includes(c));
+/** Stops the stack's app containers that are running (so none writes during the swap) and returns them, to start again. */
+export async function stopRunning(side: Omit<DockerSide, "container">, stack: string): Promise<string[]> {
+    const toStop = await runningServices(side, stack, APP_SERVICES);
     if (toStop.length > 0) await docker({ ...side, container: "" }, ["stop", ...toStop]);
     return toStop;
 }
 
-export async function startAgain(side: Omit<DockerSide, "container">, containers: readonly string[]): Promise<void> {
-    if (containers.length > 0) await docker({ ...side, container: "" }, ["start", ...containers]);
+/**
+ * Starts the containers stopped for the swap and waits up to `waitSeconds` until Docker reports each
+ * healthy (or running, for one without a healthcheck); returns those that are not by then.
+ */
+export async function startAgain(side: Omit<DockerSide, "container">, containers: readonly string[], waitSeconds: number): Promise<string[]> {
+    if (containers.length === 0) return [];
+    const engine = { ...side, container: "" };
+    await docker(engine, ["start", ...containers]);
+    const deadline = Date.now() + waitSeconds * 1000;
+    let pending = [...containers];
+    while (pending.length > 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+        const states = (await docker(engine, ["inspect", "-f", "{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}", ...pending])).trim().split("\n");
+        pending = pending.filter((_, i) => !["healthy", "running"].includes(states[i]?.trim()));
+    }
+    return pending;
 }

@@ -14,9 +14,11 @@ const ROOT = path.resolve(__dirname, "../..");
 
 export const STACKS = { staging: "opse2e-staging", production: "opse2e-production" };
 
+// Below Linux's ephemeral range (32768-60999): a port in it can be taken by any outgoing connection
+// (the engine talks to its plugins over loopback), and publishing it then fails with "address in use".
 export const PORTS = {
-    staging: { letta: 48283, openWebui: 48080, n8n: 45678, postgres: 45432, neo4jHttp: 47474, neo4jBolt: 47687 },
-    production: { letta: 49283, openWebui: 49080, n8n: 49678 },
+    staging: { letta: 22283, openWebui: 22080, n8n: 22678, postgres: 22432, neo4jHttp: 22474, neo4jBolt: 22687 },
+    production: { letta: 23283, openWebui: 23080, n8n: 23678 },
 };
 
 // Staging runs with laptop limits: the ones test/e2e proved enough for the test images (the laptop

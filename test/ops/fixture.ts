@@ -13,7 +13,8 @@ import { Target } from "../../cli/target";
 export const PREFIX = "pa-opstest";
 const ROOT = path.resolve(__dirname, "../..");
 const NETWORK = `${PREFIX}-net`;
-const PORTS = { letta: 38283, openWebui: 38080, n8n: 35678 };
+// Below Linux's ephemeral range (32768-60999), where an outgoing connection could hold the port.
+const PORTS = { letta: 24283, openWebui: 24080, n8n: 24678 };
 
 export function docker(...args: string[]): string {
     return execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();

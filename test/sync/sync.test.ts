@@ -11,6 +11,12 @@ import { sanitizedEmail } from "../../sync/session-sql";
 import { PEOPLE, SECRETS, plantedValues } from "./dataset";
 import { PRODUCTION, REPO, STAGING, SYNC_KEY, dump, fillProduction, resetDatabases, rowCounts, runCli, sql, startCli } from "./env";
 
+function docker(...args: string[]): string {
+    const result = spawnSync("docker", args, { encoding: "utf8" });
+    if (result.status !== 0) throw new Error(`docker ${args[0]} failed: ${result.stderr}`);
+    return result.stdout.trim();
+}
+
 const EMPTIED = ["public.credentials_entity", "public.shared_credentials", "public.webhook_entity", "public.oauth_session"];
 const LOG_DIR = path.join(REPO, "logs/staging-test");
 
@@ -66,6 +72,8 @@ describe("production -> staging sync (real PostgreSQL)", function () {
         assert.strictEqual(sql(STAGING, "n8n", `SELECT count(*) FROM workflow_entity WHERE active;`).trim(), "0");
         assert.strictEqual(sql(STAGING, "openwebui", `SELECT count(*) FROM automation WHERE is_active;`).trim(), "0");
         assert.strictEqual(sql(STAGING, "letta", `SELECT count(*) FROM providers WHERE api_key IS NOT NULL;`).trim(), "0");
+        assert.strictEqual(sql(STAGING, "openwebui", `SELECT count(*) FROM auth WHERE password IS NOT NULL;`).trim(), "0");
+        assert.strictEqual(sql(STAGING, "n8n", `SELECT count(*) FROM "user" WHERE password IS NOT NULL;`).trim(), "0");
         assert.strictEqual(sql(STAGING, "letta", `SELECT count(*) FROM jobs WHERE callback_url IS NOT NULL;`).trim(), "0");
         assert.match(sql(STAGING, "n8n", `SELECT name FROM project WHERE id = 'proj0';`), /^Test User <user-[0-9a-f]{16}@example\.com>/);
         // Open WebUI's config: webhooks and automations off, app-defined keys kept, text sanitized.
@@ -73,6 +81,30 @@ describe("production -> staging sync (real PostgreSQL)", function () {
         assert.match(config, /^automations\.enable=false,ui\.default_user_role="pending",ui\.pending_user_overlay_content="Ask Test User at user-[0-9a-f]{16}@example\.com",webhook_url=""$/);
         // Letta's own account keeps its name: it is the app's, not a person's.
         assert.strictEqual(sql(STAGING, "letta", `SELECT name FROM users WHERE id = '${LETTA_DEFAULT_USER_ID}';`).trim(), "default_user");
+    });
+
+    it("stops staging's running app containers for the swap, found by their stack label, and starts them again", async () => {
+        // An app container as the stack names it after a replacement (pa-<stack>-n8n-<suffix>), running.
+        const stack = `synctest-${process.pid}`;
+        const app = `pa-${stack}-n8n-${process.pid.toString(16)}`;
+        const other = `pa-${stack}-postgres-${process.pid}`;
+        const labels = (service: string) => ["--label", `pa.stack=${stack}`, "--label", `pa.service=${service}`, "--label", "pa.test=sync"];
+        const started = (name: string) => docker("inspect", "-f", "{{.State.Running}} {{.State.StartedAt}}", name);
+        const image = docker("inspect", "-f", "{{.Config.Image}}", STAGING);
+        docker("run", "-d", "--init", "--name", app, ...labels("n8n"), "--entrypoint", "sleep", image, "infinity");
+        docker("run", "-d", "--init", "--name", other, ...labels("postgres"), "--entrypoint", "sleep", image, "infinity");
+        try {
+            const [appBefore, otherBefore] = [started(app), started(other)];
+            const run = await runCli([], { PA_SYNC_STAGING_STACK: stack, DEBUG: "true" });
+            assert.strictEqual(run.code, 0, run.stderr + run.stdout);
+            assert.match(run.stdout + run.stderr, new RegExp(`stopped for the swap: ${app}$`, "m"));
+            assert.match(run.stdout, new RegExp(`apps restarted on the new data: ${app}, all healthy`));
+            assert.match(started(app), /^true /);
+            assert.notStrictEqual(started(app), appBefore, "the app container was not restarted");
+            assert.strictEqual(started(other), otherBefore, "only app containers stop");
+        } finally {
+            docker("rm", "-f", app, other);
+        }
     });
 
     it("gives the same sanitized values on a second sync", async () => {

@@ -69,6 +69,7 @@ describe("graph sync decisions", () => {
         const env = syncEnvironment({ productionStack: "production", stagingStack: "staging-laptop", sanitize: true });
         assert.strictEqual(env.PA_SYNC_PRODUCTION_NEO4J, "pa-production-neo4j");
         assert.strictEqual(env.PA_SYNC_STAGING_NEO4J, "pa-staging-laptop-neo4j");
-        assert.strictEqual(env.PA_SYNC_PRODUCTION_N8N, "pa-production-n8n");
+        // The copier's image: production's n8n, whose container is found by the stack's label.
+        assert.strictEqual(env.PA_SYNC_PRODUCTION_STACK, "production");
     });
 });

@@ -68,6 +68,8 @@ export async function runStack(stack: string, config: RawConfig, secretKeys: str
                     state.result = `mock-${args.name}-value`;
                     generated[args.name] = state.result;
                 }
+                // The sync CLI's progress, then its --json summary line.
+                if (args.type === "command:local:Command") state.stdout = 'synced 3 rows\n{"ok":true,"rows":3}';
                 if (args.type === "docker:index/remoteImage:RemoteImage") state.imageId = `sha256:image-of-${args.inputs.name}`;
                 // The engine names an unnamed container by Pulumi.yaml's autonaming pattern.
                 if (args.type === "docker:index/container:Container" && state.name === undefined) state.name = `pa-${stack}-${args.name}-0123abc`;

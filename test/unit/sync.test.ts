@@ -6,7 +6,7 @@ import { Readable } from "stream";
 import { ConfigError, parseStackConfig } from "../../config/read";
 import { incomingDatabaseName, previousDatabaseName, syncEnvironment } from "../../spec/sync";
 import { CatalogTable } from "../../sync/catalog";
-import { parseArgs } from "../../sync/cli";
+import { appsWaitSeconds, parseArgs } from "../../sync/cli";
 import { logFileName } from "../../sync/log";
 import { EMAIL_PATTERN, PHONE_PATTERN } from "../../sync/patterns";
 import { assignLanes } from "../../sync/lanes";
@@ -87,6 +87,8 @@ describe("data sync declaration", () => {
         assert.strictEqual(env.PA_SYNC_PRODUCTION_OPEN_WEBUI_VOLUME, "pa-production-open-webui-data");
         assert.strictEqual(env.PA_SYNC_STAGING_OPEN_WEBUI_VOLUME, "pa-staging-laptop-open-webui-data");
         assert.ok(sync.dependencies.some((urn) => urn.endsWith("docker:index/container:Container::pa-staging-laptop-postgres") || /Container::.*postgres/.test(urn)), "the sync must wait for staging's Postgres");
+        // The summary line is a stack output scripts/sync-production-data.sh reads.
+        assert.strictEqual(run.outputs.syncSummary, '{"ok":true,"rows":3}');
     });
 });
 
@@ -199,8 +201,16 @@ describe("sync decisions", () => {
         assert.strictEqual(previousDatabaseName("n8n"), "n8n__pa_previous");
         assert.strictEqual(logFileName(new Date("2026-03-04T05:06:07Z")), "sync-20260304.log");
         const env = syncEnvironment({ productionStack: "production", stagingStack: "staging-server", sanitize: false });
-        assert.strictEqual(env.PA_SYNC_STAGING_APPS, "pa-staging-server-letta,pa-staging-server-open-webui,pa-staging-server-n8n");
+        // Stacks, not container names: apps get a new name per replacement and are found by label.
+        assert.strictEqual(env.PA_SYNC_STAGING_STACK, "staging-server");
+        assert.strictEqual(env.PA_SYNC_PRODUCTION_STACK, "production");
         assert.strictEqual(env.PA_SYNC_PRODUCTION_DOCKER_HOST, undefined);
+    });
+
+    it("reads how long to wait for the restarted apps, 600 s by default, and rejects a non-number", () => {
+        assert.strictEqual(appsWaitSeconds({}), 600);
+        assert.strictEqual(appsWaitSeconds({ PA_SYNC_APPS_WAIT_SECONDS: "30" }), 30);
+        assert.throws(() => appsWaitSeconds({ PA_SYNC_APPS_WAIT_SECONDS: "5m" }), /PA_SYNC_APPS_WAIT_SECONDS takes a whole number of seconds, not '5m'/);
     });
 
     it("parses the CLI's arguments and rejects unknown ones", () => {

@@ -3,6 +3,7 @@
 // this project uses, with the real provider's semantics: run `create` on create, `update` (or replace
 // when there is none) on change, `delete` on delete; `triggers` replace (the SDK marks them so);
 // outputs stdout and stderr. On a machine with internet, Pulumi uses the real plugin instead.
+// main.ts serves this provider to the engine.
 import { execFile } from "child_process";
 import * as provider from "@pulumi/pulumi/provider";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
@@ -28,7 +29,7 @@ interface CommandInputs {
  * receives a secret input (e.g. an environment holding a key) as {<sig>: <secret sig>, value}, which
  * the real provider's SDK unwraps before running the command. Outputs keep the wrappers, so they stay secret.
  */
-function plain(value: unknown): any {
+export function plain(value: unknown): any {
     if (Array.isArray(value)) return value.map(plain);
     if (value && typeof value === "object") {
         if (rpc.isRpcSecret(value)) return plain(rpc.unwrapRpcSecret(value));
@@ -52,7 +53,9 @@ function run(script: string | undefined, secretInputs: CommandInputs): Promise<{
             },
             (error, stdout, stderr) => {
                 if (error) {
-                    reject(new Error(`command failed (exit ${error.code}): ${stderr.trim().split("\n").slice(-20).join("\n")}`));
+                    // As the real provider words it: the exit status, the command, then its output.
+                    const output = [stderr, stdout].map((text) => text.trim().split("\n").slice(-20).join("\n")).filter(Boolean).join("\n");
+                    reject(new Error(`exit status ${error.code}: running ${JSON.stringify(script)}:\n${output}`));
                 } else {
                     resolve({ stdout: stdout.trimEnd(), stderr: stderr.trimEnd() });
                 }
@@ -67,7 +70,7 @@ function changed(olds: any, news: any, key: string): boolean {
     return JSON.stringify(olds?.[key] ?? null) !== JSON.stringify(news?.[key] ?? null);
 }
 
-const commandProvider: provider.Provider = {
+export const commandProvider: provider.Provider = {
     version: VERSION,
     async check(_urn, _olds, news) {
         return { inputs: news };
@@ -104,8 +107,3 @@ function assertType(urn: string): void {
     const type = urn.split("::")[2]?.split("$").pop();
     if (type && type !== COMMAND_TYPE) throw new Error(`the command stand-in only implements ${COMMAND_TYPE}, not ${type}`);
 }
-
-provider.main(commandProvider, process.argv.slice(2)).catch((err) => {
-    console.error(err);
-    process.exit(1);
-});
