@@ -11,11 +11,15 @@ export function previousDatabaseName(database: string): string {
     return `${database}__pa_previous`;
 }
 
-/** A directory inside the production Postgres container for the run's names list; removed on every exit. */
+/** Files inside the production Postgres container holding the run's names lists; removed on every exit. */
 export const PRODUCTION_SCRATCH_PREFIX = "/tmp/pa-sync-";
 
-export function productionScratchDir(runId: string): string {
-    return `${PRODUCTION_SCRATCH_PREFIX}${runId}`;
+/**
+ * A names list, written by the Postgres server itself (COPY TO a file) so that it is the server's own
+ * file (mode 600) and the row sanitizer can read it back through the server (pg_read_file).
+ */
+export function productionNamesFile(runId: string, database: string): string {
+    return `${PRODUCTION_SCRATCH_PREFIX}${runId}-names-${database}`;
 }
 
 /** Apps whose data volume holds files a sync copies. */

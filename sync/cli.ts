@@ -13,9 +13,10 @@ import { SyncSummary, pendingCleanups, runSync } from "./run";
 
 const HELP = `Usage: sync-cli [--json] [--apps letta,openWebui,n8n] [--parts postgres,neo4j,files]
 
-Copies production's app databases into staging: each table is read through its sanitizing SELECT on
-production, every row is checked there for emails, phone numbers and known names, and only checked
-rows reach staging, into fresh databases that replace the live ones in one transaction once verified.
+Copies production's app databases into staging: when sanitizing, a sidecar on production's host (Node.js
+of PA_SYNC_COPIER_IMAGE) reads each table from production's Postgres, sanitizes it and checks every row
+for emails, phone numbers and known names; only checked rows reach staging, into fresh databases that
+replace the live ones in one transaction once verified.
 With the neo4j part, production's graph is copied too: production's Neo4j is frozen for a file copy
 of its store (a fraction of a second for small stores), the copy is sanitized and scanned into a
 fresh Neo4j on production's host, and only that one is dumped, loaded next to staging's and swapped
@@ -41,8 +42,8 @@ Environment:
   PA_SYNC_PRODUCTION_N8N_VOLUME, PA_SYNC_STAGING_N8N_VOLUME
   PA_SYNC_PRODUCTION_OPEN_WEBUI_VOLUME, PA_SYNC_STAGING_OPEN_WEBUI_VOLUME
                                    the apps' data volumes (files part)
-  PA_SYNC_COPIER_IMAGE             image with Node.js on production's host for the graph copier and the
-                                   file archiver (default: the image of the container using production's
+  PA_SYNC_COPIER_IMAGE             image with Node.js on production's host for the row sanitizer, the
+                                   graph copier and the file archiver (default: the image of the container using production's
                                    n8n volume, else of PA_SYNC_PRODUCTION_STACK's n8n container)
   PA_SYNC_STAGING_HELPER_IMAGE     image with sh and tar on staging's host for the files part (default:
                                    the image of the container using each staging volume)
@@ -181,6 +182,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
             production: { host: productionHost, container: required(env, "PA_SYNC_PRODUCTION_POSTGRES") },
             staging: { host: stagingHost, container: required(env, "PA_SYNC_STAGING_POSTGRES") },
             postgres: parts.includes("postgres"),
+            rowSanitizerImage: parts.includes("postgres") && sanitize ? await productionCopierImage() : undefined,
             graph: parts.includes("neo4j")
                 ? {
                       production: { host: productionHost, container: required(env, "PA_SYNC_PRODUCTION_NEO4J") },

@@ -67,6 +67,11 @@ export function describe(child: ChildProcess): string {
     return exec >= 0 ? `docker exec ${args.slice(exec + 2, exec + 4).join(" ")}` : `docker ${args.slice(0, 2).join(" ")}`;
 }
 
+/** Labels of a sync run's scratch containers, volumes and networks: removeScratch() finds them by these. */
+export function scratchLabels(runId: string, startedMs = Date.now()): string[] {
+    return ["--label", `pa.sync.run=${runId}`, "--label", `pa.sync.started=${Math.floor(startedMs / 1000)}`];
+}
+
 /** The running containers of a stack's `services`, found by label: apps get a new name per replacement. */
 export async function runningServices(side: Pick<DockerSide, "host">, stack: string, services: readonly string[]): Promise<string[]> {
     const output = await docker({ host: side.host, container: "" }, ["ps", "--filter", `label=${STACK_LABEL}=${stack}`, "--format", `{{.Names}}\t{{.Label "${SERVICE_LABEL}"}}`]);

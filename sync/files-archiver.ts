@@ -6,7 +6,7 @@
 // paths it stores. Raw bytes therefore never leave production's host on a laptop sync. It never follows
 // a symbolic link, so nothing outside the listed directories (n8n's `config`) is read.
 // archive() and fileKind() are self-contained (no imports, no closures): they are sent as source.
-import type { GraphText } from "./graph-text";
+import type { TextSanitizer } from "./text";
 
 export interface ArchiveSettings {
     /** Where the volume is mounted in the helper container. */
@@ -69,7 +69,7 @@ export function fileKind(content: Uint8Array, settings: { textMaxBytes: number; 
 }
 
 /** Writes the archive of settings.dirs to stdout and returns what it wrote per directory. Self-contained. */
-export async function archive(settings: ArchiveSettings, text: GraphText | undefined, kindOf: (content: Uint8Array, s: ArchiveSettings) => "text" | "opaque"): Promise<ArchiveDirReport[]> {
+export async function archive(settings: ArchiveSettings, text: TextSanitizer | undefined, kindOf: (content: Uint8Array, s: ArchiveSettings) => "text" | "opaque"): Promise<ArchiveDirReport[]> {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const fs = require("fs") as typeof import("fs");
     const BLOCK = 512;
@@ -149,7 +149,7 @@ export async function archive(settings: ArchiveSettings, text: GraphText | undef
         return value;
     }
     /** The sanitized text, or undefined if it still looks personal (also inside JSON escapes such as \u0040). */
-    function sanitizeText(value: string, t: GraphText): string | undefined {
+    function sanitizeText(value: string, t: TextSanitizer): string | undefined {
         let clean = t.text(value);
         if (isJson(clean)) {
             let doc: unknown;

@@ -9,11 +9,11 @@
 // before the swap, which renames directories while staging's apps are stopped and keeps the live ones
 // aside until every part of the sync is swapped in.
 import { FILE_SYNC_DIRS, FileSyncApp, SANITIZED_EMPTY_DIRS } from "../spec/sync";
-import { DockerSide, docker, dockerProcess } from "./docker";
+import { DockerSide, docker, dockerProcess, scratchLabels } from "./docker";
 import { ARCHIVE_REPORT_PREFIX, ArchiveDirReport, ArchiveSettings, archive, fileKind } from "./files-archiver";
-import { GraphTextSettings, graphText } from "./graph-text";
+import { TextSettings, textSanitizer } from "./text";
 import { SyncLog } from "./log";
-import { graphTextSettings, nameHashes } from "./neo4j";
+import { textSettings, nameHashes } from "./neo4j";
 import { pipeProcesses } from "./stream";
 
 /** One app's data volume on each side. */
@@ -105,13 +105,13 @@ export async function imageUsingVolume(side: Pick<DockerSide, "host">, volume: s
 }
 
 /** The archiver program: settings and the self-contained functions, as JavaScript source sent on stdin. */
-export function archiverProgram(settings: ArchiveSettings, text: GraphTextSettings | undefined): string {
+export function archiverProgram(settings: ArchiveSettings, text: TextSettings | undefined): string {
     return [
         `const settings = ${JSON.stringify({ archive: settings, text })};`,
-        graphText.toString(),
+        textSanitizer.toString(),
         fileKind.toString(),
         archive.toString(),
-        `archive(settings.archive, settings.text ? graphText(settings.text) : undefined, fileKind).then(`,
+        `archive(settings.archive, settings.text ? textSanitizer(settings.text) : undefined, fileKind).then(`,
         `  (report) => process.stderr.write(${JSON.stringify(ARCHIVE_REPORT_PREFIX)} + JSON.stringify(report) + "\\n"),`,
         `  (err) => { process.stderr.write("Error: " + (err && err.message ? err.message : String(err)) + "\\n"); process.exitCode = 1; });`,
     ].join("\n");
@@ -197,7 +197,7 @@ export function verifyListing(app: FileSyncApp, reports: readonly ArchiveDirRepo
 export async function prepareFiles(options: FilesSyncOptions, runId: string, log: SyncLog, cleanups: Set<() => Promise<void>>): Promise<PreparedFiles> {
     const started = Date.now();
     if (!SAFE.test(runId)) throw new Error(`bad run id ${runId}`);
-    const labels = ["--label", `pa.sync.run=${runId}`, "--label", `pa.sync.started=${Math.floor(started / 1000)}`];
+    const labels = scratchLabels(runId, started);
     const prodEngine = { host: options.production.host, container: "" };
     const stagingEngine = { host: options.staging.host, container: "" };
     const images = new Map<string, string>();
@@ -229,10 +229,10 @@ export async function prepareFiles(options: FilesSyncOptions, runId: string, log
     };
     cleanups.add(discard);
     try {
-        let text: GraphTextSettings | undefined;
+        let text: TextSettings | undefined;
         if (options.sanitize) {
             log.step(`files: hashing person names on production (they stay in its Postgres)`);
-            text = graphTextSettings(options.key, await nameHashes(options.productionPostgres, options.key));
+            text = textSettings(options.key, await nameHashes(options.productionPostgres, options.key));
         }
         const settled = await Promise.allSettled(options.volumes.map((volumes) => copyVolume(options, volumes, runId, labels, text, images.get(volumes.staging)!, log)));
         const failure = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
@@ -281,7 +281,7 @@ async function copyVolume(
     volumes: FileVolumes,
     runId: string,
     labels: string[],
-    text: GraphTextSettings | undefined,
+    text: TextSettings | undefined,
     stagingImage: string,
     log: SyncLog,
 ): Promise<FilesAppResult> {

@@ -5,7 +5,7 @@
 // values. Both servers are reached over the Query API with typed JSON, so integers, dates, points and
 // byte arrays keep their types. copyGraph() is self-contained: it is sent to the sidecar as source.
 import type { GraphRule, GraphRules } from "./graph-rules";
-import type { GraphText } from "./graph-text";
+import type { TextSanitizer } from "./text";
 
 export interface CopierSettings {
     sourceUrl: string;
@@ -36,7 +36,7 @@ interface Typed {
 /** Copies the graph; with `text` it sanitizes and scans, without it (server profile) values are copied as they are. */
 export async function copyGraph(
     settings: CopierSettings,
-    text: GraphText | undefined,
+    text: TextSanitizer | undefined,
     ruleOf: (rules: GraphRules, labels: readonly string[], key: string) => GraphRule,
 ): Promise<CopyReport> {
     const typed = ($type: string, _value: unknown): Typed => ({ $type, _value });

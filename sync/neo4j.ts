@@ -4,12 +4,12 @@
 // sanitized graph into a fresh Neo4j that never held a raw value, scans it, and only that one is
 // dumped and streamed to staging, where it is loaded next to the live database and swapped in by
 // renaming directories while staging's Neo4j is stopped.
-import { MIN_NAME_LENGTH, SANITIZED_EMAIL_PATTERN, SANITIZED_FIRST_NAME, SANITIZED_LAST_NAME, SANITIZED_NAME, SANITIZED_PHONE, EMAIL_PATTERN, PHONE_PATTERN } from "./patterns";
+import { MIN_NAME_LENGTH, SANITIZED_EMAIL_PATTERN, SANITIZED_FIRST_NAME, SANITIZED_LAST_NAME, SANITIZED_NAME, SANITIZED_PHONE, EMAIL_PATTERN, PHONE_PATTERN, PHONE_PREFILTER } from "./patterns";
 import { APP_DATABASES } from "../spec/databases";
-import { DockerSide, docker, dockerProcess, runIn } from "./docker";
+import { DockerSide, docker, dockerProcess, runIn, scratchLabels } from "./docker";
 import { CopierSettings, CopyReport, GraphLeak, copyGraph } from "./graph-copier";
 import { GRAPH_RULES, graphRule } from "./graph-rules";
-import { GraphTextSettings, graphText } from "./graph-text";
+import { TextSettings, textSanitizer } from "./text";
 import { SyncLog } from "./log";
 import { psql } from "./postgres";
 import { APP_RULES } from "./rules";
@@ -137,12 +137,13 @@ export async function nameHashes(productionPostgres: DockerSide, key: string): P
     return { hashes: pairs.map(([hash]) => hash), lengths: [...new Set(pairs.map(([, length]) => Number(length)))] };
 }
 
-/** The settings of the free-text sanitizer (graphText) that runs in a container on production's host. */
-export function graphTextSettings(key: string, names: { hashes: string[]; lengths: number[] }): GraphTextSettings {
+/** The settings of the free-text sanitizer (textSanitizer) that runs in a container on production's host. */
+export function textSettings(key: string, names: { hashes: string[]; lengths: number[] }): TextSettings {
     return {
         key,
         emailPattern: EMAIL_PATTERN,
         phonePattern: PHONE_PATTERN,
+        phonePrefilter: PHONE_PREFILTER,
         sanitizedEmailPattern: SANITIZED_EMAIL_PATTERN,
         sanitizedPhone: SANITIZED_PHONE,
         sanitizedName: SANITIZED_NAME,
@@ -155,13 +156,13 @@ export function graphTextSettings(key: string, names: { hashes: string[]; length
 }
 
 /** The program the copier sidecar runs: settings and the self-contained functions, as JavaScript source. */
-export function copierProgram(copier: CopierSettings, text: GraphTextSettings | undefined): string {
+export function copierProgram(copier: CopierSettings, text: TextSettings | undefined): string {
     return [
         `const settings = ${JSON.stringify({ copier, text })};`,
-        graphText.toString(),
+        textSanitizer.toString(),
         graphRule.toString(),
         copyGraph.toString(),
-        `copyGraph(settings.copier, settings.text ? graphText(settings.text) : undefined, graphRule).then(`,
+        `copyGraph(settings.copier, settings.text ? textSanitizer(settings.text) : undefined, graphRule).then(`,
         `  (report) => process.stdout.write(JSON.stringify(report) + "\\n"),`,
         `  (err) => { process.stderr.write("Error: " + (err && err.message ? err.message : String(err)) + "\\n"); process.exit(1); });`,
     ].join("\n");
@@ -173,7 +174,7 @@ export function copierProgram(copier: CopierSettings, text: GraphTextSettings | 
  */
 export async function prepareGraph(options: Neo4jSyncOptions, runId: string, log: SyncLog): Promise<PreparedGraph> {
     const started = Date.now();
-    const labels = ["--label", `pa.sync.run=${runId}`, "--label", `pa.sync.started=${Math.floor(started / 1000)}`];
+    const labels = scratchLabels(runId, started);
     const scratch = (what: string) => `pa-sync-${runId}-${what}`;
     const prodEngine = { host: options.production.host, container: "" };
     const production = await inspect(options.production);
@@ -255,7 +256,7 @@ async function copyOnProduction(options: Neo4jSyncOptions, image: string, labels
     const names = options.sanitize ? await nameHashes(options.productionPostgres, options.key) : { hashes: [], lengths: [] };
     const program = copierProgram(
         { sourceUrl: `http://${scratch("neo4j-source")}:7474`, targetUrl: `http://${scratch("neo4j-target")}:7474`, rules: GRAPH_RULES, batchSize: 2000 },
-        options.sanitize ? graphTextSettings(options.key, names) : undefined,
+        options.sanitize ? textSettings(options.key, names) : undefined,
     );
     // The program (with the key) goes on stdin, never on a command line.
     const output = await docker(engine, ["run", "--rm", "-i", ...labels, "--network", scratch("network"), "--entrypoint", "node", options.copierImage, "-"], program);

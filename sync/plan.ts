@@ -1,9 +1,11 @@
-// Decides, per table, the SELECT that produces its sanitized rows and the check every row must pass
-// before it leaves production. Plain functions over the catalog, so they are unit-tested without a database.
+// Decides, per table, the SELECT whose rows are copied (whole-value rules and exceptions applied in
+// SQL) and what the row sanitizer does with each column (free text sanitized, the rest scanned).
+// Plain functions over the catalog, so they are unit-tested without a database.
 import { AppService } from "../config/schema";
 import { CatalogColumn, CatalogTable, qualifiedName, quoteIdent } from "./catalog";
 import { APP_RULES, AppRules, ColumnRule, NEUTRALIZING_RULES } from "./rules";
 import { SANITIZED_FIRST_NAME, SANITIZED_LAST_NAME, SANITIZED_NAME, SANITIZED_PHONE } from "./patterns";
+import type { RowColumn } from "./row-sanitizer";
 
 /** Types that cannot hold text, so they cannot hold an email, a phone number or a name. */
 const NON_TEXT_TYPES = new Set([
@@ -19,11 +21,11 @@ export interface TablePlan {
     table: CatalogTable;
     /** The rules applied, by column (unlisted columns are copied as they are). */
     appliedRules: Record<string, ColumnRule>;
-    /** Columns checked for personal data after sanitizing (free text by pa_text itself, the rest by the row check). */
+    /** Columns checked for personal data after sanitizing (free text when the sanitizer changed it, the rest always). */
     scannedColumns: string[];
-    /** The sanitized rows, unchecked. */
-    sanitized: string;
-    /** A SELECT producing the rows to copy, in the order of `columnList`, failing on any leaking row. */
+    /** What the row sanitizer does with each column, in the order of `columnList` (sanitizing only). */
+    rowColumns: RowColumn[];
+    /** A SELECT producing the rows to copy, in the order of `columnList`; free text comes raw, for the row sanitizer. */
     select: string;
     /** The same SELECT over part of the table's pages (`[from, to)`, `to` undefined for the rest). */
     selectPages: (range: PageRange) => string;
@@ -59,31 +61,25 @@ export function planTable(table: CatalogTable, options: PlanOptions, rules: AppR
     const scannedColumns = options.sanitize
         ? table.columns.filter((c) => isScannable(c) && !(WHOLE_VALUE_RULES.has(appliedRules[c.name]) && !override(c))).map((c) => c.name)
         : [];
-    // Free text checks its own output in pa_text (only where it changed something), so the row check skips it.
-    const selfChecked = new Set(options.sanitize ? table.columns.filter((c) => appliedRules[c.name] === "text" && !override(c)).map((c) => c.name) : []);
-    const rowChecked = scannedColumns.filter((name) => !selfChecked.has(name));
-    const expressions = (checkText: boolean) =>
-        table.columns.map((column) => {
-            const source = `t.${quoteIdent(column.name)}`;
-            const rule = appliedRules[column.name];
-            const ruled = rule ? ruleExpression(rule, column, source, checkText) : source;
-            // Both sides as text: COPY prints a json value and its text the same way.
-            const expression = override(column) ? `coalesce((${override(column)})::text, (${ruled})::text)` : ruled;
-            return `${expression} AS ${quoteIdent(column.name)}`;
-        });
-    const from = (checkText: boolean, where?: string) => {
+    const rowColumns = table.columns.map((column) => {
+        const text = appliedRules[column.name] === "text";
+        return { name: column.name, text, scan: !text && scannedColumns.includes(column.name), bytea: column.type === "bytea" };
+    });
+    const expressions = table.columns.map((column) => {
+        const source = `t.${quoteIdent(column.name)}`;
+        const rule = appliedRules[column.name];
+        // Free text is sanitized by the row sanitizer, after the SELECT.
+        const ruled = rule && rule !== "text" ? ruleExpression(rule, column, source) : source;
+        // Both sides as text: COPY prints a json value and its text the same way.
+        const expression = override(column) ? `coalesce((${override(column)})::text, (${ruled})::text)` : ruled;
+        return `${expression} AS ${quoteIdent(column.name)}`;
+    });
+    const from = (where?: string) => {
         const conditions = [...(emptied ? ["false"] : []), ...(where ? [where] : [])];
-        return `SELECT ${expressions(checkText).join(", ")} FROM ONLY ${qualifiedName(table)} t${conditions.length > 0 ? ` WHERE ${conditions.join(" AND ")}` : ""}`;
+        return `SELECT ${expressions.join(", ")} FROM ONLY ${qualifiedName(table)} t${conditions.length > 0 ? ` WHERE ${conditions.join(" AND ")}` : ""}`;
     };
     const columnList = table.columns.map((c) => quoteIdent(c.name)).join(", ");
-    // OFFSET 0 keeps the subquery from being flattened, so each sanitizing expression runs once per row.
-    const checked = (where?: string) =>
-        rowChecked.length === 0
-            ? from(options.sanitize, where)
-            : `SELECT ${columnList} FROM (${from(true, where)} OFFSET 0) s WHERE pg_temp.pa_pass(concat_ws(E'\\n', ${rowChecked
-                  .map((name) => textOf(`s.${quoteIdent(name)}`, table.columns.find((c) => c.name === name)!))
-                  .join(", ")}))`;
-    return { table, appliedRules, scannedColumns, sanitized: from(false), select: checked(), selectPages: (range) => checked(pageCondition(range)), columnList, emptied };
+    return { table, appliedRules, scannedColumns, rowColumns, select: from(), selectPages: (range) => from(pageCondition(range)), columnList, emptied };
 }
 
 /** A TID range (a TID range scan since PostgreSQL 14): the rows stored in pages [from, to). */
@@ -92,21 +88,7 @@ export function pageCondition(range: PageRange): string {
     return range.to === undefined ? lower : `${lower} AND t.ctid < '(${range.to},0)'::tid`;
 }
 
-/** The count of leaking values per scanned column: run only after a row check failed, it returns counts, never values. */
-export function leakCountQuery(plan: TablePlan): string {
-    const counts = plan.scannedColumns.map((name) => {
-        const column = plan.table.columns.find((c) => c.name === name)!;
-        return `count(*) FILTER (WHERE pg_temp.pa_leaks(${textOf(`s.${quoteIdent(name)}`, column)}))`;
-    });
-    return `SELECT json_build_array(${counts.join(", ")}) FROM (${plan.sanitized} OFFSET 0) s`;
-}
-
-function textOf(reference: string, column: CatalogColumn): string {
-    if (column.type === "bytea") return `encode(${reference}, 'escape')`;
-    return column.category === "S" ? reference : `${reference}::text`;
-}
-
-function ruleExpression(rule: ColumnRule, column: CatalogColumn, source: string, checkText: boolean): string {
+function ruleExpression(rule: Exclude<ColumnRule, "text">, column: CatalogColumn, source: string): string {
     const keepNull = (value: string) => `CASE WHEN ${source} IS NULL THEN NULL ELSE ${value} END`;
     switch (rule) {
         case "email":
@@ -121,8 +103,6 @@ function ruleExpression(rule: ColumnRule, column: CatalogColumn, source: string,
             return keepNull(`'${SANITIZED_FIRST_NAME}'`);
         case "lastName":
             return keepNull(`'${SANITIZED_LAST_NAME}'`);
-        case "text":
-            return `pg_temp.pa_text(${textOf(source, column)}${checkText ? ", true" : ""})`;
         case "secret":
         case "password":
             return column.notNull ? (column.category === "S" ? "''" : "'null'") : "NULL";

@@ -1,17 +1,20 @@
 // Copies one app database from production into a fresh database next to staging's live one. Raw rows
-// never leave the production Postgres process: each table is read through its sanitizing SELECT, and
-// every row is checked there before psql prints it; only those rows travel to staging.
+// never leave production's host: when sanitizing, each lane's rows are read by the row sanitizer in a
+// sidecar there (sync/row-sanitizer.ts), which sanitizes and checks every row before printing it; only
+// those rows travel to staging. Without sanitizing (server profile), psql reads them.
 import { randomBytes } from "crypto";
 import { ChildProcess } from "child_process";
 import { AppDatabase, POSTGRES_SUPERUSER } from "../spec/databases";
 import { incomingDatabaseName } from "../spec/sync";
 import { CATALOG_QUERY, SEQUENCES_QUERY, parseCatalog, qualifiedName, quoteIdent } from "./catalog";
-import { CommandError, DockerSide, execIn, runIn } from "./docker";
+import { CommandError, DockerSide, docker, dockerProcess, execIn, runIn } from "./docker";
 import { SyncLog } from "./log";
 import { LaneTask, assignLanes } from "./lanes";
-import { TablePlan, leakCountQuery, planTable } from "./plan";
+import { TablePlan, planTable } from "./plan";
+import { RowSettings, sanitizeRows } from "./row-sanitizer";
 import { APP_RULES } from "./rules";
-import { sessionPrelude } from "./session-sql";
+import { pseudonymFunctions } from "./session-sql";
+import { TextSettings, textSanitizer } from "./text";
 import { CopyStreamRewriter, pipeProcesses } from "./stream";
 
 export interface PostgresSyncContext {
@@ -22,6 +25,10 @@ export interface PostgresSyncContext {
     sanitize: boolean;
     /** The names lists inside the production container, one per database (sanitize only). */
     namesFiles: string[];
+    /** The row sanitizer's image (Node.js) on production's host, and its text settings (sanitize only). */
+    rowSanitizer?: { image: string; text: TextSettings };
+    /** Labels of this run's sidecars, so an interrupted run's are found and removed. */
+    labels: string[];
     log: SyncLog;
 }
 
@@ -94,9 +101,8 @@ export class Snapshot {
 /** Writes the person names of one database to a names file inside the production container. */
 export async function collectNames(ctx: PostgresSyncContext, db: AppDatabase, snapshot: Snapshot, namesFile: string): Promise<void> {
     const sources = APP_RULES[db.app].nameSources.map((s, i) => `SELECT * FROM (${s}) s${i}`).join(" UNION ALL ");
-    const sql = snapshot.wrap(`COPY (SELECT DISTINCT n FROM (${sources}) names(n) WHERE n IS NOT NULL) TO STDOUT;`);
-    const command = `umask 077 && mkdir -p "$(dirname '${namesFile}')" && ${psql(db.name).join(" ")} > '${namesFile}'`;
-    await runIn(ctx.production, ["sh", "-c", command], sql);
+    const sql = snapshot.wrap(`COPY (SELECT DISTINCT n FROM (${sources}) names(n) WHERE n IS NOT NULL) TO '${namesFile}';`);
+    await runIn(ctx.production, psql(db.name), sql);
 }
 
 /**
@@ -120,7 +126,7 @@ export async function copyDatabase(ctx: PostgresSyncContext, db: AppDatabase, sn
         await runIn(ctx.staging, psql(incoming), `ALTER DATABASE ${quoteIdent(incoming)} SET search_path TO ${quoteIdent(db.schema)};\nDROP SCHEMA IF EXISTS public CASCADE;\n`);
     }
 
-    log.step(`${db.name}: rows (${ctx.sanitize ? "sanitized and scanned on production" : "not sanitized: server profile"})`);
+    log.step(`${db.name}: rows (${ctx.sanitize ? "sanitized and scanned on production's host" : "not sanitized: server profile"})`);
     const { bytes, rowCounts } = await copyRows(ctx, db, snapshot, plans, incoming);
 
     log.debug(`${db.name}: ${rowCounts.reduce((a, b) => a + b, 0)} rows, ${bytes} bytes copied`);
@@ -154,14 +160,19 @@ async function copyRows(
 ): Promise<{ bytes: number; rowCounts: number[] }> {
     const lanes = assignLanes(plans.map((p) => p.table.pages), LANES_PER_DATABASE);
     // Every lane runs to its end even when another fails, so no session is left writing.
-    const settled = await Promise.allSettled(lanes.map((tasks) => copyLane(ctx, db, snapshot, plans, incoming, tasks)));
+    const settled = await Promise.allSettled(lanes.map((tasks, lane) => copyLane(ctx, db, snapshot, plans, incoming, tasks, lane)));
     const failure = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
     if (failure) {
-        const err = failure.reason as Error;
-        if (settled.some((s) => s.status === "rejected" && s.reason instanceof CommandError && s.reason.stderr.includes("PA_SCAN_HIT"))) {
-            throw new LeakFound(await countLeaks(ctx, db, snapshot, plans));
+        const reports = settled.map((s) => (s.status === "rejected" ? leakReport(s.reason) : undefined));
+        const other = settled.find((s, i): s is PromiseRejectedResult => s.status === "rejected" && !reports[i]);
+        if (other) throw other.reason;
+        // Every failed lane found leaks (and counted them through its tables): report them together.
+        const counts = new Map<string, Leak>();
+        for (const leak of reports.flatMap((r) => r ?? [])) {
+            const key = `${leak.table}.${leak.column}`;
+            counts.set(key, { database: db.name, table: leak.table, column: leak.column, count: (counts.get(key)?.count ?? 0) + leak.count });
         }
-        throw err;
+        throw new LeakFound([...counts.values()]);
     }
     const rowCounts = plans.map(() => 0);
     let bytes = 0;
@@ -173,7 +184,31 @@ async function copyRows(
     return { bytes, rowCounts };
 }
 
-/** One production session streaming its share of the tables into one staging session. */
+/** The leaks a row sanitizer reported as its last stderr line when it exited 3. */
+function leakReport(err: unknown): { table: string; column: string; count: number }[] | undefined {
+    if (!(err instanceof CommandError) || err.code !== 3) return undefined;
+    const last = err.stderr.trim().split("\n").pop() ?? "";
+    try {
+        const report = JSON.parse(last) as { leaks?: { table: string; column: string; count: number }[] };
+        return report.leaks && report.leaks.length > 0 ? report.leaks : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+/** The program the row sanitizer sidecar runs: settings and the self-contained functions, as JavaScript source. */
+export function rowSanitizerProgram(rows: RowSettings, text: TextSettings): string {
+    return [
+        `const settings = ${JSON.stringify({ rows, text })};`,
+        textSanitizer.toString(),
+        sanitizeRows.toString(),
+        `sanitizeRows(settings.rows, (names) => textSanitizer({ ...settings.text, names })).then(`,
+        `  (report) => { process.stderr.write(JSON.stringify(report) + "\\n"); process.exitCode = report.leaks.length > 0 ? 3 : 0; },`,
+        `  (err) => { process.stderr.write("Error: " + (err && err.message ? err.message : String(err)) + "\\n"); process.exit(1); });`,
+    ].join("\n");
+}
+
+/** One production session (psql, or the row sanitizer when sanitizing) streaming its share of the tables into one staging session. */
 async function copyLane(
     ctx: PostgresSyncContext,
     db: AppDatabase,
@@ -181,39 +216,49 @@ async function copyLane(
     plans: TablePlan[],
     incoming: string,
     tasks: LaneTask[],
+    lane: number,
 ): Promise<{ bytes: number; rowCounts: number[] }> {
     const marker = `PA-END-OF-TABLE-${randomBytes(16).toString("hex")}`;
-    const copies = tasks
-        .map(({ table, range }) => `COPY (${range ? plans[table].selectPages(range) : plans[table].select}) TO STDOUT;\n\\echo ${marker}`)
-        .join("\n");
-    const input = sessionPrelude(ctx.key, ctx.sanitize ? ctx.namesFiles : []) + snapshot.wrap(copies);
-    const source = execIn(ctx.production, psql(db.name));
-    source.stdin?.on("error", () => undefined);
-    source.stdin?.end(input);
+    const select = ({ table, range }: LaneTask) => (range ? plans[table].selectPages(range) : plans[table].select);
+    let source: ChildProcess;
+    let sidecar: string | undefined;
+    if (ctx.rowSanitizer) {
+        // Shares the network namespace of production's Postgres container, to reach it on 127.0.0.1.
+        sidecar = `pa-sync-rows-${db.name}-${lane}-${randomBytes(4).toString("hex")}`;
+        source = dockerProcess(ctx.production, [
+            "run", "--rm", "-i", "--name", sidecar, ...ctx.labels, "--log-driver", "none",
+            "--network", `container:${ctx.production.container}`, "--entrypoint", "node", ctx.rowSanitizer.image, "-",
+        ]);
+        const settings: RowSettings = {
+            database: db.name,
+            prelude: pseudonymFunctions(ctx.key),
+            snapshot: snapshot.id,
+            marker,
+            namesFiles: ctx.namesFiles,
+            tasks: tasks.map((task) => ({ table: `${plans[task.table].table.schema}.${plans[task.table].table.name}`, select: select(task), columns: plans[task.table].rowColumns })),
+        };
+        source.stdin?.on("error", () => undefined);
+        source.stdin?.end(rowSanitizerProgram(settings, ctx.rowSanitizer.text));
+    } else {
+        const copies = tasks.map((task) => `COPY (${select(task)}) TO STDOUT;\n\\echo ${marker}`).join("\n");
+        source = execIn(ctx.production, psql(db.name));
+        source.stdin?.on("error", () => undefined);
+        source.stdin?.end(snapshot.wrap(copies));
+    }
     const rewriter = new CopyStreamRewriter(tasks.map(({ table }) => ({ qualifiedName: qualifiedName(plans[table].table), columnList: plans[table].columnList })), marker);
     // Not quiet: psql prints "COPY <n>" per table, which the verification compares with what was sent.
     const sink = execIn(ctx.staging, ["psql", "-X", "-v", "ON_ERROR_STOP=1", "-U", POSTGRES_SUPERUSER, "-d", incoming]);
-    const { bytes, sinkOutput } = await pipeProcesses(source, sink, rewriter);
-    const loaded = [...sinkOutput.matchAll(/^COPY (\d+)$/gm)].map((m) => Number(m[1]));
-    if (loaded.length !== tasks.length || loaded.some((n, i) => n !== rewriter.rowCounts[i])) {
-        throw new Error(`${db.name}: staging loaded ${loaded.length} tables whose row counts differ from what production sent`);
+    try {
+        const { bytes, sinkOutput } = await pipeProcesses(source, sink, rewriter);
+        const loaded = [...sinkOutput.matchAll(/^COPY (\d+)$/gm)].map((m) => Number(m[1]));
+        if (loaded.length !== tasks.length || loaded.some((n, i) => n !== rewriter.rowCounts[i])) {
+            throw new Error(`${db.name}: staging loaded ${loaded.length} tables whose row counts differ from what production sent`);
+        }
+        return { bytes, rowCounts: rewriter.rowCounts };
+    } finally {
+        // A failed lane kills the docker client, not the container: it must not go on reading production.
+        if (sidecar) await docker({ host: ctx.production.host, container: "" }, ["rm", "-f", sidecar]).catch(() => undefined);
     }
-    return { bytes, rowCounts: rewriter.rowCounts };
-}
-
-/** Counts, on production, the values per column that would leak: numbers only leave the database. */
-async function countLeaks(ctx: PostgresSyncContext, db: AppDatabase, snapshot: Snapshot, plans: TablePlan[]): Promise<Leak[]> {
-    const scanned = plans.filter((p) => p.scannedColumns.length > 0 && !p.emptied);
-    const queries = scanned.map((p) => `${leakCountQuery(p)};`).join("\n");
-    const output = await runIn(ctx.production, psql(db.name), sessionPrelude(ctx.key, ctx.namesFiles) + snapshot.wrap(queries));
-    const leaks: Leak[] = [];
-    output.trim().split("\n").forEach((line, i) => {
-        const counts = JSON.parse(line) as number[];
-        counts.forEach((count, c) => {
-            if (count > 0) leaks.push({ database: db.name, table: `${scanned[i].table.schema}.${scanned[i].table.name}`, column: scanned[i].scannedColumns[c], count });
-        });
-    });
-    return leaks;
 }
 
 /** Letta's extension and search_path survived the copy (row counts were checked against psql's COPY tags). */

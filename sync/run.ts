@@ -3,12 +3,12 @@
 import { randomBytes } from "crypto";
 import { AppService } from "../config/schema";
 import { APP_DATABASES, AppDatabase } from "../spec/databases";
-import { PRODUCTION_SCRATCH_PREFIX, incomingDatabaseName, productionScratchDir } from "../spec/sync";
+import { PRODUCTION_SCRATCH_PREFIX, incomingDatabaseName, productionNamesFile } from "../spec/sync";
 import { quoteIdent } from "./catalog";
-import { DockerSide, runIn } from "./docker";
+import { DockerSide, runIn, scratchLabels } from "./docker";
 import { SyncLog } from "./log";
 import { DatabaseResult, LeakFound, PostgresSyncContext, Snapshot, collectNames, copyDatabase, psql } from "./postgres";
-import { Neo4jResult, PreparedGraph, dropIncomingGraph, prepareGraph, removeScratch, thawIfFrozen } from "./neo4j";
+import { Neo4jResult, PreparedGraph, dropIncomingGraph, prepareGraph, removeScratch, textSettings, thawIfFrozen } from "./neo4j";
 import { dropLeftovers, startAgain, stopRunning, swapIn } from "./swap";
 import { FileVolumes, FilesResult, PreparedFiles, prepareFiles } from "./files";
 
@@ -34,6 +34,8 @@ export interface SyncOptions {
     staging: DockerSide;
     /** Copy the app databases. */
     postgres: boolean;
+    /** An image with Node.js on production's host, for the row sanitizer (required to sanitize the databases). */
+    rowSanitizerImage?: string;
     /** Copy the graph too. */
     graph?: GraphSides;
     /** Copy the apps' files too. */
@@ -156,6 +158,11 @@ export async function runSync(options: SyncOptions, log: SyncLog): Promise<SyncS
     };
 }
 
+function rowSanitizerImage(options: SyncOptions): string {
+    if (!options.rowSanitizerImage) throw new Error("sanitizing the databases needs an image with Node.js on production's host (rowSanitizerImage)");
+    return options.rowSanitizerImage;
+}
+
 interface PreparedPostgres {
     databases: AppDatabase[];
     results: DatabaseResult[];
@@ -166,7 +173,7 @@ interface PreparedPostgres {
 /** Copies every app database into an incoming copy next to the live one; registers its cleanup until the swap. */
 async function preparePostgres(options: SyncOptions, runId: string, log: SyncLog): Promise<PreparedPostgres> {
     const databases = APP_DATABASES.filter((db) => !options.apps || options.apps.includes(db.app));
-    const scratchDir = productionScratchDir(runId);
+    const removeNames = () => runIn(options.production, ["sh", "-c", `rm -f ${PRODUCTION_SCRATCH_PREFIX}${runId}-*`]).catch(() => undefined);
 
     log.step(`preflight: leftovers of interrupted syncs`);
     const dropped = await dropLeftovers(options.staging, databases);
@@ -179,11 +186,13 @@ async function preparePostgres(options: SyncOptions, runId: string, log: SyncLog
         staging: options.staging,
         key: options.key,
         sanitize: options.sanitize,
-        namesFiles: options.sanitize ? databases.map((db) => `${scratchDir}/names-${db.name}`) : [],
+        namesFiles: options.sanitize ? databases.map((db) => productionNamesFile(runId, db.name)) : [],
+        rowSanitizer: options.sanitize ? { image: rowSanitizerImage(options), text: textSettings(options.key, { hashes: [], lengths: [] }) } : undefined,
+        labels: scratchLabels(runId),
         log,
     };
     const cleanup = async () => {
-        await runIn(options.production, ["rm", "-rf", scratchDir]).catch(() => undefined);
+        await removeNames();
         for (const db of databases) {
             await runIn(options.staging, psql("postgres"), `DROP DATABASE IF EXISTS ${quoteIdent(incomingDatabaseName(db.name))} WITH (FORCE);\n`).catch(() => undefined);
         }
@@ -197,7 +206,7 @@ async function preparePostgres(options: SyncOptions, runId: string, log: SyncLog
         const failed = opened.find((r): r is PromiseRejectedResult => r.status === "rejected");
         if (failed) throw failed.reason;
         if (options.sanitize) {
-            log.step(`collecting person names on production (they stay there, in ${scratchDir})`);
+            log.step(`collecting person names on production (they stay there, in ${PRODUCTION_SCRATCH_PREFIX}${runId}-names-*)`);
             await Promise.all(databases.map((db, i) => collectNames(ctx, db, snapshots[i], ctx.namesFiles[i])));
         }
         results = await copyAll(ctx, databases, snapshots);
@@ -207,7 +216,7 @@ async function preparePostgres(options: SyncOptions, runId: string, log: SyncLog
         throw err;
     } finally {
         for (const snapshot of snapshots) snapshot.close();
-        await runIn(options.production, ["rm", "-rf", scratchDir]).catch(() => undefined);
+        await removeNames();
     }
     return { databases, results, cleanup };
 }

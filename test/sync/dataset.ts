@@ -87,6 +87,9 @@ INSERT INTO auth (id, email, password, active) VALUES
 INSERT INTO oauth_session (id, user_id, provider, token, expires_at, created_at, updated_at) SELECT 'o' || n, 'u' || n, 'google', ${q(SECRETS.oauth)}, 0, 0, 0 FROM generate_series(0, 2) n;
 INSERT INTO config (key, value) VALUES ('ui.default_user_role', '"pending"'), ('webhook_url', '"https://hooks.prod.example.net/T0"'),
   ('automations.enable', 'true'), ('ui.pending_user_overlay_content', ${q(JSON.stringify(`Ask ${PEOPLE[0].first} ${PEOPLE[0].last} at ${PEOPLE[0].email}`))});
+-- Characters COPY escapes (tab, newline, backslash) and non-ASCII around personal data.
+INSERT INTO memory (id, user_id, content, updated_at, created_at) VALUES
+  ('mem1', 'u1', 'Tab' || chr(9) || ${q(PEOPLE[1].email)} || chr(10) || 'back\\slash ' || ${q(`${PEOPLE[1].first} ${PEOPLE[1].last}`)} || ' café', 0, 0);
 INSERT INTO automation (id, user_id, name, data, is_active, created_at, updated_at, next_run_at) VALUES ('a1', 'u0', 'Daily digest', '{"prompt":"Summarise my mail"}', true, 0, 0, 1);
 INSERT INTO chat (id, user_id, title, chat, created_at, updated_at) SELECT 'c' || g, 'u' || (g % ${PEOPLE.length}), 'Chat about ' || ${pick("first")},
   json_build_object('messages', json_build_array(json_build_object('role', 'user', 'content', 'My email is ' || ${pick("email")} || ' and my phone ' || ${pick("phone")}))),

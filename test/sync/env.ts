@@ -55,6 +55,8 @@ export function cliEnv(overrides: Record<string, string> = {}): NodeJS.ProcessEn
         PA_SYNC_PRODUCTION_POSTGRES: PRODUCTION,
         PA_SYNC_STAGING_POSTGRES: STAGING,
         PA_SYNC_KEY: SYNC_KEY,
+        // The row sanitizer's Node.js (production's n8n image in a stack).
+        PA_SYNC_COPIER_IMAGE: process.env.PA_SYNCTEST_COPIER_IMAGE ?? "pa-test/n8n:1.123.81",
         PA_SYNC_LOG_DIR: path.join(REPO, "logs/staging-test"),
         ...overrides,
     };

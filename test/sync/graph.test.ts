@@ -5,7 +5,7 @@ import * as assert from "assert";
 import { spawnSync } from "child_process";
 import { PEOPLE, plantedValues } from "./dataset";
 import { SYNC_KEY, fillProduction, runCli } from "./env";
-import { PRODUCTION_NEO4J, STAGING_NEO4J, cypher, fillProductionGraph, graphText } from "./graph";
+import { PRODUCTION_NEO4J, STAGING_NEO4J, cypher, fillProductionGraph, textSanitizer } from "./graph";
 import { sanitizedEmail } from "../../sync/session-sql";
 
 const GRAPH_ENV = {
@@ -31,7 +31,7 @@ describe("production -> staging graph sync (real Neo4j)", function () {
     });
 
     it("copies the graph sanitized, with a short freeze of production and nothing left behind", async () => {
-        const production = graphText(PRODUCTION_NEO4J);
+        const production = textSanitizer(PRODUCTION_NEO4J);
         const run = await runCli(["--json", "--parts", "neo4j"], GRAPH_ENV);
         assert.strictEqual(run.code, 0, run.stderr + run.stdout);
         const summary = JSON.parse(run.stdout.trim().split("\n").pop()!);
@@ -39,7 +39,7 @@ describe("production -> staging graph sync (real Neo4j)", function () {
         assert.strictEqual(summary.graph.relationships, 20);
         assert.ok(summary.graph.pause.frozenSeconds < 5, `frozen ${summary.graph.pause.frozenSeconds} s`);
 
-        const staging = graphText(STAGING_NEO4J);
+        const staging = textSanitizer(STAGING_NEO4J);
         assert.deepStrictEqual(plantedValues().filter((value) => staging.includes(value) || run.stdout.includes(value) || run.stderr.includes(value)), []);
         assert.ok(staging.includes(sanitizedEmail(SYNC_KEY, PEOPLE[0].email)), "emails keep the pseudonyms of the Postgres side");
         assert.ok(!staging.includes("StagingMarker"), "staging's old graph was not replaced");
@@ -48,21 +48,21 @@ describe("production -> staging graph sync (real Neo4j)", function () {
         const schema = cypher(STAGING_NEO4J, "SHOW INDEXES YIELD name, type WHERE type <> 'LOOKUP' RETURN name ORDER BY name");
         assert.deepStrictEqual(schema, [["person_email"], ["topic_name"]]);
         // Production is untouched and answering.
-        assert.strictEqual(graphText(PRODUCTION_NEO4J), production);
+        assert.strictEqual(textSanitizer(PRODUCTION_NEO4J), production);
         assert.strictEqual(scratchLeft(), "", "scratch containers, volumes or networks left on production's engine");
     });
 
     it("fails closed when a value still looks personal after sanitizing, leaving staging as it was", async () => {
         // Replacing the phone number leaves "12 555-0123", which is a phone number again: the scan must catch it.
         cypher(PRODUCTION_NEO4J, "CREATE (:Note {text: 'ref 12 (415) 555-0100'})");
-        const before = graphText(STAGING_NEO4J);
+        const before = textSanitizer(STAGING_NEO4J);
         try {
             const run = await runCli(["--json", "--parts", "neo4j"], GRAPH_ENV);
             assert.strictEqual(run.code, 3, run.stderr + run.stdout);
             const result = JSON.parse(run.stdout.trim().split("\n").pop()!);
             assert.deepStrictEqual(result.leaks, [{ where: "(:Note)", property: "text", count: 1 }]);
             assert.ok(!(run.stdout + run.stderr).includes("555-0100"));
-            assert.strictEqual(graphText(STAGING_NEO4J), before, "staging changed");
+            assert.strictEqual(textSanitizer(STAGING_NEO4J), before, "staging changed");
             assert.strictEqual(scratchLeft(), "");
             const paused = spawnSync("docker", ["inspect", "-f", "{{.State.Paused}}", PRODUCTION_NEO4J], { encoding: "utf8" }).stdout.trim();
             assert.strictEqual(paused, "false");

@@ -42,7 +42,7 @@ export function fillProductionGraph(): void {
 }
 
 /** Every property of every node and relationship of a graph, as one JSON text. */
-export function graphText(container: string): string {
+export function textSanitizer(container: string): string {
     return JSON.stringify([
         cypher(container, "MATCH (n) RETURN labels(n), properties(n)"),
         cypher(container, "MATCH ()-[r]->() RETURN type(r), properties(r)"),

@@ -76,6 +76,11 @@ describe("production -> staging sync (real PostgreSQL)", function () {
         assert.strictEqual(sql(STAGING, "n8n", `SELECT count(*) FROM "user" WHERE password IS NOT NULL;`).trim(), "0");
         assert.strictEqual(sql(STAGING, "letta", `SELECT count(*) FROM jobs WHERE callback_url IS NOT NULL;`).trim(), "0");
         assert.match(sql(STAGING, "n8n", `SELECT name FROM project WHERE id = 'proj0';`), /^Test User <user-[0-9a-f]{16}@example\.com>/);
+        // Escaped characters survive the round trip through the row sanitizer.
+        assert.strictEqual(
+            sql(STAGING, "openwebui", `SELECT content FROM memory WHERE id = 'mem1';`).replace(/\n$/, ""),
+            `Tab\t${sanitizedEmail(SYNC_KEY, PEOPLE[1].email)}\nback\\slash Test User café`,
+        );
         // Open WebUI's config: webhooks and automations off, app-defined keys kept, text sanitized.
         const config = sql(STAGING, "openwebui", `SELECT string_agg(key || '=' || value::text, ',' ORDER BY key) FROM config;`).trim();
         assert.match(config, /^automations\.enable=false,ui\.default_user_role="pending",ui\.pending_user_overlay_content="Ask Test User at user-[0-9a-f]{16}@example\.com",webhook_url=""$/);

@@ -5,16 +5,16 @@ import * as assert from "assert";
 import { createHmac } from "crypto";
 import { parseArgs } from "../../sync/cli";
 import { GRAPH_RULES, graphRule } from "../../sync/graph-rules";
-import { GraphTextSettings, graphText } from "../../sync/graph-text";
-import { copierProgram, graphTextSettings } from "../../sync/neo4j";
+import { TextSettings, textSanitizer } from "../../sync/text";
+import { copierProgram, textSettings } from "../../sync/neo4j";
 import { sanitizedEmail } from "../../sync/session-sql";
 import { syncEnvironment } from "../../spec/sync";
 
 const KEY = "unit-test-key-0123456789";
 const hash = (name: string) => createHmac("sha256", KEY).update(name, "utf8").digest("hex");
 
-function settings(names: string[]): GraphTextSettings {
-    return graphTextSettings(KEY, { hashes: names.map(hash), lengths: [...new Set(names.map((n) => Array.from(n).length))] });
+function settings(names: string[]): TextSettings {
+    return textSettings(KEY, { hashes: names.map(hash), lengths: [...new Set(names.map((n) => Array.from(n).length))] });
 }
 
 describe("graph sync decisions", () => {
@@ -29,7 +29,7 @@ describe("graph sync decisions", () => {
     });
 
     it("replaces emails with the PostgreSQL side's keyed pseudonyms, phones, and known names as whole words", () => {
-        const text = graphText(settings(["Ann", "Ann Lee", "Émile"]));
+        const text = textSanitizer(settings(["Ann", "Ann Lee", "Émile"]));
         assert.strictEqual(text.email(" Alice@X.org"), sanitizedEmail(KEY, "Alice@X.org"));
         assert.strictEqual(
             text.text("Ann Lee met Annie and Ann, call (415) 555-0100 or a.b@c.org; “Émile”"),
@@ -40,7 +40,7 @@ describe("graph sync decisions", () => {
     });
 
     it("scans for what the sanitizer misses, but not for its own output", () => {
-        const text = graphText(settings(["Ann Lee"]));
+        const text = textSanitizer(settings(["Ann Lee"]));
         assert.strictEqual(text.leaks(text.text("Ann Lee, a.b@c.org, +44 20 7946 0958")), false);
         assert.strictEqual(text.leaks("write to a.b@c.org"), true);
         assert.strictEqual(text.leaks("+14155550100"), true);
@@ -49,7 +49,7 @@ describe("graph sync decisions", () => {
     });
 
     it("learns names found on person nodes, ignoring short ones and the sanitized forms", () => {
-        const text = graphText(settings([]));
+        const text = textSanitizer(settings([]));
         for (const name of ["Zoltan Kiss", "Al", "Test User"]) text.addName(name);
         assert.strictEqual(text.text("Zoltan Kiss, Al"), "Test User, Al");
         assert.strictEqual(text.leaks("Test User"), false);
@@ -59,7 +59,7 @@ describe("graph sync decisions", () => {
         const program = copierProgram({ sourceUrl: "http://a:7474", targetUrl: "http://b:7474", rules: GRAPH_RULES, batchSize: 10 }, settings(["Ann"]));
         assert.doesNotThrow(() => new Function("require", "process", program));
         assert.match(program, /^const settings = /);
-        assert.match(program, /function graphText\(/);
+        assert.match(program, /function textSanitizer\(/);
         assert.match(program, /async function copyGraph\(/);
     });
 
