@@ -45,9 +45,14 @@ export interface StackEngine {
     pendingOperations(): Promise<string[]>;
 }
 
+export interface OpenOptions {
+    /** Run the program without type-checking it (a rollback point's program was checked when it was deployed). */
+    transpileOnly?: boolean;
+}
+
 export interface Engine {
     /** Opens a stack of the project in workDir (the checkout, or a worktree of a rollback point). */
-    open(stackName: string, workDir: string): Promise<StackEngine>;
+    open(stackName: string, workDir: string, options?: OpenOptions): Promise<StackEngine>;
 }
 
 export class PulumiLockedError extends Error {
@@ -98,11 +103,13 @@ export function backendEnv(projectRoot: string, env: NodeJS.ProcessEnv = process
 export class AutomationEngine implements Engine {
     constructor(private readonly projectRoot: string) {}
 
-    async open(stackName: string, workDir: string): Promise<StackEngine> {
+    async open(stackName: string, workDir: string, options: OpenOptions = {}): Promise<StackEngine> {
         const pulumiCommand = await PulumiCommand.get().catch((error) => {
             throw new Error(`no usable pulumi CLI on PATH (source ~/.cache/pa-toolchain/env.sh, or run setup/toolchain.sh): ${error}`);
         });
         const envVars = backendEnv(this.projectRoot);
+        // Type-checking the program costs about 2.6 s of each run here (transpiling alone, 1.3 s to load).
+        if (options.transpileOnly) envVars.PULUMI_NODEJS_TRANSPILE_ONLY = "true";
         if (envVars.PULUMI_BACKEND_URL.startsWith("file://")) fs.mkdirSync(envVars.PULUMI_BACKEND_URL.slice(7), { recursive: true });
         const stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir }, { pulumiCommand, envVars });
         return new AutomationStack(stackName, workDir, stack);
@@ -146,9 +153,8 @@ class AutomationStack implements StackEngine {
     }
 
     async setImages(images: Record<Service, string>): Promise<void> {
-        for (const [service, image] of Object.entries(images)) {
-            await this.stack.setConfig(`pa:images.${service}`, { value: image }, true);
-        }
+        // One CLI call for all of them: each call loads the backend and the secrets provider.
+        await this.stack.setAllConfig(Object.fromEntries(Object.entries(images).map(([service, image]) => [`pa:images.${service}`, { value: image }])), true);
     }
 
     async pendingOperations(): Promise<string[]> {

@@ -7,7 +7,7 @@ import * as path from "path";
 import * as readline from "readline";
 import { Service } from "../config/schema";
 import { createBackup, restoreBackup, BackupManifest } from "./backup";
-import { Engine, StackEngine } from "./engine";
+import { Engine, OpenOptions, StackEngine } from "./engine";
 import { Git } from "./git";
 import { checkHealth, HealthReport } from "./health";
 import { Logger } from "./log";
@@ -24,7 +24,7 @@ export interface Checkout {
 export interface Operations {
     readonly projectRoot: string;
     readonly git: Git;
-    openStack(name: string, workDir?: string): Promise<StackEngine>;
+    openStack(name: string, workDir?: string, options?: OpenOptions): Promise<StackEngine>;
     targetOf(stack: StackEngine): Promise<Target>;
     health(target: Target): Promise<HealthReport>;
     /** Polls health until every check passes or the timeout ends; returns the last report. */
@@ -60,8 +60,8 @@ export class RealOperations implements Operations {
         this.git = deps.git;
     }
 
-    openStack(name: string, workDir = this.projectRoot): Promise<StackEngine> {
-        return this.deps.engine.open(name, workDir);
+    openStack(name: string, workDir = this.projectRoot, options: OpenOptions = {}): Promise<StackEngine> {
+        return this.deps.engine.open(name, workDir, options);
     }
 
     async targetOf(stack: StackEngine): Promise<Target> {

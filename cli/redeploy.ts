@@ -40,9 +40,10 @@ export async function redeployPoint(ops: Operations, point: RollbackPoint, optio
     const missing = await ops.missingImages(Object.values(m.images));
     if (missing.length > 0) options.say(`warning: images not on this Docker host (the rollback needs a registry to pull them): ${missing.join(", ")}`);
     options.say(`rollback to ${point.tag}: commit ${m.commit.slice(0, 12)}, images ${Object.values(m.images).join(", ")}`);
+    const phase = (what: string) => options.say(`${what} (${((ops.now().getTime() - started) / 1000).toFixed(1)} s)`);
     const checkout = await ops.prepareCheckout(m.commit, m.stack, m.config);
     try {
-        const stack = await ops.openStack(m.stack, checkout.dir);
+        const stack = await ops.openStack(m.stack, checkout.dir, { transpileOnly: true });
         await stack.setImages(m.images);
         // A rollback restores the point whatever happened since: refreshing first makes the engine see
         // containers that were removed or stopped, which a plain update would leave missing.
@@ -50,8 +51,10 @@ export async function redeployPoint(ops: Operations, point: RollbackPoint, optio
             const preview = await stack.preview(options.engineOutput, { refresh: true });
             if (!(await options.approve(preview))) return result({ outcome: "declined", restoredData: [] });
         }
+        phase("checkout ready; pulumi up with refresh");
         const up = await stack.up(options.engineOutput, { refresh: true });
         if (!up.ok) return result({ outcome: "failed", restoredData: [], error: `pulumi up of ${point.tag} failed: ${up.error}` });
+        phase("pulumi up done");
         ops.writeConfigFile(m.stack, m.config);
         const target = await ops.targetOf(stack);
         const restoredData: Service[] = [];
@@ -61,6 +64,7 @@ export async function redeployPoint(ops: Operations, point: RollbackPoint, optio
             await ops.restore(target, m.backup, options.restoreData);
             restoredData.push(...options.restoreData);
         }
+        if (restoredData.length > 0) phase("data restored");
         const health = await ops.waitHealthy(target, options.healthTimeoutMs);
         return result({ outcome: health.healthy ? "restored" : "unhealthy", restoredData, health });
     } catch (error) {

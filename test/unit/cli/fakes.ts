@@ -2,7 +2,7 @@
 // recorded in `events`, and each step's behaviour is scripted per test.
 import { Service } from "../../../config/schema";
 import { BackupManifest } from "../../../cli/backup";
-import { PlannedStep, PreviewOutcome, RunOptions, StackEngine, UpOutcome } from "../../../cli/engine";
+import { OpenOptions, PlannedStep, PreviewOutcome, RunOptions, StackEngine, UpOutcome } from "../../../cli/engine";
 import { Git, TagRecord } from "../../../cli/git";
 import { HealthReport } from "../../../cli/health";
 import { Checkout, Operations } from "../../../cli/operations";
@@ -120,7 +120,8 @@ export class FakeOps implements Operations {
         this.script = { ...DEFAULT_SCRIPT, ...overrides, ups: [...(overrides.ups ?? DEFAULT_SCRIPT.ups)], waits: [...(overrides.waits ?? DEFAULT_SCRIPT.waits)] };
         this.git = new FakeGit(this);
     }
-    async openStack(name: string, workDir = "/project"): Promise<StackEngine> {
+    async openStack(name: string, workDir = "/project", options: OpenOptions = {}): Promise<StackEngine> {
+        if (options.transpileOnly) this.events.push(`open ${name}@${workDir} transpile-only`);
         return new FakeStack(name, workDir, this);
     }
     async targetOf(stack: StackEngine): Promise<Target> {

@@ -81,6 +81,7 @@ describe("promote: every failure point", () => {
         assert.ok(ops.events.includes("checkout deployedcommit"), "the point's program is checked out");
         assert.ok(ops.events.includes("setImages production@/tmp/wt-deployedcommit letta=letta:1"), "with the images production ran");
         assert.ok(ops.events.includes("up production@/tmp/wt-deployedcommit refresh"), "refreshed first, so removed containers come back");
+        assert.ok(ops.events.includes("open production@/tmp/wt-deployedcommit transpile-only"), "the point's program is not type-checked again");
         assert.ok(ops.events.includes("restore production backups/production-20260102-030405 letta"));
         assert.ok(ops.events.includes("dispose deployedcommit"), "the temporary checkout is removed");
         assert.strictEqual(ops.configFile, "ORIGINAL CONFIG");
