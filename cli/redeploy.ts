@@ -30,17 +30,15 @@ export interface RedeployResult {
 
 export async function redeployPoint(ops: Operations, point: RollbackPoint, options: RedeployOptions): Promise<RedeployResult> {
     const started = ops.now().getTime();
+    const seconds = () => Math.round((ops.now().getTime() - started) / 100) / 10;
     const m = point.manifest;
-    const result = (partial: Omit<RedeployResult, "point" | "seconds">): RedeployResult => ({
-        ...partial,
-        point: point.tag,
-        seconds: Math.round((ops.now().getTime() - started) / 100) / 10,
-    });
+    const result = (partial: Omit<RedeployResult, "point" | "seconds">): RedeployResult => ({ ...partial, point: point.tag, seconds: seconds() });
     if (!m.stackUpdate) return result({ outcome: "failed", restoredData: [], error: `${point.tag} records no deployed state to return to` });
     const missing = await ops.missingImages(Object.values(m.images));
     if (missing.length > 0) options.say(`warning: images not on this Docker host (the rollback needs a registry to pull them): ${missing.join(", ")}`);
     options.say(`rollback to ${point.tag}: commit ${m.commit.slice(0, 12)}, images ${Object.values(m.images).join(", ")}`);
-    const phase = (what: string) => options.say(`${what} (${((ops.now().getTime() - started) / 1000).toFixed(1)} s)`);
+    // Each phase says when it ended, so a slow rollback shows where its time went.
+    const phase = (what: string) => options.say(`${what} (${seconds().toFixed(1)} s)`);
     const checkout = await ops.prepareCheckout(m.commit, m.stack, m.config);
     try {
         const stack = await ops.openStack(m.stack, checkout.dir, { transpileOnly: true });
@@ -51,7 +49,7 @@ export async function redeployPoint(ops: Operations, point: RollbackPoint, optio
             const preview = await stack.preview(options.engineOutput, { refresh: true });
             if (!(await options.approve(preview))) return result({ outcome: "declined", restoredData: [] });
         }
-        phase("checkout ready; pulumi up with refresh");
+        phase("pulumi up with refresh starts");
         const up = await stack.up(options.engineOutput, { refresh: true });
         if (!up.ok) return result({ outcome: "failed", restoredData: [], error: `pulumi up of ${point.tag} failed: ${up.error}` });
         phase("pulumi up done");
@@ -63,8 +61,8 @@ export async function redeployPoint(ops: Operations, point: RollbackPoint, optio
             options.say(`restoring data of ${options.restoreData.join(", ")} from ${m.backup}`);
             await ops.restore(target, m.backup, options.restoreData);
             restoredData.push(...options.restoreData);
+            phase("data restored");
         }
-        if (restoredData.length > 0) phase("data restored");
         const health = await ops.waitHealthy(target, options.healthTimeoutMs);
         return result({ outcome: health.healthy ? "restored" : "unhealthy", restoredData, health });
     } catch (error) {

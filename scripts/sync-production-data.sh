@@ -73,5 +73,14 @@ else
 fi
 if $json; then
     printf '{"ok":%s,"stack":"%s","request":"%s","summary":%s}\n' "$([[ $code -eq 0 ]] && echo true || echo false)" "$stack" "$request" "${summary:-null}"
+elif [[ $code -eq 0 && -n "$summary" ]]; then
+    # pulumi up does not show a successful command's output: say what the sync did.
+    node -e '
+        const s = JSON.parse(process.argv[1]);
+        const apps = s.apps.restarted.length === 0 ? "" : s.apps.notHealthy.length > 0 ? `; NOT healthy again: ${s.apps.notHealthy.join(", ")}` : "; apps restarted and healthy";
+        console.log(`synced ${s.rows} rows, ${(s.bytes / 1e6).toFixed(1)} MB in ${s.seconds.toFixed(1)} s (${s.sanitized ? "sanitized" : "not sanitized"})${apps}; details: logs/staging/sync-*.log`);
+    ' "$summary" >&2
+elif [[ $code -eq 3 ]]; then
+    echo "personal data was found after sanitizing: staging keeps its data; the columns are named above (docs/data-sync.md, Fail closed)" >&2
 fi
 exit $code

@@ -22,6 +22,11 @@ export function productionNamesFile(runId: string, database: string): string {
     return `${PRODUCTION_SCRATCH_PREFIX}${runId}-names-${database}`;
 }
 
+/** A shell glob of every scratch file of a run on production (its names lists). */
+export function productionScratchGlob(runId: string): string {
+    return `${PRODUCTION_SCRATCH_PREFIX}${runId}-*`;
+}
+
 /** Apps whose data volume holds files a sync copies. */
 export const FILE_SYNC_APPS = ["n8n", "openWebui"] as const;
 export type FileSyncApp = (typeof FILE_SYNC_APPS)[number];

@@ -11,9 +11,10 @@
 import { FILE_SYNC_DIRS, FileSyncApp, SANITIZED_EMPTY_DIRS } from "../spec/sync";
 import { DockerSide, docker, dockerProcess, scratchLabels } from "./docker";
 import { ARCHIVE_REPORT_PREFIX, ArchiveDirReport, ArchiveSettings, archive, fileKind } from "./files-archiver";
-import { TextSettings, textSanitizer } from "./text";
+import { sidecarProgram } from "./sidecar";
+import { TextSettings, textSanitizer, textSettings } from "./text";
 import { SyncLog } from "./log";
-import { textSettings, nameHashes } from "./neo4j";
+import { nameHashes } from "./neo4j";
 import { pipeProcesses } from "./stream";
 
 /** One app's data volume on each side. */
@@ -106,15 +107,12 @@ export async function imageUsingVolume(side: Pick<DockerSide, "host">, volume: s
 
 /** The archiver program: settings and the self-contained functions, as JavaScript source sent on stdin. */
 export function archiverProgram(settings: ArchiveSettings, text: TextSettings | undefined): string {
-    return [
-        `const settings = ${JSON.stringify({ archive: settings, text })};`,
-        textSanitizer.toString(),
-        fileKind.toString(),
-        archive.toString(),
-        `archive(settings.archive, settings.text ? textSanitizer(settings.text) : undefined, fileKind).then(`,
-        `  (report) => process.stderr.write(${JSON.stringify(ARCHIVE_REPORT_PREFIX)} + JSON.stringify(report) + "\\n"),`,
-        `  (err) => { process.stderr.write("Error: " + (err && err.message ? err.message : String(err)) + "\\n"); process.exitCode = 1; });`,
-    ].join("\n");
+    return sidecarProgram(
+        { archive: settings, text },
+        [textSanitizer, fileKind, archive],
+        "archive(settings.archive, settings.text ? textSanitizer(settings.text) : undefined, fileKind)",
+        `(report) => process.stderr.write(${JSON.stringify(ARCHIVE_REPORT_PREFIX)} + JSON.stringify(report) + "\\n")`,
+    );
 }
 
 /** The archiver's settings for one app. */

@@ -4,12 +4,12 @@
 // sanitized graph into a fresh Neo4j that never held a raw value, scans it, and only that one is
 // dumped and streamed to staging, where it is loaded next to the live database and swapped in by
 // renaming directories while staging's Neo4j is stopped.
-import { MIN_NAME_LENGTH, SANITIZED_EMAIL_PATTERN, SANITIZED_FIRST_NAME, SANITIZED_LAST_NAME, SANITIZED_NAME, SANITIZED_PHONE, EMAIL_PATTERN, PHONE_PATTERN, PHONE_PREFILTER } from "./patterns";
 import { APP_DATABASES } from "../spec/databases";
 import { DockerSide, docker, dockerProcess, runIn, scratchLabels } from "./docker";
 import { CopierSettings, CopyReport, GraphLeak, copyGraph } from "./graph-copier";
 import { GRAPH_RULES, graphRule } from "./graph-rules";
-import { TextSettings, textSanitizer } from "./text";
+import { sidecarProgram } from "./sidecar";
+import { TextSettings, textSanitizer, textSettings } from "./text";
 import { SyncLog } from "./log";
 import { psql } from "./postgres";
 import { APP_RULES } from "./rules";
@@ -137,35 +137,14 @@ export async function nameHashes(productionPostgres: DockerSide, key: string): P
     return { hashes: pairs.map(([hash]) => hash), lengths: [...new Set(pairs.map(([, length]) => Number(length)))] };
 }
 
-/** The settings of the free-text sanitizer (textSanitizer) that runs in a container on production's host. */
-export function textSettings(key: string, names: { hashes: string[]; lengths: number[] }): TextSettings {
-    return {
-        key,
-        emailPattern: EMAIL_PATTERN,
-        phonePattern: PHONE_PATTERN,
-        phonePrefilter: PHONE_PREFILTER,
-        sanitizedEmailPattern: SANITIZED_EMAIL_PATTERN,
-        sanitizedPhone: SANITIZED_PHONE,
-        sanitizedName: SANITIZED_NAME,
-        sanitizedFirstName: SANITIZED_FIRST_NAME,
-        sanitizedLastName: SANITIZED_LAST_NAME,
-        minNameLength: MIN_NAME_LENGTH,
-        nameHashes: names.hashes,
-        nameLengths: names.lengths,
-    };
-}
-
 /** The program the copier sidecar runs: settings and the self-contained functions, as JavaScript source. */
 export function copierProgram(copier: CopierSettings, text: TextSettings | undefined): string {
-    return [
-        `const settings = ${JSON.stringify({ copier, text })};`,
-        textSanitizer.toString(),
-        graphRule.toString(),
-        copyGraph.toString(),
-        `copyGraph(settings.copier, settings.text ? textSanitizer(settings.text) : undefined, graphRule).then(`,
-        `  (report) => process.stdout.write(JSON.stringify(report) + "\\n"),`,
-        `  (err) => { process.stderr.write("Error: " + (err && err.message ? err.message : String(err)) + "\\n"); process.exit(1); });`,
-    ].join("\n");
+    return sidecarProgram(
+        { copier, text },
+        [textSanitizer, graphRule, copyGraph],
+        "copyGraph(settings.copier, settings.text ? textSanitizer(settings.text) : undefined, graphRule)",
+        `(report) => process.stdout.write(JSON.stringify(report) + "\\n")`,
+    );
 }
 
 /**

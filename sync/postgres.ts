@@ -14,6 +14,7 @@ import { TablePlan, planTable } from "./plan";
 import { RowSettings, sanitizeRows } from "./row-sanitizer";
 import { APP_RULES } from "./rules";
 import { pseudonymFunctions } from "./session-sql";
+import { sidecarProgram } from "./sidecar";
 import { TextSettings, textSanitizer } from "./text";
 import { CopyStreamRewriter, pipeProcesses } from "./stream";
 
@@ -198,14 +199,12 @@ function leakReport(err: unknown): { table: string; column: string; count: numbe
 
 /** The program the row sanitizer sidecar runs: settings and the self-contained functions, as JavaScript source. */
 export function rowSanitizerProgram(rows: RowSettings, text: TextSettings): string {
-    return [
-        `const settings = ${JSON.stringify({ rows, text })};`,
-        textSanitizer.toString(),
-        sanitizeRows.toString(),
-        `sanitizeRows(settings.rows, (names) => textSanitizer({ ...settings.text, names })).then(`,
-        `  (report) => { process.stderr.write(JSON.stringify(report) + "\\n"); process.exitCode = report.leaks.length > 0 ? 3 : 0; },`,
-        `  (err) => { process.stderr.write("Error: " + (err && err.message ? err.message : String(err)) + "\\n"); process.exit(1); });`,
-    ].join("\n");
+    return sidecarProgram(
+        { rows, text },
+        [textSanitizer, sanitizeRows],
+        "sanitizeRows(settings.rows, (names) => textSanitizer({ ...settings.text, names }))",
+        `(report) => { process.stderr.write(JSON.stringify(report) + "\\n"); process.exitCode = report.leaks.length > 0 ? 3 : 0; }`,
+    );
 }
 
 /** One production session (psql, or the row sanitizer when sanitizing) streaming its share of the tables into one staging session. */
@@ -248,17 +247,16 @@ async function copyLane(
     const rewriter = new CopyStreamRewriter(tasks.map(({ table }) => ({ qualifiedName: qualifiedName(plans[table].table), columnList: plans[table].columnList })), marker);
     // Not quiet: psql prints "COPY <n>" per table, which the verification compares with what was sent.
     const sink = execIn(ctx.staging, ["psql", "-X", "-v", "ON_ERROR_STOP=1", "-U", POSTGRES_SUPERUSER, "-d", incoming]);
-    try {
-        const { bytes, sinkOutput } = await pipeProcesses(source, sink, rewriter);
-        const loaded = [...sinkOutput.matchAll(/^COPY (\d+)$/gm)].map((m) => Number(m[1]));
-        if (loaded.length !== tasks.length || loaded.some((n, i) => n !== rewriter.rowCounts[i])) {
-            throw new Error(`${db.name}: staging loaded ${loaded.length} tables whose row counts differ from what production sent`);
-        }
-        return { bytes, rowCounts: rewriter.rowCounts };
-    } finally {
+    const { bytes, sinkOutput } = await pipeProcesses(source, sink, rewriter).catch(async (error) => {
         // A failed lane kills the docker client, not the container: it must not go on reading production.
         if (sidecar) await docker({ host: ctx.production.host, container: "" }, ["rm", "-f", sidecar]).catch(() => undefined);
+        throw error;
+    });
+    const loaded = [...sinkOutput.matchAll(/^COPY (\d+)$/gm)].map((m) => Number(m[1]));
+    if (loaded.length !== tasks.length || loaded.some((n, i) => n !== rewriter.rowCounts[i])) {
+        throw new Error(`${db.name}: staging loaded ${loaded.length} tables whose row counts differ from what production sent`);
     }
+    return { bytes, rowCounts: rewriter.rowCounts };
 }
 
 /** Letta's extension and search_path survived the copy (row counts were checked against psql's COPY tags). */

@@ -3,12 +3,13 @@
 import { randomBytes } from "crypto";
 import { AppService } from "../config/schema";
 import { APP_DATABASES, AppDatabase } from "../spec/databases";
-import { PRODUCTION_SCRATCH_PREFIX, incomingDatabaseName, productionNamesFile } from "../spec/sync";
+import { PRODUCTION_SCRATCH_PREFIX, incomingDatabaseName, productionNamesFile, productionScratchGlob } from "../spec/sync";
 import { quoteIdent } from "./catalog";
 import { DockerSide, runIn, scratchLabels } from "./docker";
 import { SyncLog } from "./log";
 import { DatabaseResult, LeakFound, PostgresSyncContext, Snapshot, collectNames, copyDatabase, psql } from "./postgres";
-import { Neo4jResult, PreparedGraph, dropIncomingGraph, prepareGraph, removeScratch, textSettings, thawIfFrozen } from "./neo4j";
+import { Neo4jResult, PreparedGraph, dropIncomingGraph, prepareGraph, removeScratch, thawIfFrozen } from "./neo4j";
+import { textSettings } from "./text";
 import { dropLeftovers, startAgain, stopRunning, swapIn } from "./swap";
 import { FileVolumes, FilesResult, PreparedFiles, prepareFiles } from "./files";
 
@@ -136,9 +137,11 @@ export async function runSync(options: SyncOptions, log: SyncLog): Promise<SyncS
         pendingCleanups.delete(swapCleanup);
         if (postgres) pendingCleanups.delete(postgres.cleanup);
         if (files) pendingCleanups.delete(files.discard);
-        if (stopped.length > 0) log.step(`starting the apps again and waiting until they are healthy: ${stopped.join(", ")}`);
+        if (stopped.length > 0) log.step(`starting the apps again and waiting until they are healthy (up to ${options.appsWaitSeconds} s): ${stopped.join(", ")}`);
+        const waitStarted = Date.now();
         notHealthy = await startAgain({ host: options.staging.host }, stopped, options.appsWaitSeconds);
         // The data is in either way; an app that does not come back is staging's problem to look at, named here.
+        if (stopped.length > 0 && notHealthy.length === 0) log.step(`apps healthy again after ${((Date.now() - waitStarted) / 1000).toFixed(1)} s`);
         if (notHealthy.length > 0) log.error(`not healthy ${options.appsWaitSeconds} s after the swap: ${notHealthy.join(", ")} (see docker logs <name>; scripts/health-check.sh --staging)`);
     }
     await graph?.finish();
@@ -173,7 +176,7 @@ interface PreparedPostgres {
 /** Copies every app database into an incoming copy next to the live one; registers its cleanup until the swap. */
 async function preparePostgres(options: SyncOptions, runId: string, log: SyncLog): Promise<PreparedPostgres> {
     const databases = APP_DATABASES.filter((db) => !options.apps || options.apps.includes(db.app));
-    const removeNames = () => runIn(options.production, ["sh", "-c", `rm -f ${PRODUCTION_SCRATCH_PREFIX}${runId}-*`]).catch(() => undefined);
+    const removeNames = () => runIn(options.production, ["sh", "-c", `rm -f ${productionScratchGlob(runId)}`]).catch(() => undefined);
 
     log.step(`preflight: leftovers of interrupted syncs`);
     const dropped = await dropLeftovers(options.staging, databases);
@@ -187,7 +190,7 @@ async function preparePostgres(options: SyncOptions, runId: string, log: SyncLog
         key: options.key,
         sanitize: options.sanitize,
         namesFiles: options.sanitize ? databases.map((db) => productionNamesFile(runId, db.name)) : [],
-        rowSanitizer: options.sanitize ? { image: rowSanitizerImage(options), text: textSettings(options.key, { hashes: [], lengths: [] }) } : undefined,
+        rowSanitizer: options.sanitize ? { image: rowSanitizerImage(options), text: textSettings(options.key) } : undefined,
         labels: scratchLabels(runId),
         log,
     };
@@ -206,7 +209,7 @@ async function preparePostgres(options: SyncOptions, runId: string, log: SyncLog
         const failed = opened.find((r): r is PromiseRejectedResult => r.status === "rejected");
         if (failed) throw failed.reason;
         if (options.sanitize) {
-            log.step(`collecting person names on production (they stay there, in ${PRODUCTION_SCRATCH_PREFIX}${runId}-names-*)`);
+            log.step(`collecting person names on production (they stay there, in ${productionScratchGlob(runId)})`);
             await Promise.all(databases.map((db, i) => collectNames(ctx, db, snapshots[i], ctx.namesFiles[i])));
         }
         results = await copyAll(ctx, databases, snapshots);

@@ -4,7 +4,9 @@
 // pseudonyms as the SQL side (so joins across systems stay consistent), whole-word case-sensitive names.
 // Person names arrive in clear to the row sanitizer (it reads them inside production's Postgres) and
 // as keyed hashes to the graph and file sidecars (the names never leave Postgres in clear), found by
-// hashing each candidate span of the text with the length of a known name.
+// hashing each candidate span of the text with the length of a known name. textSettings() builds the
+// settings from sync/patterns.ts on this side.
+import { EMAIL_PATTERN, MIN_NAME_LENGTH, PHONE_PATTERN, PHONE_PREFILTER, SANITIZED_EMAIL_PATTERN, SANITIZED_FIRST_NAME, SANITIZED_LAST_NAME, SANITIZED_NAME, SANITIZED_PHONE } from "./patterns";
 
 export interface TextSettings {
     key: string;
@@ -37,6 +39,27 @@ export interface TextSanitizer {
     addName(name: string): void;
     /** The sanitized form of a whole phone number or name. */
     replacement(rule: "phone" | "name" | "firstName" | "lastName"): string;
+}
+
+/**
+ * The settings of textSanitizer in a sidecar on production's host: the patterns of sync/patterns.ts, and
+ * the known names' hashes (graph, files; the row sanitizer reads the names in clear itself).
+ */
+export function textSettings(key: string, names: { hashes: string[]; lengths: number[] } = { hashes: [], lengths: [] }): TextSettings {
+    return {
+        key,
+        emailPattern: EMAIL_PATTERN,
+        phonePattern: PHONE_PATTERN,
+        phonePrefilter: PHONE_PREFILTER,
+        sanitizedEmailPattern: SANITIZED_EMAIL_PATTERN,
+        sanitizedPhone: SANITIZED_PHONE,
+        sanitizedName: SANITIZED_NAME,
+        sanitizedFirstName: SANITIZED_FIRST_NAME,
+        sanitizedLastName: SANITIZED_LAST_NAME,
+        minNameLength: MIN_NAME_LENGTH,
+        nameHashes: names.hashes,
+        nameLengths: names.lengths,
+    };
 }
 
 export function textSanitizer(settings: TextSettings): TextSanitizer {

@@ -6,16 +6,11 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { APP_DATABASES } from "../../spec/databases";
+import { docker } from "../e2e/docker";
 import { LETTA_DEFAULT_USER_ID } from "../../sync/rules";
 import { sanitizedEmail } from "../../sync/session-sql";
 import { PEOPLE, SECRETS, plantedValues } from "./dataset";
 import { PRODUCTION, REPO, STAGING, SYNC_KEY, dump, fillProduction, resetDatabases, rowCounts, runCli, sql, startCli } from "./env";
-
-function docker(...args: string[]): string {
-    const result = spawnSync("docker", args, { encoding: "utf8" });
-    if (result.status !== 0) throw new Error(`docker ${args[0]} failed: ${result.stderr}`);
-    return result.stdout.trim();
-}
 
 const EMPTIED = ["public.credentials_entity", "public.shared_credentials", "public.webhook_entity", "public.oauth_session"];
 const LOG_DIR = path.join(REPO, "logs/staging-test");

@@ -5,8 +5,8 @@ import * as assert from "assert";
 import { createHmac } from "crypto";
 import { parseArgs } from "../../sync/cli";
 import { GRAPH_RULES, graphRule } from "../../sync/graph-rules";
-import { TextSettings, textSanitizer } from "../../sync/text";
-import { copierProgram, textSettings } from "../../sync/neo4j";
+import { TextSettings, textSanitizer, textSettings } from "../../sync/text";
+import { copierProgram } from "../../sync/neo4j";
 import { sanitizedEmail } from "../../sync/session-sql";
 import { syncEnvironment } from "../../spec/sync";
 
