@@ -21,7 +21,7 @@ process.env.PA_SYNCTEST_STAGING = `pa-synctest-bench-staging-${process.pid}`;
 // Read after the container names are set: env.ts takes them at load time.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const env = require("../test/sync/env") as typeof import("../test/sync/env");
-const { APP_DATABASES } = require("../spec/databases") as typeof import("../spec/databases");
+const { APP_DATABASES } = require("../model/databases") as typeof import("../model/databases");
 const containers = [env.PRODUCTION, env.STAGING];
 
 function docker(...dockerArgs: string[]): void {

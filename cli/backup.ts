@@ -7,7 +7,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { APP_SERVICES, AppService, Service } from "../config/schema";
-import { APP_DATABASES } from "../spec/databases";
+import { APP_DATABASES } from "../model/databases";
 import { DockerClient } from "./probes/docker";
 import { Target } from "./target";
 

@@ -2,7 +2,7 @@
 // (Letta /v1/health/, Open WebUI /health and /health/db, n8n /healthz/readiness, Postgres
 // pg_isready plus a query in each app database as its own role, Neo4j HTTP plus `RETURN 1`).
 import { SERVICES, Service } from "../config/schema";
-import { APP_DATABASES } from "../spec/databases";
+import { APP_DATABASES } from "../model/databases";
 import { appSql, cypher, neo4jHttp, pgIsReady } from "./databases";
 import { ContainerState, DockerClient } from "./probes/docker";
 import { HttpProbe, HttpResult } from "./probes/http";

@@ -6,7 +6,7 @@
 // Before (e) nothing in production changes: an abort only restores the config file.
 import * as path from "path";
 import { SERVICES, Service } from "../config/schema";
-import { HOSTNAMES } from "../spec/names";
+import { HOSTNAMES } from "../model/names";
 import { PlannedStep } from "./engine";
 import { pendingOperationsHelp } from "./engine";
 import { Operations } from "./operations";

@@ -9,7 +9,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { SYNC_KEY_ENV, SyncTarget, syncEnvironment } from "../spec/sync";
+import { SYNC_KEY_ENV, SyncTarget, syncEnvironment } from "../model/sync";
 
 /** The sync command, relative to the Pulumi program's folder (this repository's root). */
 export const SYNC_COMMAND = "node -r ts-node/register/transpile-only sync/cli.ts --json";

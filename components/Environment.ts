@@ -1,8 +1,8 @@
 // One whole environment: secrets, networks and the five services, wired together.
 import * as pulumi from "@pulumi/pulumi";
 import { PortKey, Service, StackConfig } from "../config/schema";
-import { environmentSpec } from "../spec/environment";
-import { NetworkRole, STACK_LABEL } from "../spec/names";
+import { environmentSpec } from "../model/environment";
+import { NetworkRole, STACK_LABEL } from "../model/names";
 import { Gateway } from "./Gateway";
 import { Letta } from "./Letta";
 import { N8n } from "./N8n";

@@ -1,5 +1,5 @@
 // HAProxy in front of the apps: owns their host ports so an app can be replaced without closing them.
-// What the container is made of is decided in spec/gateway.ts.
+// What the container is made of is decided in model/gateway.ts.
 import * as pulumi from "@pulumi/pulumi";
 import { ServiceArgs, ServiceContainer } from "./ServiceContainer";
 

@@ -1,4 +1,4 @@
-// Letta agent server. What the container is made of is decided in spec/.
+// Letta agent server. What the container is made of is decided in model/.
 import * as pulumi from "@pulumi/pulumi";
 import { ServiceArgs, ServiceContainer } from "./ServiceContainer";
 

@@ -1,4 +1,4 @@
-// n8n workflow automation. What the container is made of is decided in spec/.
+// n8n workflow automation. What the container is made of is decided in model/.
 import * as pulumi from "@pulumi/pulumi";
 import { ServiceArgs, ServiceContainer } from "./ServiceContainer";
 

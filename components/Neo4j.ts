@@ -1,4 +1,4 @@
-// Neo4j Community graph database. What the container is made of is decided in spec/.
+// Neo4j Community graph database. What the container is made of is decided in model/.
 import * as pulumi from "@pulumi/pulumi";
 import { ServiceArgs, ServiceContainer } from "./ServiceContainer";
 

@@ -2,11 +2,11 @@
 // network for the apps (their published ports and outbound calls to LLM providers).
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { NetworkSpec } from "../spec/environment";
-import { NetworkRole } from "../spec/names";
+import { NetworkSpec } from "../model/environment";
+import { NetworkRole } from "../model/names";
 
 export interface NetworksArgs {
-    /** The networks to create, as decided by spec/environment.ts. */
+    /** The networks to create, as decided by model/environment.ts. */
     networks: NetworkSpec[];
     /** Labels naming the project and stack, set on each network. */
     labels: Record<string, string>;

@@ -1,4 +1,4 @@
-// Open WebUI chat interface. What the container is made of is decided in spec/.
+// Open WebUI chat interface. What the container is made of is decided in model/.
 import * as pulumi from "@pulumi/pulumi";
 import { ServiceArgs, ServiceContainer } from "./ServiceContainer";
 

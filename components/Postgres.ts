@@ -1,4 +1,4 @@
-// PostgreSQL with pgvector, holding one database and role per app. What the container is made of is decided in spec/.
+// PostgreSQL with pgvector, holding one database and role per app. What the container is made of is decided in model/.
 import * as pulumi from "@pulumi/pulumi";
 import { ServiceArgs, ServiceContainer } from "./ServiceContainer";
 

@@ -2,7 +2,7 @@
 // Pulumi secret in the stack's state (never in a Pulumi.<stack>.yaml file).
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { GENERATED_SECRETS, GeneratedSecret } from "../spec/secrets";
+import { GENERATED_SECRETS, GeneratedSecret } from "../model/secrets";
 
 export interface SecretsArgs {
     /** Length of each generated value; letters and digits only, so values are safe inside URIs. */

@@ -1,11 +1,11 @@
 // The shape every service component shares: one container from its spec, its volumes and image.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { ContainerSpec } from "../spec/container";
+import { ContainerSpec } from "../model/container";
 import { NetworkNames, SecretValues, dockerContainer } from "./dockerContainer";
 
 export interface ServiceArgs {
-    /** The container, as decided by spec/ from the stack config. */
+    /** The container, as decided by model/ from the stack config. */
     spec: ContainerSpec;
     /** Generated and configured secrets the spec's env refers to. */
     secrets: SecretValues;

@@ -2,9 +2,9 @@
 // rollback never needs a pull), one volume per mount, and the container itself.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { NetworkRole } from "../spec/names";
-import { ContainerSpec, cpusValue, memorySwapMb } from "../spec/container";
-import { SecretName, fillSecrets, secretsIn } from "../spec/secrets";
+import { NetworkRole } from "../model/names";
+import { ContainerSpec, cpusValue, memorySwapMb } from "../model/container";
+import { SecretName, fillSecrets, secretsIn } from "../model/secrets";
 
 export type SecretValues = Partial<Record<SecretName, pulumi.Output<string>>>;
 export type NetworkNames = Record<NetworkRole, pulumi.Input<string>>;

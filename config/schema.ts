@@ -90,7 +90,7 @@ export const stackConfigSchema = z
             letta: imageRef,
             openWebui: imageRef,
             n8n: imageRef,
-            /** HAProxy in front of the apps (see spec/gateway.ts). */
+            /** HAProxy in front of the apps (see model/gateway.ts). */
             gateway: imageRef,
         }),
         ports: z

@@ -3,7 +3,7 @@
 // 3 personal data found after sanitizing (staging unchanged), 130 interrupted (staging unchanged).
 import * as path from "path";
 import { APP_SERVICES, AppService } from "../config/schema";
-import { FILE_SYNC_APPS, SYNC_KEY_ENV, fileVolumeEnvVar } from "../spec/sync";
+import { FILE_SYNC_APPS, SYNC_KEY_ENV, fileVolumeEnvVar } from "../model/sync";
 import { FileVolumes, FilesLeakFound, imageUsingVolume } from "./files";
 import { SyncLog } from "./log";
 import { serviceImage } from "./docker";

@@ -1,7 +1,7 @@
 // Commands inside a container on one side (production or staging), through the docker CLI, so an
 // ssh:// Docker host works the same as the local engine. Nothing here puts a secret on a command line.
 import { ChildProcess, spawn } from "child_process";
-import { SERVICE_LABEL, STACK_LABEL } from "../spec/names";
+import { SERVICE_LABEL, STACK_LABEL } from "../model/names";
 
 export interface DockerSide {
     /** DOCKER_HOST of the engine, e.g. ssh://me@server; undefined for the local engine. */

@@ -8,7 +8,7 @@
 // production's host (sync/files-archiver.ts). The copy is verified (files and bytes per directory)
 // before the swap, which renames directories while staging's apps are stopped and keeps the live ones
 // aside until every part of the sync is swapped in.
-import { FILE_SYNC_DIRS, FileSyncApp, SANITIZED_EMPTY_DIRS } from "../spec/sync";
+import { FILE_SYNC_DIRS, FileSyncApp, SANITIZED_EMPTY_DIRS } from "../model/sync";
 import { DockerSide, docker, dockerProcess, scratchLabels } from "./docker";
 import { ARCHIVE_REPORT_PREFIX, ArchiveDirReport, ArchiveSettings, archive, fileKind } from "./files-archiver";
 import { sidecarProgram } from "./sidecar";

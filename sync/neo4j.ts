@@ -4,7 +4,7 @@
 // sanitized graph into a fresh Neo4j that never held a raw value, scans it, and only that one is
 // dumped and streamed to staging, where it is loaded next to the live database and swapped in by
 // renaming directories while staging's Neo4j is stopped.
-import { APP_DATABASES } from "../spec/databases";
+import { APP_DATABASES } from "../model/databases";
 import { DockerSide, docker, dockerProcess, runIn, scratchLabels } from "./docker";
 import { CopierSettings, CopyReport, GraphLeak, copyGraph } from "./graph-copier";
 import { GRAPH_RULES, graphRule } from "./graph-rules";

@@ -4,8 +4,8 @@
 // those rows travel to staging. Without sanitizing (server profile), psql reads them.
 import { randomBytes } from "crypto";
 import { ChildProcess } from "child_process";
-import { AppDatabase, POSTGRES_SUPERUSER } from "../spec/databases";
-import { incomingDatabaseName } from "../spec/sync";
+import { AppDatabase, POSTGRES_SUPERUSER } from "../model/databases";
+import { incomingDatabaseName } from "../model/sync";
 import { CATALOG_QUERY, SEQUENCES_QUERY, parseCatalog, qualifiedName, quoteIdent } from "./catalog";
 import { CommandError, DockerSide, docker, dockerProcess, execIn, runIn } from "./docker";
 import { SyncLog } from "./log";

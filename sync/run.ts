@@ -2,8 +2,8 @@
 // and scanned on production), and only when all of them are verified swap them in together.
 import { randomBytes } from "crypto";
 import { AppService } from "../config/schema";
-import { APP_DATABASES, AppDatabase } from "../spec/databases";
-import { PRODUCTION_SCRATCH_PREFIX, incomingDatabaseName, productionNamesFile, productionScratchGlob } from "../spec/sync";
+import { APP_DATABASES, AppDatabase } from "../model/databases";
+import { PRODUCTION_SCRATCH_PREFIX, incomingDatabaseName, productionNamesFile, productionScratchGlob } from "../model/sync";
 import { quoteIdent } from "./catalog";
 import { DockerSide, runIn, scratchLabels } from "./docker";
 import { SyncLog } from "./log";

@@ -1,7 +1,7 @@
 // Staging's side of the switch: leftovers of an interrupted sync are removed first, and the verified
 // copies replace the live databases in one transaction, so staging serves either all old or all new data.
-import { AppDatabase } from "../spec/databases";
-import { incomingDatabaseName, previousDatabaseName } from "../spec/sync";
+import { AppDatabase } from "../model/databases";
+import { incomingDatabaseName, previousDatabaseName } from "../model/sync";
 import { quoteIdent } from "./catalog";
 import { APP_SERVICES } from "../config/schema";
 import { DockerSide, docker, runIn, runningServices } from "./docker";

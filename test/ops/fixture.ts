@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Service } from "../../config/schema";
-import { APP_DATABASES, passwordEnvVar, postgresInitScript } from "../../spec/databases";
+import { APP_DATABASES, passwordEnvVar, postgresInitScript } from "../../model/databases";
 import { Target } from "../../cli/target";
 
 export const PREFIX = "pa-opstest";

@@ -2,7 +2,7 @@
 // to reset them, fill production with the generated dataset and run the real sync CLI.
 import { spawn, spawnSync } from "child_process";
 import * as path from "path";
-import { APP_DATABASES, passwordEnvVar, postgresInitScript } from "../../spec/databases";
+import { APP_DATABASES, passwordEnvVar, postgresInitScript } from "../../model/databases";
 import { DATASETS, DatasetSize, schemaSql } from "./dataset";
 
 export const PRODUCTION = process.env.PA_SYNCTEST_PRODUCTION ?? "pa-synctest-production";

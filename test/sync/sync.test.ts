@@ -5,7 +5,7 @@ import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { APP_DATABASES } from "../../spec/databases";
+import { APP_DATABASES } from "../../model/databases";
 import { docker } from "../e2e/docker";
 import { LETTA_DEFAULT_USER_ID } from "../../sync/rules";
 import { sanitizedEmail } from "../../sync/session-sql";

@@ -8,7 +8,7 @@ import { GRAPH_RULES, graphRule } from "../../sync/graph-rules";
 import { TextSettings, textSanitizer, textSettings } from "../../sync/text";
 import { copierProgram } from "../../sync/neo4j";
 import { sanitizedEmail } from "../../sync/session-sql";
-import { syncEnvironment } from "../../spec/sync";
+import { syncEnvironment } from "../../model/sync";
 
 const KEY = "unit-test-key-0123456789";
 const hash = (name: string) => createHmac("sha256", KEY).update(name, "utf8").digest("hex");

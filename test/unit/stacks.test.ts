@@ -1,6 +1,6 @@
 // The resource graph of each real stack file, run through the real program on Pulumi's mock engine.
 import * as assert from "assert";
-import { HOSTNAMES } from "../../spec/names";
+import { HOSTNAMES } from "../../model/names";
 import { RecordedResource, StackRun, TYPES, byType, isSecretValue, one, reveal, runStack, stackFileConfig } from "./harness";
 
 const STACKS = ["production", "staging-laptop", "staging-server"] as const;

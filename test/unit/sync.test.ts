@@ -4,7 +4,7 @@ import * as assert from "assert";
 import { createHmac } from "crypto";
 import { Readable } from "stream";
 import { ConfigError, parseStackConfig } from "../../config/read";
-import { incomingDatabaseName, previousDatabaseName, syncEnvironment } from "../../spec/sync";
+import { incomingDatabaseName, previousDatabaseName, syncEnvironment } from "../../model/sync";
 import { CatalogTable } from "../../sync/catalog";
 import { appsWaitSeconds, parseArgs } from "../../sync/cli";
 import { logFileName } from "../../sync/log";

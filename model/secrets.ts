@@ -1,4 +1,4 @@
-// Secret values are Pulumi outputs, but the decisions in spec/ are plain functions. A spec names a
+// Secret values are Pulumi outputs, but the decisions in model/ are plain functions. A spec names a
 // secret with a marker; the component substitutes the generated value and marks the result secret.
 
 /** Every generated secret of an environment, each made by @pulumi/random. */

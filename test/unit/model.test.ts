@@ -1,15 +1,15 @@
-// The decisions in spec/, as plain functions: no Pulumi, no mocks.
+// The decisions in model/, as plain functions: no Pulumi, no mocks.
 import * as assert from "assert";
 import { parseStackConfig } from "../../config/read";
 import { StackConfig } from "../../config/schema";
-import { LAPTOP_DEFAULT_LIMITS, cpusValue, effectiveLimits, goDuration, localUrl, networkAttachments } from "../../spec/container";
-import { APP_DATABASES, postgresInitScript } from "../../spec/databases";
-import { environmentSpec } from "../../spec/environment";
-import { n8nSpec } from "../../spec/n8n";
-import { neo4jMemorySettings } from "../../spec/neo4j";
-import { openWebuiSpec } from "../../spec/openWebui";
-import { postgresDataPath, postgresSpec } from "../../spec/postgres";
-import { fillSecrets, secretRef, secretsIn } from "../../spec/secrets";
+import { LAPTOP_DEFAULT_LIMITS, cpusValue, effectiveLimits, goDuration, localUrl, networkAttachments } from "../../model/container";
+import { APP_DATABASES, postgresInitScript } from "../../model/databases";
+import { environmentSpec } from "../../model/environment";
+import { n8nSpec } from "../../model/n8n";
+import { neo4jMemorySettings } from "../../model/neo4j";
+import { openWebuiSpec } from "../../model/openWebui";
+import { postgresDataPath, postgresSpec } from "../../model/postgres";
+import { fillSecrets, secretRef, secretsIn } from "../../model/secrets";
 import { stackFileConfig } from "./harness";
 
 function config(stack: string, overrides: Record<string, string> = {}): StackConfig {
