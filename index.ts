@@ -36,6 +36,7 @@ const dataSync = config.sync
               stagingStack: config.stack,
               stagingDockerHost: config.dockerHost,
               sanitize: config.sync.sanitize,
+              phoneRegions: config.sync.phoneRegions,
           },
           request: config.sync.request,
           dependsOn: [environment],

@@ -1,6 +1,7 @@
 // The one schema for a stack's config (namespace `pa`). Every rule lives here so a bad value fails
 // before any resource is touched, with a message naming the key, the value and what is allowed.
 import { z } from "zod";
+import { isPhoneRegion } from "../sync/pii/phones";
 
 export const SERVICES = ["postgres", "neo4j", "letta", "openWebui", "n8n"] as const;
 export type Service = (typeof SERVICES)[number];
@@ -63,6 +64,12 @@ const sync = z.strictObject({
     request: z.union([z.number().int().nonnegative(), z.string().regex(/^[\w.:-]{1,64}$/, "must be a number or a short token")]),
     /** Replace personal data; always true on a laptop. */
     sanitize: z.boolean().default(true),
+    /** Regions whose national phone number formats the sanitizer recognises (international numbers always are). */
+    phoneRegions: z
+        .array(z.string().regex(/^[A-Z]{2}$/, "must be an ISO 3166 region code such as DE, FR or US"))
+        .min(1)
+        .refine((regions) => regions.every(isPhoneRegion), { message: "names a region libphonenumber does not know; use ISO 3166 codes such as DE, FR or US" })
+        .optional(),
     production: z.strictObject({
         /** Production's stack name, which names its containers (pa-<stack>-postgres). */
         stack: z.string().regex(/^[\w.-]+$/, "must be a stack name such as production").default("production"),

@@ -69,6 +69,8 @@ export interface SyncTarget {
     stagingStack: string;
     /** Whether personal data is replaced (always on a laptop). */
     sanitize: boolean;
+    /** Regions whose national phone formats are recognised; the sanitizer's default set when undefined. */
+    phoneRegions?: readonly string[];
 }
 
 /** The environment of the sync CLI for one staging stack (the key is added separately, as a secret). */
@@ -88,6 +90,8 @@ export function syncEnvironment(target: SyncTarget): Record<string, string> {
         env[fileVolumeEnvVar("production", app)] = fileVolumeName(target.productionStack, app);
         env[fileVolumeEnvVar("staging", app)] = fileVolumeName(target.stagingStack, app);
     }
+    // Only when set: a new variable would change the Command's inputs and run a sync on the next up.
+    if (target.phoneRegions) env.PA_SYNC_PHONE_REGIONS = target.phoneRegions.join(",");
     if (target.productionDockerHost) env.PA_SYNC_PRODUCTION_DOCKER_HOST = target.productionDockerHost;
     if (target.stagingDockerHost) env.PA_SYNC_STAGING_DOCKER_HOST = target.stagingDockerHost;
     return env;

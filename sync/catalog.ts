@@ -36,6 +36,26 @@ FROM (
     GROUP BY n.nspname, c.relname, c.oid
 ) tables;`;
 
+/**
+ * The schema's own text that pg_dump's pre-data carries to staging as it is: comments, column
+ * defaults and enum labels of the database's own objects (not the system's, not an extension's), as
+ * (place, text) rows for the row sanitizer to scan on production's side before anything leaves.
+ */
+export const SCHEMA_TEXT_QUERY = `
+SELECT 'comment on ' || coalesce(c.relname || coalesce('.' || a.attname, ''), d.classoid::regclass::text || ' ' || d.objoid), d.description
+FROM pg_description d
+LEFT JOIN pg_class c ON d.classoid = 'pg_class'::regclass AND c.oid = d.objoid
+LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid AND d.objsubid > 0
+WHERE d.objoid >= 16384 AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.objid = d.objoid AND e.deptype = 'e')
+UNION ALL
+SELECT 'default of ' || c.relname || '.' || a.attname, pg_get_expr(ad.adbin, ad.adrelid)
+FROM pg_attrdef ad JOIN pg_class c ON c.oid = ad.adrelid JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
+WHERE ad.adrelid >= 16384
+UNION ALL
+SELECT 'enum ' || t.typname, e.enumlabel
+FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid
+WHERE t.oid >= 16384 AND NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.objid = t.oid AND x.deptype = 'e')`;
+
 /** Sequence positions, as statements to replay on the copy (they are data, not schema). */
 export const SEQUENCES_QUERY = `
 SELECT format('SELECT pg_catalog.setval(%L, %s, %s);', quote_ident(schemaname) || '.' || quote_ident(sequencename), last_value, 'true')

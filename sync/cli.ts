@@ -6,7 +6,8 @@ import { APP_SERVICES, AppService } from "../config/schema";
 import { FILE_SYNC_APPS, SYNC_KEY_ENV, fileVolumeEnvVar } from "../model/sync";
 import { FileVolumes, FilesLeakFound, imageUsingVolume } from "./files";
 import { SyncLog } from "./log";
-import { serviceImage } from "./docker";
+import { docker, serviceImage } from "./docker";
+import { DEFAULT_PHONE_REGIONS, isPhoneRegion } from "./pii/phones";
 import { GraphLeakFound } from "./neo4j";
 import { LeakFound } from "./postgres";
 import { SyncSummary, pendingCleanups, runSync } from "./run";
@@ -47,7 +48,10 @@ Environment:
                                    n8n volume, else of PA_SYNC_PRODUCTION_STACK's n8n container)
   PA_SYNC_STAGING_HELPER_IMAGE     image with sh and tar on staging's host for the files part (default:
                                    the image of the container using each staging volume)
-  PA_SYNC_SANITIZE                 true (default) or false (server profile only)
+  PA_SYNC_SANITIZE                 true (default) or false: only when staging runs on production's own
+                                   Docker engine (the same engine ID in docker info), checked here
+  PA_SYNC_PHONE_REGIONS            regions whose national phone formats are recognised, e.g. DE,FR,US
+                                   (default: Europe and North America; international numbers always)
   ${SYNC_KEY_ENV}                      secret key of the email pseudonyms (required when sanitizing)
   PA_SYNC_LOG_DIR                  default: logs/staging in the repository
   DEBUG=true                       detailed progress
@@ -109,6 +113,29 @@ export function appsWaitSeconds(env: NodeJS.ProcessEnv): number {
     return Number(value);
 }
 
+export function phoneRegions(env: NodeJS.ProcessEnv): readonly string[] {
+    const value = env.PA_SYNC_PHONE_REGIONS;
+    if (!value) return DEFAULT_PHONE_REGIONS;
+    const regions = value.split(",").map((r) => r.trim().toUpperCase()).filter(Boolean);
+    const unknown = regions.filter((r) => !isPhoneRegion(r));
+    if (regions.length === 0 || unknown.length > 0) throw new UsageError(`PA_SYNC_PHONE_REGIONS takes ISO 3166 region codes such as DE,FR,US; not '${unknown.join(",") || value}'`);
+    return regions;
+}
+
+/**
+ * An unsanitized copy may only land on production's own engine (a staging next to production on the
+ * server): the sync asks both engines who they are rather than trusting the stack's config.
+ */
+export async function refuseUnsanitizedElsewhere(productionHost: string | undefined, stagingHost: string | undefined): Promise<void> {
+    const engineId = async (host: string | undefined) => (await docker({ host, container: "" }, ["info", "--format", "{{.ID}}"])).trim();
+    const [production, staging] = await Promise.all([engineId(productionHost), engineId(stagingHost)]);
+    if (!production || production !== staging) {
+        throw new UsageError(
+            `an unsanitized sync (sanitize: false) is allowed only into a staging on production's own Docker engine; staging's engine is another (${staging || "unknown"} vs production's ${production || "unknown"}): set pa:sync.sanitize to true`,
+        );
+    }
+}
+
 function required(env: NodeJS.ProcessEnv, name: string): string {
     const value = env[name];
     if (!value) throw new UsageError(`${name} is not set (see --help)`);
@@ -166,6 +193,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
         const parts = args.parts ?? defaultParts(env, args.apps);
         const productionHost = env.PA_SYNC_PRODUCTION_DOCKER_HOST || undefined;
         const stagingHost = env.PA_SYNC_STAGING_DOCKER_HOST || undefined;
+        const regions = phoneRegions(env);
+        if (!sanitize) await refuseUnsanitizedElsewhere(productionHost, stagingHost);
         // Node.js on production's host: production's n8n image, found by its data volume (volume names are stable).
         let copierImage: string | undefined;
         const productionCopierImage = async () => {
@@ -197,6 +226,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
             appsWaitSeconds: appsWaitSeconds(env),
             key,
             sanitize,
+            phoneRegions: regions,
             apps: args.apps,
         };
         log.step(`sync of ${parts.join(" and ")} from production to staging (${sanitize ? "sanitized" : "not sanitized"}); log: ${log.path}`);

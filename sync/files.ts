@@ -10,9 +10,9 @@
 // aside until every part of the sync is swapped in.
 import { FILE_SYNC_DIRS, FileSyncApp, SANITIZED_EMPTY_DIRS } from "../model/sync";
 import { DockerSide, docker, dockerProcess, scratchLabels } from "./docker";
-import { ARCHIVE_REPORT_PREFIX, ArchiveDirReport, ArchiveSettings, archive, fileKind } from "./files-archiver";
-import { sidecarProgram } from "./sidecar";
-import { TextSettings, textSanitizer, textSettings } from "./text";
+import { ARCHIVE_REPORT_PREFIX, ArchiveDirReport, ArchiveSettings } from "./files-archiver";
+import { sidecarProgram } from "./sidecars/program";
+import { TextSettings, textSettings } from "./text";
 import { SyncLog } from "./log";
 import { nameHashes } from "./neo4j";
 import { pipeProcesses } from "./stream";
@@ -36,6 +36,8 @@ export interface FilesSyncOptions {
     productionPostgres: DockerSide;
     key: string;
     sanitize: boolean;
+    /** Regions whose national phone formats are recognised. */
+    phoneRegions: readonly string[];
 }
 
 export interface FilesAppResult {
@@ -105,14 +107,9 @@ export async function imageUsingVolume(side: Pick<DockerSide, "host">, volume: s
     return output.split("\n").map((l) => l.trim()).filter(Boolean)[0];
 }
 
-/** The archiver program: settings and the self-contained functions, as JavaScript source sent on stdin. */
+/** The archiver program (sync/sidecars/files.ts), as JavaScript source sent on stdin. */
 export function archiverProgram(settings: ArchiveSettings, text: TextSettings | undefined): string {
-    return sidecarProgram(
-        { archive: settings, text },
-        [textSanitizer, fileKind, archive],
-        "archive(settings.archive, settings.text ? textSanitizer(settings.text) : undefined, fileKind)",
-        `(report) => process.stderr.write(${JSON.stringify(ARCHIVE_REPORT_PREFIX)} + JSON.stringify(report) + "\\n")`,
-    );
+    return sidecarProgram("files", { archive: settings, text });
 }
 
 /** The archiver's settings for one app. */
@@ -230,7 +227,7 @@ export async function prepareFiles(options: FilesSyncOptions, runId: string, log
         let text: TextSettings | undefined;
         if (options.sanitize) {
             log.step(`files: hashing person names on production (they stay in its Postgres)`);
-            text = textSettings(options.key, await nameHashes(options.productionPostgres, options.key));
+            text = textSettings(options.key, await nameHashes(options.productionPostgres, options.archiverImage, options.key, labels), options.phoneRegions);
         }
         const settled = await Promise.allSettled(options.volumes.map((volumes) => copyVolume(options, volumes, runId, labels, text, images.get(volumes.staging)!, log)));
         const failure = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");

@@ -6,14 +6,13 @@
 // renaming directories while staging's Neo4j is stopped.
 import { APP_DATABASES } from "../model/databases";
 import { DockerSide, docker, dockerProcess, runIn, scratchLabels } from "./docker";
-import { CopierSettings, CopyReport, GraphLeak, copyGraph } from "./graph-copier";
-import { GRAPH_RULES, graphRule } from "./graph-rules";
-import { sidecarProgram } from "./sidecar";
-import { TextSettings, textSanitizer, textSettings } from "./text";
+import { CopierSettings, CopyReport, GraphLeak } from "./graph-copier";
+import { GRAPH_RULES } from "./graph-rules";
+import { sidecarProgram } from "./sidecars/program";
+import { TextSettings, textSettings } from "./text";
 import { SyncLog } from "./log";
-import { psql } from "./postgres";
 import { APP_RULES } from "./rules";
-import { nameHashQuery } from "./session-sql";
+import type { NamesSettings } from "./sidecars/names";
 import { pipeProcesses } from "./stream";
 
 export interface Neo4jSyncOptions {
@@ -27,6 +26,8 @@ export interface Neo4jSyncOptions {
     copierImage: string;
     key: string;
     sanitize: boolean;
+    /** Regions whose national phone formats are recognised. */
+    phoneRegions: readonly string[];
 }
 
 export interface Neo4jPause {
@@ -126,25 +127,21 @@ export async function dropIncomingGraph(staging: DockerSide): Promise<void> {
     await onVolume(staging, [], facts.image, facts.dataVolume, STORE_DIRS.map((d) => `rm -rf /data/${d}/${INCOMING_GRAPH}`).join("; "));
 }
 
-/** The keyed hashes and lengths of the person names in production's app databases (computed there: the names stay in it). */
-export async function nameHashes(productionPostgres: DockerSide, key: string): Promise<{ hashes: string[]; lengths: number[] }> {
-    const lines: string[] = [];
-    for (const db of APP_DATABASES) {
-        const output = await runIn(productionPostgres, psql(db.name), nameHashQuery(key, APP_RULES[db.app].nameSources));
-        lines.push(...output.split("\n").filter(Boolean));
-    }
-    const pairs = [...new Set(lines)].map((l) => l.split("|"));
-    return { hashes: pairs.map(([hash]) => hash), lengths: [...new Set(pairs.map(([, length]) => Number(length)))] };
+/**
+ * The keyed hashes and lengths of the person names in production's app databases, folded and hashed
+ * by a sidecar in production's Postgres container's network namespace: the names stay on production.
+ */
+export async function nameHashes(productionPostgres: DockerSide, image: string, key: string, labels: string[]): Promise<{ hashes: string[]; lengths: number[] }> {
+    const settings: NamesSettings = { key, sources: APP_DATABASES.map((db) => ({ database: db.name, queries: [...APP_RULES[db.app].nameSources] })) };
+    const output = await docker({ host: productionPostgres.host, container: "" }, [
+        "run", "--rm", "-i", ...labels, "--log-driver", "none", "--network", `container:${productionPostgres.container}`, "--entrypoint", "node", image, "-",
+    ], sidecarProgram("names", settings));
+    return JSON.parse(output.trim().split("\n").pop() ?? "{}") as { hashes: string[]; lengths: number[] };
 }
 
-/** The program the copier sidecar runs: settings and the self-contained functions, as JavaScript source. */
+/** The program the copier sidecar runs (sync/sidecars/graph.ts), as JavaScript source. */
 export function copierProgram(copier: CopierSettings, text: TextSettings | undefined): string {
-    return sidecarProgram(
-        { copier, text },
-        [textSanitizer, graphRule, copyGraph],
-        "copyGraph(settings.copier, settings.text ? textSanitizer(settings.text) : undefined, graphRule)",
-        `(report) => process.stdout.write(JSON.stringify(report) + "\\n")`,
-    );
+    return sidecarProgram("graph", { copier, text });
 }
 
 /**
@@ -232,10 +229,10 @@ async function copyOnProduction(options: Neo4jSyncOptions, image: string, labels
             "-e", "NEO4J_server_memory_heap_max__size=1g", "-v", `${scratch(name)}:/data`, image]);
     }
     for (const name of ["source", "target"]) await waitForHttp({ host: options.production.host, container: scratch(`neo4j-${name}`) }, 180);
-    const names = options.sanitize ? await nameHashes(options.productionPostgres, options.key) : { hashes: [], lengths: [] };
+    const names = options.sanitize ? await nameHashes(options.productionPostgres, options.copierImage, options.key, labels) : { hashes: [], lengths: [] };
     const program = copierProgram(
         { sourceUrl: `http://${scratch("neo4j-source")}:7474`, targetUrl: `http://${scratch("neo4j-target")}:7474`, rules: GRAPH_RULES, batchSize: 2000 },
-        options.sanitize ? textSettings(options.key, names) : undefined,
+        options.sanitize ? textSettings(options.key, names, options.phoneRegions) : undefined,
     );
     // The program (with the key) goes on stdin, never on a command line.
     const output = await docker(engine, ["run", "--rm", "-i", ...labels, "--network", scratch("network"), "--entrypoint", "node", options.copierImage, "-"], program);

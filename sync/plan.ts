@@ -14,6 +14,25 @@ const NON_TEXT_TYPES = new Set([
 ]);
 /** Categories without free text: numbers, booleans, dates, enums (their labels live in the schema). */
 const NON_TEXT_CATEGORIES = new Set(["N", "B", "D", "E", "T"]);
+/** Words in a column name that say a number or a date identifies a person (a phone as bigint, a birth date). */
+const PERSONAL_NUMBER_WORDS = new Set(["phone", "phones", "mobile", "telephone", "tel", "fax", "cellphone", "birth", "birthday", "birthdate", "dob", "ssn", "iban", "passport", "taxid", "tin", "nin"]);
+const PERSONAL_NUMBER_PAIRS = ["tax id", "tax number", "tax no", "social security", "national id", "id number", "date of"];
+/** pgvector's types: embeddings of raw text, which can be inverted back to it. */
+const VECTOR_TYPES = new Set(["vector", "halfvec", "sparsevec"]);
+
+/** Whether a non-text column's name says it identifies a person (replaced when sanitizing). */
+export function isPersonalNumber(column: CatalogColumn): boolean {
+    if (isScannable(column) || column.type === "bool" || column.type === "uuid" || VECTOR_TYPES.has(column.type)) return false;
+    const words = columnWords(column.name);
+    const joined = words.join(" ");
+    return words.some((w) => PERSONAL_NUMBER_WORDS.has(w)) || PERSONAL_NUMBER_PAIRS.some((pair) => ` ${joined} `.includes(` ${pair} `));
+}
+
+/** The words of a column name: `birthDate`, `birth_date` and `BirthDate` all give `birth date`. */
+export function columnWords(name: string): string[] {
+    return name.replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+}
+
 /** Rules whose output is a constant, NULL or a keyed pseudonym whatever the input: nothing left to scan. */
 const WHOLE_VALUE_RULES: ReadonlySet<ColumnRule> = new Set(["email", "handle", "phone", "name", "firstName", "lastName", "secret", "password", "off", "clear"]);
 
@@ -61,15 +80,16 @@ export function planTable(table: CatalogTable, options: PlanOptions, rules: AppR
     const scannedColumns = options.sanitize
         ? table.columns.filter((c) => isScannable(c) && !(WHOLE_VALUE_RULES.has(appliedRules[c.name]) && !override(c))).map((c) => c.name)
         : [];
+    const opaque = (column: CatalogColumn) => options.sanitize && (column.type === "bytea" || VECTOR_TYPES.has(column.type) || isPersonalNumber(column));
     const rowColumns = table.columns.map((column) => {
         const text = appliedRules[column.name] === "text";
-        return { name: column.name, text, scan: !text && scannedColumns.includes(column.name), bytea: column.type === "bytea" };
+        return { name: column.name, text, scan: !text && scannedColumns.includes(column.name) && !opaque(column), bytea: column.type === "bytea" };
     });
     const expressions = table.columns.map((column) => {
         const source = `t.${quoteIdent(column.name)}`;
         const rule = appliedRules[column.name];
-        // Free text is sanitized by the row sanitizer, after the SELECT.
-        const ruled = rule && rule !== "text" ? ruleExpression(rule, column, source) : source;
+        // Free text is sanitized by the row sanitizer, after the SELECT; opaque values become placeholders here.
+        const ruled = rule && rule !== "text" ? ruleExpression(rule, column, source) : opaque(column) ? opaqueExpression(column, source) : source;
         // Both sides as text: COPY prints a json value and its text the same way.
         const expression = override(column) ? `coalesce((${override(column)})::text, (${ruled})::text)` : ruled;
         return `${expression} AS ${quoteIdent(column.name)}`;
@@ -80,6 +100,20 @@ export function planTable(table: CatalogTable, options: PlanOptions, rules: AppR
     };
     const columnList = table.columns.map((c) => quoteIdent(c.name)).join(", ");
     return { table, appliedRules, scannedColumns, rowColumns, select: from(), selectPages: (range) => from(pageCondition(range)), columnList, emptied };
+}
+
+/**
+ * What an opaque value becomes on a laptop: bytes a placeholder, embeddings a zero vector of the same
+ * size (or NULL), numbers and dates that identify a person NULL (or zero / 1970-01-01 when NOT NULL).
+ */
+function opaqueExpression(column: CatalogColumn, source: string): string {
+    const keepNull = (value: string) => `CASE WHEN ${source} IS NULL THEN NULL ELSE ${value} END`;
+    if (column.type === "bytea") return keepNull(`convert_to('[binary content removed by the sync]', 'UTF8')`);
+    if (VECTOR_TYPES.has(column.type)) {
+        return column.notNull && column.type !== "sparsevec" ? `array_fill(0::real, ARRAY[vector_dims(${source})])::vector::${column.type}` : "NULL";
+    }
+    if (!column.notNull) return "NULL";
+    return column.category === "D" ? `'1970-01-01'::${column.type}` : column.category === "N" ? "0" : `NULL`;
 }
 
 /** A TID range (a TID range scan since PostgreSQL 14): the rows stored in pages [from, to). */

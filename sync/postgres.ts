@@ -6,16 +6,16 @@ import { randomBytes } from "crypto";
 import { ChildProcess } from "child_process";
 import { AppDatabase, POSTGRES_SUPERUSER } from "../model/databases";
 import { incomingDatabaseName } from "../model/sync";
-import { CATALOG_QUERY, SEQUENCES_QUERY, parseCatalog, qualifiedName, quoteIdent } from "./catalog";
+import { CATALOG_QUERY, SCHEMA_TEXT_QUERY, SEQUENCES_QUERY, parseCatalog, qualifiedName, quoteIdent } from "./catalog";
 import { CommandError, DockerSide, docker, dockerProcess, execIn, runIn } from "./docker";
 import { SyncLog } from "./log";
 import { LaneTask, assignLanes } from "./lanes";
 import { TablePlan, planTable } from "./plan";
-import { RowSettings, sanitizeRows } from "./row-sanitizer";
+import { RowSettings } from "./row-sanitizer";
 import { APP_RULES } from "./rules";
 import { pseudonymFunctions } from "./session-sql";
-import { sidecarProgram } from "./sidecar";
-import { TextSettings, textSanitizer } from "./text";
+import { sidecarProgram } from "./sidecars/program";
+import { TextSettings } from "./text";
 import { CopyStreamRewriter, pipeProcesses } from "./stream";
 
 export interface PostgresSyncContext {
@@ -197,14 +197,9 @@ function leakReport(err: unknown): { table: string; column: string; count: numbe
     }
 }
 
-/** The program the row sanitizer sidecar runs: settings and the self-contained functions, as JavaScript source. */
+/** The program the row sanitizer sidecar runs (sync/sidecars/rows.ts), as JavaScript source. */
 export function rowSanitizerProgram(rows: RowSettings, text: TextSettings): string {
-    return sidecarProgram(
-        { rows, text },
-        [textSanitizer, sanitizeRows],
-        "sanitizeRows(settings.rows, (names) => textSanitizer({ ...settings.text, names }))",
-        `(report) => { process.stderr.write(JSON.stringify(report) + "\\n"); process.exitCode = report.leaks.length > 0 ? 3 : 0; }`,
-    );
+    return sidecarProgram("rows", { rows, text });
 }
 
 /** One production session (psql, or the row sanitizer when sanitizing) streaming its share of the tables into one staging session. */
@@ -234,6 +229,7 @@ async function copyLane(
             snapshot: snapshot.id,
             marker,
             namesFiles: ctx.namesFiles,
+            schemaTextQuery: lane === 0 ? SCHEMA_TEXT_QUERY : undefined,
             tasks: tasks.map((task) => ({ table: `${plans[task.table].table.schema}.${plans[task.table].table.name}`, select: select(task), columns: plans[task.table].rowColumns })),
         };
         source.stdin?.on("error", () => undefined);

@@ -1,12 +1,13 @@
 // The row sanitizer, run by Node.js in a sidecar container on production's host that shares the
-// production Postgres container's network namespace: it connects to 127.0.0.1:5432 as the superuser
-// (the image trusts loopback connections, as the operator commands' psql relies on), joins the sync's
+// production Postgres container's network namespace (sync/sidecars/pg-wire.ts), joins the sync's
 // exported snapshot, and streams `COPY (<select>) TO STDOUT` per table. Free-text columns are
 // sanitized here with textSanitizer (V8's regex engine, several times faster than PostgreSQL's), every
 // row is scanned before it is written to stdout in COPY text format, and a marker line follows each
-// table, as psql would print it. Raw rows never leave production's host. On a scan hit it writes
-// nothing more, keeps counting through its tables and exits 3 with the counts per column (never a
-// value) as the last line of stderr. sanitizeRows() is self-contained: it is sent to the sidecar as source.
+// table, as psql would print it. Raw rows never leave production's host. Before any row, the schema's
+// own text (comments, column defaults, enum labels) is scanned too. On a scan hit it writes nothing
+// more, keeps counting through its tables and exits 3 with the counts per column (never a value) as
+// the last line of stderr.
+import { connect, literal } from "./sidecars/pg-wire";
 import type { TextSanitizer } from "./text";
 
 export interface RowColumn {
@@ -37,6 +38,8 @@ export interface RowSettings {
     marker: string;
     /** Files inside the Postgres container holding the person names of every app, in COPY text format. */
     namesFiles: string[];
+    /** A query returning (place, text) rows of the schema's own text, scanned before any row (the first lane only). */
+    schemaTextQuery?: string;
     tasks: RowTask[];
 }
 
@@ -49,112 +52,31 @@ export interface RowLeak {
 export interface RowReport {
     rows: number[];
     leaks: RowLeak[];
+    /** How many of each finding the sanitizer replaced. */
+    replaced: Record<string, number>;
 }
 
 export async function sanitizeRows(settings: RowSettings, makeText: (names: string[]) => TextSanitizer): Promise<RowReport> {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const net = require("net") as typeof import("net");
     const ESCAPES: Record<string, string> = { b: "\b", f: "\f", n: "\n", r: "\r", t: "\t", v: "\v" };
     const UNESCAPES: Record<string, string> = { "\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v" };
     const decode = (field: string) => (field.includes("\\") ? field.replace(/\\(.)/g, (_, c: string) => ESCAPES[c] ?? c) : field);
     const encode = (value: string) => value.replace(/[\\\b\f\n\r\t\v]/g, (c) => UNESCAPES[c]);
-    const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
-    // A minimal client of PostgreSQL's protocol 3.0: trust authentication, simple queries, COPY out.
-    const socket = net.connect(5432, "127.0.0.1");
-    let pending: Buffer = Buffer.alloc(0);
-    let current: { rows: string[][]; error?: string; onCopy?: (row: Buffer) => void; done: (err?: Error) => void } | undefined;
-    let fatal: Error | undefined;
-    const fail = (err: Error) => {
-        // The server's own message (e.g. a refused login) says more than the closed connection.
-        fatal = current?.error ? new Error(current.error) : err;
-        current?.done(fatal);
-        current = undefined;
-    };
-    const ready = new Promise<void>((resolve, reject) => {
-        current = { rows: [], done: (err) => (err ? reject(err) : resolve()) };
-    });
-    socket.on("error", (err) => fail(new Error(`production's Postgres on 127.0.0.1:5432: ${err.message}`)));
-    socket.on("close", () => fail(new Error("production's Postgres closed the connection")));
-    socket.on("data", (chunk: Buffer) => {
-        pending = pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk;
-        let at = 0;
-        while (pending.length - at >= 5) {
-            const length = pending.readInt32BE(at + 1);
-            if (pending.length - at < 1 + length) break;
-            receive(pending[at], pending.subarray(at + 5, at + 1 + length));
-            at += 1 + length;
-        }
-        pending = pending.subarray(at);
-        flush();
-    });
-    function receive(type: number, body: Buffer): void {
-        const query = current;
-        switch (String.fromCharCode(type)) {
-            case "R":
-                if (body.readInt32BE(0) !== 0) {
-                    fail(new Error(`production's Postgres asks for a password on 127.0.0.1 (authentication request ${body.readInt32BE(0)}); the sync needs the image's default trust for loopback connections`));
-                    socket.destroy();
-                }
-                return;
-            case "E": {
-                const fields = body.toString("utf8").split("\0");
-                if (query) query.error = fields.find((f) => f.startsWith("M"))?.slice(1) ?? "unknown error";
-                return;
-            }
-            case "D": {
-                const values: string[] = [];
-                let offset = 2;
-                for (let i = body.readInt16BE(0); i > 0; i--) {
-                    const size = body.readInt32BE(offset);
-                    offset += 4;
-                    values.push(size < 0 ? "" : body.toString("utf8", offset, offset + size));
-                    offset += Math.max(size, 0);
-                }
-                query?.rows.push(values);
-                return;
-            }
-            case "d":
-                query?.onCopy?.(body);
-                return;
-            case "Z":
-                current = undefined;
-                query?.done(query.error ? new Error(query.error) : undefined);
-                return;
-        }
-    }
     // Output is gathered and written once per chunk read: a write per row would cost a system call and
     // a frame of Docker's attach stream each. Should stdout ever buffer, reading waits for it.
     let output: Buffer[] = [];
     const write = (data: Buffer | string) => output.push(typeof data === "string" ? Buffer.from(data, "utf8") : data);
+    const session = await connect(settings.database, "pa-sync-rows", () => flush());
     function flush(): void {
         if (output.length === 0) return;
         const data = Buffer.concat(output);
         output = [];
         if (!process.stdout.write(data)) {
-            socket.pause();
-            process.stdout.once("drain", () => socket.resume());
+            session.pause();
+            process.stdout.once("drain", () => session.resume());
         }
     }
-    function run(sql: string, onCopy?: (row: Buffer) => void): Promise<string[][]> {
-        if (fatal) return Promise.reject(fatal);
-        return new Promise((resolve, reject) => {
-            const rows: string[][] = [];
-            current = { rows, onCopy, done: (err) => (err ? reject(err) : resolve(rows)) };
-            const text = Buffer.from(sql + "\0", "utf8");
-            const header = Buffer.alloc(5);
-            header.write("Q", 0);
-            header.writeInt32BE(4 + text.length, 1);
-            socket.write(Buffer.concat([header, text]));
-        });
-    }
-    const params = Buffer.from(`user\0postgres\0database\0${settings.database}\0application_name\0pa-sync-rows\0client_encoding\0UTF8\0\0`, "utf8");
-    const startup = Buffer.alloc(8);
-    startup.writeInt32BE(8 + params.length, 0);
-    startup.writeInt32BE(196608, 4);
-    socket.write(Buffer.concat([startup, params]));
-    await ready;
-
+    const run = (sql: string, onCopy?: (row: Buffer) => void) => session.run(sql, onCopy);
 
     await run(settings.prelude);
     const names: string[] = [];
@@ -165,7 +87,7 @@ export async function sanitizeRows(settings: RowSettings, makeText: (names: stri
     const text = makeText(names);
     await run(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT ${literal(settings.snapshot)}`);
 
-    const report: RowReport = { rows: settings.tasks.map(() => 0), leaks: [] };
+    const report: RowReport = { rows: settings.tasks.map(() => 0), leaks: [], replaced: text.replaced };
     const leakCounts = new Map<string, RowLeak>();
     const leak = (table: string, column: string) => {
         const key = `${table}\0${column}`;
@@ -173,6 +95,10 @@ export async function sanitizeRows(settings: RowSettings, makeText: (names: stri
         entry.count++;
         leakCounts.set(key, entry);
     };
+    // Comments, defaults and enum labels travel with the schema (pg_dump's pre-data), unsanitized.
+    if (settings.schemaTextQuery) {
+        for (const [place, value] of await run(settings.schemaTextQuery)) if (text.leaks(value)) leak("(schema)", place);
+    }
     for (const [index, task] of settings.tasks.entries()) {
         const examined = task.columns.map((c, i) => (c.text || c.scan ? i : -1)).filter((i) => i >= 0);
         await run(`COPY (${task.select}) TO STDOUT`, (row) => {
@@ -203,8 +129,7 @@ export async function sanitizeRows(settings: RowSettings, makeText: (names: stri
         flush();
     }
     await run("COMMIT");
-    socket.removeAllListeners("close");
-    socket.end(Buffer.from([0x58, 0, 0, 0, 4]));
+    session.end();
     report.leaks = [...leakCounts.values()];
     return report;
 }

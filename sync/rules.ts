@@ -25,6 +25,9 @@ export interface AppRules {
     overrides: Record<string, string>;
 }
 
+/** A variable or setting name that says it holds a secret, as a PostgreSQL regular expression (whole words). */
+export const SECRET_NAME_SQL = "(^|[^a-z0-9])(secret|password|passwd|passphrase|token|api[_-]?key|private[_-]?key|access[_-]?key|client[_-]?secret|credentials?)($|[^a-z0-9])";
+
 /** Rules that protect the world from staging, applied whether or not the profile sanitizes PII. */
 export const NEUTRALIZING_RULES: ReadonlySet<ColumnRule> = new Set(["secret", "off", "clear"]);
 
@@ -57,6 +60,8 @@ export const APP_RULES: Record<AppService, AppRules> = {
             ...text("processed_data", "value"),
             ...text("settings", "value"),
             ...text("variables", "value"),
+            // Executions waiting for a date or a webhook would resume on staging: n8n does not check `active`.
+            "execution_entity.waitTill": "clear",
             ...text("chat_hub_messages", "content", "attachments", "name"),
             ...text("chat_hub_sessions", "title"),
             ...text("chat_hub_agents", "systemPrompt", "description"),
@@ -81,7 +86,11 @@ export const APP_RULES: Record<AppService, AppRules> = {
             `SELECT "firstName" FROM "user" UNION SELECT "lastName" FROM "user"`,
             `SELECT concat_ws(' ', "firstName", "lastName") FROM "user"`,
         ],
-        overrides: {},
+        overrides: {
+            "execution_entity.status": `CASE WHEN t.status IN ('waiting', 'new', 'running') THEN 'canceled' ELSE NULL END`,
+            // Variables named like secrets (OPENAI_API_KEY, SMTP_PASSWORD) hold them.
+            "variables.value": `CASE WHEN t.key ~* '${SECRET_NAME_SQL}' THEN '' ELSE NULL END`,
+        },
     },
     openWebui: {
         columns: {
@@ -153,6 +162,8 @@ export const APP_RULES: Record<AppService, AppRules> = {
             "mcp_server.token_enc": "secret",
             "mcp_server.custom_headers": "secret",
             "mcp_server.custom_headers_enc": "secret",
+            // Its env holds keys under names that say so (blanked by name) and others in URLs.
+            ...text("mcp_server", "stdio_config", "server_url", "metadata_"),
             "mcp_oauth.access_token": "secret",
             "mcp_oauth.access_token_enc": "secret",
             "mcp_oauth.refresh_token": "secret",

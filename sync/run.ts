@@ -47,6 +47,8 @@ export interface SyncOptions {
     appsWaitSeconds: number;
     key: string;
     sanitize: boolean;
+    /** Regions whose national phone formats are recognised (sync/pii/phones.ts). */
+    phoneRegions: readonly string[];
     /** Which app databases to copy; all by default. */
     apps?: AppService[];
 }
@@ -82,11 +84,11 @@ export async function runSync(options: SyncOptions, log: SyncLog): Promise<SyncS
     try {
         if (options.graph) {
             if (await thawIfFrozen(options.graph.production)) log.step("neo4j: production's Neo4j was left frozen by an interrupted sync; thawed it");
-            graph = await prepareGraph({ ...options.graph, productionPostgres: options.production, key: options.key, sanitize: options.sanitize }, runId, log);
+            graph = await prepareGraph({ ...options.graph, productionPostgres: options.production, key: options.key, sanitize: options.sanitize, phoneRegions: options.phoneRegions }, runId, log);
         }
         if (options.files) {
             files = await prepareFiles(
-                { ...options.files, production: { host: options.production.host }, staging: { host: options.staging.host }, productionPostgres: options.production, key: options.key, sanitize: options.sanitize },
+                { ...options.files, production: { host: options.production.host }, staging: { host: options.staging.host }, productionPostgres: options.production, key: options.key, sanitize: options.sanitize, phoneRegions: options.phoneRegions },
                 runId,
                 log,
                 pendingCleanups,
@@ -190,7 +192,7 @@ async function preparePostgres(options: SyncOptions, runId: string, log: SyncLog
         key: options.key,
         sanitize: options.sanitize,
         namesFiles: options.sanitize ? databases.map((db) => productionNamesFile(runId, db.name)) : [],
-        rowSanitizer: options.sanitize ? { image: rowSanitizerImage(options), text: textSettings(options.key) } : undefined,
+        rowSanitizer: options.sanitize ? { image: rowSanitizerImage(options), text: textSettings(options.key, undefined, options.phoneRegions) } : undefined,
         labels: scratchLabels(runId),
         log,
     };

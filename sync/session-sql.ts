@@ -1,7 +1,6 @@
-// The keyed pseudonyms in SQL (HMAC-SHA256 with PostgreSQL's built-in sha256()) and the names' hashes
-// the graph and file sanitizers find names by. The key never appears on a command line.
+// The keyed pseudonyms in SQL (HMAC-SHA256 with PostgreSQL's built-in sha256()). The key never
+// appears on a command line.
 import { createHash, createHmac } from "crypto";
-import { MIN_NAME_LENGTH, SANITIZED_FIRST_NAME, SANITIZED_LAST_NAME, SANITIZED_NAME } from "./patterns";
 
 const HMAC_BLOCK = 64;
 
@@ -21,8 +20,6 @@ export function sanitizedEmail(key: string, email: string): string {
     return `user-${digest.slice(0, 16)}@example.com`;
 }
 
-const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
-
 /**
  * The SQL a production session runs before its SELECTs: the email and handle pseudonym functions
  * (pg_temp: gone with the session, invisible to other sessions, never in a dump). The key reaches the
@@ -39,18 +36,4 @@ export function pseudonymFunctions(key: string): string {
         `CREATE FUNCTION pg_temp.pa_handle(e text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$`,
         `  SELECT CASE WHEN e IS NULL THEN NULL ELSE 'user-' || ${digest("e")} END $$;`,
     ].join("\n") + "\n";
-}
-
-/**
- * psql input printing `<hex HMAC-SHA256(key, name)>|<length>` for each person name of `sources`: the
- * graph sanitizer finds names by these hashes, so the names themselves never leave the database.
- */
-export function nameHashQuery(key: string, sources: readonly string[]): string {
-    const { inner, outer } = hmacPads(key);
-    const union = sources.map((s, i) => `SELECT * FROM (${s}) s${i}`).join(" UNION ALL ");
-    return (
-        `SELECT DISTINCT encode(sha256('\\x${outer}'::bytea || sha256('\\x${inner}'::bytea || convert_to(n, 'UTF8'))), 'hex') || '|' || char_length(n)\n` +
-        `FROM (SELECT btrim(n) AS n FROM (${union}) names(n)) names\n` +
-        `WHERE length(n) >= ${MIN_NAME_LENGTH} AND n NOT IN (${[SANITIZED_NAME, SANITIZED_FIRST_NAME, SANITIZED_LAST_NAME].map(literal).join(", ")});\n`
-    );
 }

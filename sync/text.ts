@@ -1,149 +1,169 @@
-// The sanitizer and scanner of free text: table rows, graph values and files. It runs in sidecars on
-// production's host, so textSanitizer() is self-contained (no imports, no closures) and receives
-// everything in its settings. Everywhere the same patterns (sync/patterns.ts), the same keyed email
-// pseudonyms as the SQL side (so joins across systems stay consistent), whole-word case-sensitive names.
-// Person names arrive in clear to the row sanitizer (it reads them inside production's Postgres) and
-// as keyed hashes to the graph and file sidecars (the names never leave Postgres in clear), found by
-// hashing each candidate span of the text with the length of a known name. textSettings() builds the
-// settings from sync/patterns.ts on this side.
-import { EMAIL_PATTERN, MIN_NAME_LENGTH, PHONE_PATTERN, PHONE_PREFILTER, SANITIZED_EMAIL_PATTERN, SANITIZED_FIRST_NAME, SANITIZED_LAST_NAME, SANITIZED_NAME, SANITIZED_PHONE } from "./patterns";
+// The sanitizer and scanner of free text: table rows, graph values and files, run in the sidecars on
+// production's host (bundled with the detectors of sync/pii/). JSON is decoded string by string
+// first, so escaped characters are seen as what they are and secrets are found by their key; then
+// each detector replaces what it finds, most specific first: tokens and keys, data: URLs and long
+// base64, emails (keyed pseudonyms, the same as the SQL side's, so joins across systems hold), card
+// numbers and IBANs, phone numbers, known person names. The scan uses the same detectors: a value
+// leaks when any of them still finds something that is not one of the sanitized forms.
+import { emailPseudonym, emailSpans } from "./pii/emails";
+import { decodeUnicodeEscapes, looksLikeJson, percentDecodedParts, rewriteJson, rewritePercentEncoded, visitJson } from "./pii/json";
+import { KnownNameHashes, NameMatcher } from "./pii/names";
+import { fold } from "./pii/fold";
+import { Span, base64Spans, cardSpans, dataUrlSpans, ibanSpans, shortBase64Runs } from "./pii/payloads";
+import { DEFAULT_PHONE_REGIONS, PhoneFinder } from "./pii/phones";
+import { SANITIZED_SECRET, isSecretKey, tokenSpans } from "./pii/secrets";
+import { SANITIZED_FIRST_NAME, SANITIZED_LAST_NAME, SANITIZED_NAME, SANITIZED_PHONE } from "./patterns";
 
 export interface TextSettings {
+    /** The key of the email pseudonyms and of the names' hashes. */
     key: string;
-    emailPattern: string;
-    phonePattern: string;
-    /** A cheap necessary condition of phonePattern, tested first. */
-    phonePrefilter: string;
-    sanitizedEmailPattern: string;
-    sanitizedPhone: string;
-    sanitizedName: string;
-    sanitizedFirstName: string;
-    sanitizedLastName: string;
-    minNameLength: number;
-    /** Hex HMAC-SHA256(key, name) of the known names. */
+    /** Regions whose national phone number formats are recognised (ISO 3166 codes). */
+    phoneRegions: string[];
+    /** Hex HMAC-SHA256(key, folded name) of the known names (graph and files). */
     nameHashes: string[];
-    /** Their lengths in code points. */
+    /** Their lengths in UTF-16 code units. */
     nameLengths: number[];
-    /** Known names in clear (the row sanitizer), searched with one whole-word pattern instead of hashes. */
+    /** Known names in clear (the row sanitizer reads them inside production's Postgres). */
     names?: string[];
 }
+
+export type Finding = "secret" | "payload" | "email" | "card" | "iban" | "phone" | "name" | "encoded";
 
 export interface TextSanitizer {
     /** The keyed pseudonym of an address. */
     email(value: string): string;
-    /** Free text with every email, phone number and known name replaced. */
+    /** Free text or JSON with every finding replaced. */
     text(value: string): string;
-    /** Whether a value still holds an email (other than a pseudonym), a phone number or a known name. */
+    /** Whether a value still holds anything personal or secret (other than the sanitized forms). */
     leaks(value: string): boolean;
+    /** What the scan finds in a value, in the order of the detectors; empty when nothing. */
+    findings(value: string): Finding[];
     /** Adds a person's name found in the graph itself to the known names. */
     addName(name: string): void;
     /** The sanitized form of a whole phone number or name. */
     replacement(rule: "phone" | "name" | "firstName" | "lastName"): string;
+    /** How many of each finding were replaced so far. */
+    readonly replaced: Record<Finding, number>;
 }
 
-/**
- * The settings of textSanitizer in a sidecar on production's host: the patterns of sync/patterns.ts, and
- * the known names' hashes (graph, files; the row sanitizer reads the names in clear itself).
- */
-export function textSettings(key: string, names: { hashes: string[]; lengths: number[] } = { hashes: [], lengths: [] }): TextSettings {
-    return {
-        key,
-        emailPattern: EMAIL_PATTERN,
-        phonePattern: PHONE_PATTERN,
-        phonePrefilter: PHONE_PREFILTER,
-        sanitizedEmailPattern: SANITIZED_EMAIL_PATTERN,
-        sanitizedPhone: SANITIZED_PHONE,
-        sanitizedName: SANITIZED_NAME,
-        sanitizedFirstName: SANITIZED_FIRST_NAME,
-        sanitizedLastName: SANITIZED_LAST_NAME,
-        minNameLength: MIN_NAME_LENGTH,
-        nameHashes: names.hashes,
-        nameLengths: names.lengths,
-    };
+/** The placeholders the opaque payloads become. */
+export const PLACEHOLDERS = {
+    dataUrl: "data:,removed",
+    base64: "[base64 removed]",
+    card: "[card removed]",
+    iban: "[iban removed]",
+} as const;
+
+/** The settings of textSanitizer in a sidecar on production's host. */
+export function textSettings(
+    key: string,
+    names: { hashes: string[]; lengths: number[] } = { hashes: [], lengths: [] },
+    phoneRegions: readonly string[] = DEFAULT_PHONE_REGIONS,
+): TextSettings {
+    return { key, phoneRegions: [...phoneRegions], nameHashes: names.hashes, nameLengths: names.lengths };
 }
+
+/** The folded sanitized names, which are nobody's. */
+export const NOT_NAMES: ReadonlySet<string> = new Set([SANITIZED_NAME, SANITIZED_FIRST_NAME, SANITIZED_LAST_NAME].map(fold));
 
 export function textSanitizer(settings: TextSettings): TextSanitizer {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const crypto = require("crypto") as typeof import("crypto");
-    const hmac = (value: string) => crypto.createHmac("sha256", settings.key).update(value, "utf8").digest("hex");
-    const emails = new RegExp(settings.emailPattern, "g");
-    const anEmail = new RegExp(settings.emailPattern);
-    const phones = new RegExp(settings.phonePattern, "g");
-    const aPhone = new RegExp(settings.phonePattern);
-    const maybePhone = new RegExp(settings.phonePrefilter);
-    const pseudonyms = new RegExp(settings.sanitizedEmailPattern, "g");
-    const hashes = new Set(settings.nameHashes);
-    const lengths = new Set(settings.nameLengths);
-    const isLetter = (ch: string | undefined) => ch !== undefined && /^[A-Za-z]$/.test(ch);
-    const isSpace = (ch: string | undefined) => ch === undefined || /^\s$/.test(ch);
-    const sanitizedNames = [settings.sanitizedName, settings.sanitizedFirstName, settings.sanitizedLastName];
-    /** Short names (initials) would match everywhere; the sanitized forms are not anyone's. */
-    const searched = (name: string) => Array.from(name).length >= settings.minNameLength && !sanitizedNames.includes(name);
-    const clearNames = new Set((settings.names ?? []).map((n) => n.trim()).filter(searched));
+    const hashed: KnownNameHashes | undefined = settings.nameHashes.length > 0 || !settings.names ? { key: settings.key, hashes: settings.nameHashes, lengths: settings.nameLengths } : undefined;
+    const names = new NameMatcher(NOT_NAMES, settings.names ?? [], hashed);
+    const phones = new PhoneFinder(settings.phoneRegions);
+    const replaced: Record<Finding, number> = { secret: 0, payload: 0, email: 0, card: 0, iban: 0, phone: 0, name: 0, encoded: 0 };
+    const email = (value: string) => emailPseudonym(settings.key, value);
 
-    /** Whole-word, longest first (so "Ann Lee" goes before "Ann"); undefined without names in clear. */
-    let namesPattern: RegExp | undefined;
-    const compileNames = () => {
-        const sorted = [...clearNames].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
-        const escaped = sorted.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
-        namesPattern = sorted.length > 0 ? new RegExp(`(?<![A-Za-z])(?:${escaped.join("|")})(?![A-Za-z])`, "g") : undefined;
-    };
-    compileNames();
-
-    /** [start, end) spans (in code points) of known names by hash: leftmost, longest, not inside a word. */
-    function nameSpans(chars: string[]): Array<[number, number]> {
-        const spans: Array<[number, number]> = [];
-        const sorted = [...lengths].sort((a, b) => b - a);
-        for (let start = 0; start < chars.length; start++) {
-            if (isLetter(chars[start - 1]) || isSpace(chars[start])) continue;
-            for (const length of sorted) {
-                const end = start + length;
-                if (end > chars.length || isLetter(chars[end]) || isSpace(chars[end - 1])) continue;
-                if (hashes.has(hmac(chars.slice(start, end).join("")))) {
-                    spans.push([start, end]);
-                    start = end - 1;
-                    break;
-                }
-            }
+    /** Replaces the spans (sorted, not overlapping) by what `by` makes of each. */
+    const replace = (text: string, spans: Span[], by: (found: string) => string, finding: Finding): string => {
+        if (spans.length === 0) return text;
+        replaced[finding] += spans.length;
+        let out = "";
+        let at = 0;
+        for (const span of spans) {
+            if (span.start < at) continue;
+            out += text.slice(at, span.start) + by(text.slice(span.start, span.end));
+            at = span.end;
         }
-        return spans;
+        return out + text.slice(at);
+    };
+    const phoneSpans = (text: string, strongOnly: boolean): Span[] =>
+        phones.spans(text).filter((s) => (!strongOnly || s.strength === "strong") && text.slice(s.start, s.end) !== SANITIZED_PHONE);
+    const nameSpans = (text: string): Span[] => names.spans(text).map(([start, end]) => ({ start, end }));
+
+    function sanitizePlain(value: string): string {
+        const decoded = value.includes("\\u") ? decodeUnicodeEscapes(value) : value;
+        // Percent-encoded components first: each is sanitized decoded, and encoded again.
+        let text = rewritePercentEncoded(decoded, sanitizePlain);
+        text = replace(text, tokenSpans(text), () => SANITIZED_SECRET, "secret");
+        text = replace(text, dataUrlSpans(text), () => PLACEHOLDERS.dataUrl, "payload");
+        text = replace(text, base64Spans(text), () => PLACEHOLDERS.base64, "payload");
+        // Shorter runs stay (ids, hashes, nonces) unless what they encode is personal.
+        text = replace(text, shortBase64Runs(text).filter((run) => sanitizePlain(run.decoded) !== run.decoded), () => PLACEHOLDERS.base64, "encoded");
+        text = replace(text, emailSpans(text).map(([start, end]) => ({ start, end })), email, "email");
+        text = replace(text, cardSpans(text), () => PLACEHOLDERS.card, "card");
+        text = replace(text, ibanSpans(text), () => PLACEHOLDERS.iban, "iban");
+        // A replaced number can leave digits that make a number with what was before it: again, until none.
+        for (let pass = 0; pass < 3; pass++) {
+            const spans = phoneSpans(text, pass > 0);
+            if (spans.length === 0) break;
+            text = replace(text, spans, () => SANITIZED_PHONE, "phone");
+        }
+        text = replace(text, nameSpans(text), () => SANITIZED_NAME, "name");
+        // Escapes were decoded only to look behind them: nothing found, nothing changes.
+        return text === decoded ? value : text;
     }
 
-    const email = (value: string) => `user-${hmac(value.trim().toLowerCase()).slice(0, 16)}@example.com`;
+    function plainFindings(value: string, found: Set<Finding>, decodeBase64 = true): Set<Finding> {
+        const text = value.includes("\\u") ? decodeUnicodeEscapes(value) : value;
+        if (tokenSpans(text).length > 0) found.add("secret");
+        if (dataUrlSpans(text).length > 0 || base64Spans(text).length > 0) found.add("payload");
+        if (emailSpans(text).length > 0) found.add("email");
+        if (cardSpans(text).some((s) => !s.ambiguous)) found.add("card");
+        if (ibanSpans(text).length > 0) found.add("iban");
+        if (phoneSpans(text, true).length > 0) found.add("phone");
+        if (names.size > 0 && nameSpans(text).length > 0) found.add("name");
+        for (const part of percentDecodedParts(text)) plainFindings(part, found, decodeBase64);
+        if (decodeBase64 && shortBase64Runs(text).some((run) => plainFindings(run.decoded, new Set(), false).size > 0)) found.add("encoded");
+        return found;
+    }
+
+    function findings(value: string): Finding[] {
+        const found = new Set<Finding>();
+        const json =
+            looksLikeJson(value) &&
+            visitJson(value, (s, where) => {
+                if (where.isKey) {
+                    if (emailSpans(s).length > 0) found.add("email");
+                    if (tokenSpans(s).length > 0) found.add("secret");
+                } else if (where.key !== undefined && isSecretKey(where.key) && s !== "") {
+                    found.add("secret");
+                } else if (!where.json) {
+                    plainFindings(s, found);
+                }
+            });
+        if (!json) plainFindings(value, found);
+        return [...found];
+    }
+
     return {
         email,
         text(value: string): string {
-            let out = value;
-            if (out.includes("@")) out = out.replace(emails, (found) => email(found));
-            if (maybePhone.test(out)) out = out.replace(phones, settings.sanitizedPhone);
-            if (namesPattern) return out.replace(namesPattern, settings.sanitizedName);
-            if (hashes.size === 0) return out;
-            const chars = Array.from(out);
-            const spans = nameSpans(chars);
-            for (const [start, end] of spans.reverse()) chars.splice(start, end - start, settings.sanitizedName);
-            return chars.join("");
-        },
-        leaks(value: string): boolean {
-            if (value.includes("@") && anEmail.test(value.replace(pseudonyms, ""))) return true;
-            if (maybePhone.test(value) && aPhone.test(value)) return true;
-            if (namesPattern) {
-                namesPattern.lastIndex = 0;
-                return namesPattern.test(value);
+            if (looksLikeJson(value)) {
+                const rewritten = rewriteJson(value, (s, where) => {
+                    if (where.isKey) return replace(replace(s, tokenSpans(s), () => SANITIZED_SECRET, "secret"), emailSpans(s).map(([start, end]) => ({ start, end })), email, "email");
+                    if (where.key !== undefined && isSecretKey(where.key)) return s === "" ? s : (replaced.secret++, "");
+                    return where.json ? s : sanitizePlain(s);
+                });
+                if (rewritten !== undefined) return rewritten;
             }
-            return hashes.size > 0 && nameSpans(Array.from(value)).length > 0;
+            return sanitizePlain(value);
         },
-        addName(name: string): void {
-            const clean = name.trim();
-            if (!searched(clean)) return;
-            hashes.add(hmac(clean));
-            lengths.add(Array.from(clean).length);
-            if (settings.names) {
-                clearNames.add(clean);
-                compileNames();
-            }
-        },
+        leaks: (value: string) => findings(value).length > 0,
+        findings,
+        addName: (name: string) => names.add(name),
         replacement(rule) {
-            return { phone: settings.sanitizedPhone, name: settings.sanitizedName, firstName: settings.sanitizedFirstName, lastName: settings.sanitizedLastName }[rule];
+            return { phone: SANITIZED_PHONE, name: SANITIZED_NAME, firstName: SANITIZED_FIRST_NAME, lastName: SANITIZED_LAST_NAME }[rule];
         },
+        replaced,
     };
 }

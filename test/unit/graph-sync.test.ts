@@ -2,19 +2,19 @@
 // sanitizer replaces and what its scan reports (the same meaning as the PostgreSQL side), and the
 // copier program sent to the sidecar.
 import * as assert from "assert";
-import { createHmac } from "crypto";
 import { parseArgs } from "../../sync/cli";
 import { GRAPH_RULES, graphRule } from "../../sync/graph-rules";
-import { TextSettings, textSanitizer, textSettings } from "../../sync/text";
+import { NOT_NAMES, TextSettings, textSanitizer, textSettings } from "../../sync/text";
+import { nameHash, searchableName } from "../../sync/pii/names";
 import { copierProgram } from "../../sync/neo4j";
 import { sanitizedEmail } from "../../sync/session-sql";
 import { syncEnvironment } from "../../model/sync";
 
 const KEY = "unit-test-key-0123456789";
-const hash = (name: string) => createHmac("sha256", KEY).update(name, "utf8").digest("hex");
-
+/** The names as the names sidecar hashes them: folded, keyed. */
 function settings(names: string[]): TextSettings {
-    return textSettings(KEY, { hashes: names.map(hash), lengths: [...new Set(names.map((n) => Array.from(n).length))] });
+    const folded = names.map((n) => searchableName(n, NOT_NAMES)!);
+    return textSettings(KEY, { hashes: folded.map((n) => nameHash(KEY, n)), lengths: [...new Set(folded.map((n) => n.length))] });
 }
 
 describe("graph sync decisions", () => {
@@ -35,8 +35,8 @@ describe("graph sync decisions", () => {
             text.text("Ann Lee met Annie and Ann, call (415) 555-0100 or a.b@c.org; “Émile”"),
             `Test User met Annie and Test User, call 555-0123 or ${sanitizedEmail(KEY, "a.b@c.org")}; “Test User”`,
         );
-        // Case-sensitive like the SQL pattern, and no name inside a word.
-        assert.strictEqual(text.text("ann Lee, Annlee"), "ann Lee, Annlee");
+        // In any case, with or without accents, in any normalisation, but never inside a word.
+        assert.strictEqual(text.text("ann LEE, Annlee, emile, E\u0301mile"), "Test User, Annlee, Test User, Test User");
     });
 
     it("scans for what the sanitizer misses, but not for its own output", () => {
@@ -55,12 +55,13 @@ describe("graph sync decisions", () => {
         assert.strictEqual(text.leaks("Test User"), false);
     });
 
-    it("builds a copier program that parses and carries the key only in its text", () => {
+    it("builds a copier program: its settings on the first line, then one bundle that parses", () => {
         const program = copierProgram({ sourceUrl: "http://a:7474", targetUrl: "http://b:7474", rules: GRAPH_RULES, batchSize: 10 }, settings(["Ann"]));
-        assert.doesNotThrow(() => new Function("require", "process", program));
-        assert.match(program, /^const settings = /);
-        assert.match(program, /function textSanitizer\(/);
-        assert.match(program, /async function copyGraph\(/);
+        assert.doesNotThrow(() => new Function("require", "process", "module", "exports", program));
+        const [first, ...rest] = program.split("\n");
+        assert.match(first, /^globalThis\.paSidecarSettings = \{"copier":/);
+        assert.ok(first.includes(KEY) && !rest.join("\n").includes(KEY), "the key is in the settings line only");
+        assert.match(rest.join("\n"), /async function copyGraph\(/);
     });
 
     it("selects the parts to sync and names the Neo4j containers and the copier's image source", () => {

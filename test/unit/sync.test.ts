@@ -8,7 +8,6 @@ import { incomingDatabaseName, previousDatabaseName, syncEnvironment } from "../
 import { CatalogTable } from "../../sync/catalog";
 import { appsWaitSeconds, parseArgs } from "../../sync/cli";
 import { logFileName } from "../../sync/log";
-import { EMAIL_PATTERN, PHONE_PATTERN } from "../../sync/patterns";
 import { assignLanes } from "../../sync/lanes";
 import { planTable } from "../../sync/plan";
 import { hmacPads, sanitizedEmail } from "../../sync/session-sql";
@@ -174,16 +173,6 @@ describe("sync decisions", () => {
         assert.match(sanitizedEmail("k", "Alice@X.org"), /^user-[0-9a-f]{16}@example\.com$/);
         assert.strictEqual(sanitizedEmail("k", " Alice@X.org"), `user-${createHmac("sha256", "k").update("alice@x.org").digest("hex").slice(0, 16)}@example.com`);
         assert.strictEqual(hmacPads("x".repeat(100)).inner.length, 128);
-    });
-
-    it("recognises emails and phone numbers but not UUIDs, IPs, timestamps or decimals", () => {
-        const email = new RegExp(EMAIL_PATTERN);
-        const phone = new RegExp(PHONE_PATTERN);
-        for (const text of ["write to a.b+c@mail.example.org", String.raw`"\nbob@y.com"`]) assert.ok(email.test(text), text);
-        for (const text of ["(415) 555-0100", "+44 20 7946 0958", "+14155550100", "415.555.0100", "call +1 415 555 0100"]) assert.ok(phone.test(text), text);
-        for (const text of ["12345678-1234-1234-1234-123456789012", "192.168.100.200", "2024-01-15T10:30:00.123-0500", "3.14159", "555-0123", "1700000000000"]) {
-            assert.ok(!phone.test(text), text);
-        }
     });
 
     it("rewrites a stream of COPY outputs into psql input, counting rows per table", async () => {

@@ -1,0 +1,49 @@
+// Email addresses in every form they are stored in: plain, after `mailto:`, with a Unicode local part
+// or an internationalised (or punycode) domain, percent-encoded (`%40`, `%2540`) and as HTML entities.
+// JSON `\u0040` and other escapes are decoded before this runs (sync/pii/json.ts). Written as one
+// regular expression because the forms differ only in how the `@` and the characters are written;
+// no library finds addresses inside free text in all of these forms.
+import { createHmac } from "crypto";
+
+const LOCAL = String.raw`[\p{L}\p{N}\p{M}._+\-]|%[0-9A-Fa-f]{2}`;
+const AT = String.raw`@|%40|%2540|&#0*64;|&#[xX]0*40;|＠`;
+const LABEL = String.raw`[\p{L}\p{N}\p{M}](?:[\p{L}\p{N}\p{M}\-]{0,61}[\p{L}\p{N}\p{M}])?`;
+const TLD = String.raw`(?:\p{L}[\p{L}\p{M}]{1,62}|xn--[a-z0-9\-]{2,59})`;
+
+/** An address; not after a backslash (a literal `\n` before it stays), nor inside a longer domain after it. */
+export const EMAIL = new RegExp(String.raw`(?<!\\)(?:${LOCAL})+(?:${AT})(?:${LABEL}\.)+${TLD}(?![\p{L}\p{N}\p{M}\-]|\.[\p{L}\p{N}])`, "gu");
+
+/** A cheap necessary condition: some form of `@`. */
+export function mayHoldEmail(text: string): boolean {
+    return text.includes("@") || text.includes("%40") || text.includes("%2540") || text.includes("&#") || text.includes("＠");
+}
+
+/** The pseudonyms the sanitizer writes (and the SQL side's pa_email()). */
+export const PSEUDONYM = /^user-[0-9a-f]{16}@example\.com$/;
+
+/** The address itself: percent-encoding and entities decoded, case folded, NFKC. */
+export function canonicalEmail(found: string): string {
+    let address = found.replace(/&#[xX]0*40;|&#0*64;|＠/g, "@").replace(/%2540/gi, "@");
+    if (address.includes("%")) {
+        try {
+            address = decodeURIComponent(address);
+        } catch {
+            // A stray % that is not an escape: keep the text as it is.
+        }
+    }
+    return address.normalize("NFKC").trim().toLowerCase();
+}
+
+/** The keyed pseudonym of an address (the same HMAC as the SQL side for plain ASCII addresses). */
+export function emailPseudonym(key: string, found: string): string {
+    return `user-${createHmac("sha256", key).update(canonicalEmail(found), "utf8").digest("hex").slice(0, 16)}@example.com`;
+}
+
+/** [start, end) of every address in `text` that is not already a pseudonym. */
+export function emailSpans(text: string): Array<[number, number]> {
+    if (!mayHoldEmail(text)) return [];
+    const spans: Array<[number, number]> = [];
+    EMAIL.lastIndex = 0;
+    for (const m of text.matchAll(EMAIL)) if (!PSEUDONYM.test(canonicalEmail(m[0]))) spans.push([m.index!, m.index! + m[0].length]);
+    return spans;
+}

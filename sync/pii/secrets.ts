@@ -1,0 +1,57 @@
+// Secrets: tokens and keys by their shape (the prefixes providers give them, so they can be found in
+// free text; the same shapes secret scanners such as gitleaks use), and values of JSON keys whose name
+// says secret. Key names are split into words (camelCase, snake_case, kebab-case) and compared whole,
+// so `max_tokens`, `tokenizer` and n8n's `authentication` mode are not secrets, `apiKey` and
+// `client_secret` are.
+import type { Span } from "./payloads";
+
+const TOKEN_SHAPES = [
+    String.raw`sk-(?:proj-|ant-(?:api\d\d-)?|live_|test_)?[A-Za-z0-9_\-]{20,}`,
+    String.raw`(?:rk|pk)_(?:live|test)_[A-Za-z0-9]{20,}`,
+    String.raw`gh[pousr]_[A-Za-z0-9]{30,}`,
+    String.raw`github_pat_[A-Za-z0-9_]{30,}`,
+    String.raw`glpat-[A-Za-z0-9_\-]{20,}`,
+    String.raw`xox[abposr]-[A-Za-z0-9\-]{10,}`,
+    String.raw`(?:AKIA|ASIA|AGPA|AIDA|AROA)[0-9A-Z]{16}`,
+    String.raw`AIza[0-9A-Za-z_\-]{35}`,
+    String.raw`hf_[A-Za-z0-9]{30,}`,
+    String.raw`eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}`,
+    String.raw`-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----`,
+    String.raw`(?<=[Bb]earer\s+)[A-Za-z0-9._~+/\-]{16,}=*`,
+    String.raw`(?<=[Bb]asic\s+)[A-Za-z0-9+/]{12,}=*`,
+];
+
+export const TOKEN = new RegExp(String.raw`(?<![A-Za-z0-9_\-])(?:${TOKEN_SHAPES.join("|")})(?![A-Za-z0-9_\-])`, "g");
+
+/** The placeholder a secret becomes inside free text. */
+export const SANITIZED_SECRET = "[secret removed]";
+
+export function tokenSpans(text: string): Span[] {
+    TOKEN.lastIndex = 0;
+    return [...text.matchAll(TOKEN)].map((m) => ({ start: m.index!, end: m.index! + m[0].length }));
+}
+
+/** Word sequences that make a key name a secret's, matched at the end of the key's words. */
+const SECRET_ENDINGS: readonly string[][] = [
+    ["secret"], ["password"], ["passwd"], ["passphrase"], ["pwd"], ["token"], ["apikey"], ["api", "key"],
+    ["private", "key"], ["privatekey"], ["secret", "key"], ["access", "key"], ["signing", "key"], ["encryption", "key"],
+    ["client", "secret"], ["credentials"], ["credential"], ["cookie"], ["auth", "header"],
+    ["authorization"], ["bearer"], ["otp"], ["mfa", "secret"], ["recovery", "codes"], ["webhook", "secret"],
+];
+
+/** The words of a key: `clientSecret`, `client_secret`, `Client-Secret` and `CLIENT_SECRET` all give `client secret`. */
+export function keyWords(key: string): string[] {
+    return key
+        .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+        .replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")
+        .toLowerCase()
+        .split(/[^a-z0-9]+/)
+        .filter(Boolean);
+}
+
+/** Whether a JSON key names a secret, so a string under it is blanked. */
+export function isSecretKey(key: string): boolean {
+    const words = keyWords(key);
+    if (words.length === 0) return false;
+    return SECRET_ENDINGS.some((ending) => ending.length <= words.length && ending.every((w, i) => words[words.length - ending.length + i] === w));
+}

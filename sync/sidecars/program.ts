@@ -1,0 +1,32 @@
+// The JavaScript a Node.js sidecar on production's host runs: one of the entry points beside this
+// file, bundled by esbuild with everything it imports (the detectors, libphonenumber-js and its
+// metadata) into one script, after a first line that sets its settings. It is sent on stdin to
+// `node -`, so no secret is on a command line. Bundles are built once per process.
+import * as fs from "fs";
+import * as path from "path";
+
+export type SidecarEntry = "rows" | "graph" | "files" | "names";
+
+/** The oldest Node.js a production image may bring (n8n 1.x images ship Node 20 or 22). */
+const NODE_TARGET = "node18";
+
+const bundles = new Map<SidecarEntry, string>();
+
+export function sidecarBundle(entry: SidecarEntry): string {
+    const cached = bundles.get(entry);
+    if (cached) return cached;
+    // Loaded here only: the Pulumi program and the operator commands never bundle anything.
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const esbuild = require("esbuild") as typeof import("esbuild");
+    const source = [".ts", ".js"].map((ext) => path.join(__dirname, entry + ext)).find((file) => fs.existsSync(file));
+    if (!source) throw new Error(`sidecar entry ${entry} not found beside ${__filename}`);
+    const result = esbuild.buildSync({ entryPoints: [source], bundle: true, platform: "node", target: NODE_TARGET, format: "cjs", write: false, logLevel: "silent", legalComments: "none" });
+    const bundle = result.outputFiles[0].text;
+    bundles.set(entry, bundle);
+    return bundle;
+}
+
+/** The program: its settings as the first line, then the bundle. */
+export function sidecarProgram(entry: SidecarEntry, settings: unknown): string {
+    return `globalThis.paSidecarSettings = ${JSON.stringify(settings)};\n${sidecarBundle(entry)}`;
+}
