@@ -5,7 +5,7 @@
 // some directories are left empty; names are sanitized too, the way the Postgres side sanitizes the
 // paths it stores. Raw bytes therefore never leave production's host on a laptop sync. It never follows
 // a symbolic link, so nothing outside the listed directories (n8n's `config`) is read.
-// archive() and fileKind() are self-contained (no imports, no closures): they are sent as source.
+// It runs as the bundled sidecar sync/sidecars/files.ts.
 import type { TextSanitizer } from "./text";
 
 export interface ArchiveSettings {
@@ -54,7 +54,7 @@ export type FileKind = "text" | "opaque";
 /**
  * Text is UTF-8 without NUL bytes, no larger than textMaxBytes and without a long base64 run (a data:
  * URL or an attachment inside JSON is a blob the sanitizer cannot read). Everything else is opaque:
- * PDFs, images, office files, SQLite databases, other encodings. Self-contained.
+ * PDFs, images, office files, SQLite databases, other encodings.
  */
 export function fileKind(content: Uint8Array, settings: { textMaxBytes: number; encodedRunLength: number }): FileKind {
     if (content.length > settings.textMaxBytes || content.includes(0)) return "opaque";
@@ -68,7 +68,7 @@ export function fileKind(content: Uint8Array, settings: { textMaxBytes: number; 
     return "text";
 }
 
-/** Writes the archive of settings.dirs to stdout and returns what it wrote per directory. Self-contained. */
+/** Writes the archive of settings.dirs to stdout and returns what it wrote per directory. */
 export async function archive(settings: ArchiveSettings, text: TextSanitizer | undefined, kindOf: (content: Uint8Array, s: ArchiveSettings) => "text" | "opaque"): Promise<ArchiveDirReport[]> {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const fs = require("fs") as typeof import("fs");
@@ -136,38 +136,9 @@ export async function archive(settings: ArchiveSettings, text: TextSanitizer | u
         return Buffer.concat([header("././@PaxHeader", "x", body.length, { mode: 0o644, uid: 0, gid: 0, mtime: meta.mtime }), body, padding(body.length), main]);
     }
 
-    const isJson = (value: string) => /^\s*[[{]/.test(value);
-    function strings(value: unknown, visit: (s: string) => void): void {
-        if (typeof value === "string") visit(value);
-        else if (Array.isArray(value)) value.forEach((v) => strings(v, visit));
-        else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) (visit(k), strings(v, visit));
-    }
-    function mapStrings(value: unknown, map: (s: string) => string): unknown {
-        if (typeof value === "string") return map(value);
-        if (Array.isArray(value)) return value.map((v) => mapStrings(v, map));
-        if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [map(k), mapStrings(v, map)]));
-        return value;
-    }
-    /** The sanitized text, or undefined if it still looks personal (also inside JSON escapes such as \u0040). */
+    /** The sanitized text (JSON decoded string by string), or undefined if it still looks personal. */
     function sanitizeText(value: string, t: TextSanitizer): string | undefined {
-        let clean = t.text(value);
-        if (isJson(clean)) {
-            let doc: unknown;
-            try {
-                doc = JSON.parse(clean);
-            } catch {
-                doc = undefined;
-            }
-            if (doc !== undefined) {
-                let leaking = false;
-                strings(doc, (s) => (leaking = leaking || t.leaks(s)));
-                // Escaped values the text pass could not see: sanitize the decoded document instead.
-                if (leaking) clean = JSON.stringify(mapStrings(doc, (s) => t.text(s)));
-                let still = false;
-                strings(JSON.parse(clean), (s) => (still = still || t.leaks(s)));
-                if (still) return undefined;
-            }
-        }
+        const clean = t.text(value);
         return t.leaks(clean) ? undefined : clean;
     }
 

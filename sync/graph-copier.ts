@@ -3,7 +3,7 @@
 // Neo4j that has never held a raw value, re-creates indexes and constraints, then scans every string
 // of the target. It prints one JSON line: counts, and leaks as (labels or type, key, count), never
 // values. Both servers are reached over the Query API with typed JSON, so integers, dates, points and
-// byte arrays keep their types. copyGraph() is self-contained: it is sent to the sidecar as source.
+// byte arrays keep their types. It runs as the bundled sidecar sync/sidecars/graph.ts.
 import type { GraphRule, GraphRules } from "./graph-rules";
 import type { TextSanitizer } from "./text";
 
@@ -167,18 +167,26 @@ export async function copyGraph(
 
     // The scan reads the target, what staging will get, through the same paging.
     if (text) {
+        // Labels, types and property keys are the graph's shape: they cannot be rewritten, only
+        // scanned, and one that looks personal is reported without its name.
         const hits = new Map<string, number>();
+        const hit = (where: string, property: string) => {
+            const place = JSON.stringify([where, property]);
+            hits.set(place, (hits.get(place) ?? 0) + 1);
+        };
+        const shape = (names: string[]) => names.map((n) => (text.leaks(n) ? ":(a personal label)" : `:${n}`)).join("");
         const scan = (where: string, properties: Record<string, Typed>) => {
+            if (where.includes("(a personal label)")) hit(where, "(label)");
             for (const [key, value] of Object.entries(properties)) {
-                const place = JSON.stringify([where, key]);
-                if (strings(value).some((s) => text.leaks(s))) hits.set(place, (hits.get(place) ?? 0) + 1);
+                if (text.leaks(key)) hit(where, "(a personal property name)");
+                else if (strings(value).some((s) => text.leaks(s))) hit(where, key);
             }
         };
         for await (const rows of batches(settings.targetUrl, NODES)) {
-            for (const [, labels, properties] of rows) scan(`(${labelsOf(labels).map((l) => `:${l}`).join("")})`, properties._value as Record<string, Typed>);
+            for (const [, labels, properties] of rows) scan(`(${shape(labelsOf(labels))})`, properties._value as Record<string, Typed>);
         }
         for await (const rows of batches(settings.targetUrl, `MATCH ()-[r]->() WHERE id(r) > $after RETURN id(r), type(r), properties(r) ORDER BY id(r) LIMIT $batch`)) {
-            for (const [, type, properties] of rows) scan(`[:${type._value as string}]`, properties._value as Record<string, Typed>);
+            for (const [, type, properties] of rows) scan(`[${shape([type._value as string])}]`, properties._value as Record<string, Typed>);
         }
         report.leaks = [...hits].map(([where, n]) => {
             const [place, property] = JSON.parse(where) as [string, string];

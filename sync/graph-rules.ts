@@ -30,7 +30,7 @@ export const GRAPH_RULES: GraphRules = {
     personLabels: ["person", "user", "contact", "human", "individual", "member", "customer", "employee", "author"],
 };
 
-/** The rule of one property. Self-contained (no imports, no closures): it also runs in the copier sidecar. */
+/** The rule of one property. */
 export function graphRule(rules: GraphRules, labels: readonly string[], key: string): GraphRule {
     const normalized = key.toLowerCase().replace(/[_\- ]/g, "");
     if (rules.emailKeys.includes(normalized)) return "email";

@@ -26,7 +26,7 @@ export interface AppRules {
 }
 
 /** A variable or setting name that says it holds a secret, as a PostgreSQL regular expression (whole words). */
-export const SECRET_NAME_SQL = "(^|[^a-z0-9])(secret|password|passwd|passphrase|token|api[_-]?key|private[_-]?key|access[_-]?key|client[_-]?secret|credentials?)($|[^a-z0-9])";
+export const SECRET_NAME_SQL = "(^|[^a-z0-9])(secret|password|passwd|passphrase|token|api[_-]?keys?|private[_-]?key|access[_-]?key|client[_-]?secret|credentials?)($|[^a-z0-9])";
 
 /** Rules that protect the world from staging, applied whether or not the profile sanitizes PII. */
 export const NEUTRALIZING_RULES: ReadonlySet<ColumnRule> = new Set(["secret", "off", "clear"]);
@@ -132,7 +132,10 @@ export const APP_RULES: Record<AppService, AppRules> = {
         nameSources: [`SELECT name FROM "user"`],
         // Admin webhook URLs and the automations switch live in the config table.
         overrides: {
-            "config.value": `CASE WHEN t."key" ~* 'webhook' THEN '""'::json WHEN t."key" ~* 'enable_automations|automations\\.enable' THEN 'false'::json ELSE NULL END`,
+            "config.value":
+                `CASE WHEN t."key" ~* 'webhook' THEN '""'::json WHEN t."key" ~* 'enable_automations|automations\\.enable' THEN 'false'::json ` +
+                // Provider keys and OAuth client secrets, emptied but of the type Open WebUI expects.
+                `WHEN t."key" ~* '${SECRET_NAME_SQL}' THEN (CASE json_typeof(t.value) WHEN 'array' THEN '[]' WHEN 'object' THEN '{}' WHEN 'string' THEN '""' ELSE 'null' END)::json ELSE NULL END`,
         },
     },
     letta: {

@@ -5,13 +5,14 @@
 // base64, emails (keyed pseudonyms, the same as the SQL side's, so joins across systems hold), card
 // numbers and IBANs, phone numbers, known person names. The scan uses the same detectors: a value
 // leaks when any of them still finds something that is not one of the sanitized forms.
-import { emailPseudonym, emailSpans } from "./pii/emails";
+import { emailPseudonym, emailSpans, mayHoldEmail } from "./pii/emails";
 import { decodeUnicodeEscapes, looksLikeJson, percentDecodedParts, rewriteJson, rewritePercentEncoded, visitJson } from "./pii/json";
 import { KnownNameHashes, NameMatcher } from "./pii/names";
 import { fold } from "./pii/fold";
 import { Span, base64Spans, cardSpans, dataUrlSpans, ibanSpans, shortBase64Runs } from "./pii/payloads";
 import { DEFAULT_PHONE_REGIONS, PhoneFinder } from "./pii/phones";
 import { SANITIZED_SECRET, isSecretKey, tokenSpans } from "./pii/secrets";
+import { shapeOf } from "./pii/shape";
 import { SANITIZED_FIRST_NAME, SANITIZED_LAST_NAME, SANITIZED_NAME, SANITIZED_PHONE } from "./patterns";
 
 export interface TextSettings {
@@ -46,6 +47,12 @@ export interface TextSanitizer {
     readonly replaced: Record<Finding, number>;
 }
 
+/** A necessary condition of a secret key name (sync/pii/secrets.ts) somewhere in a JSON text. */
+const SECRET_KEY_HINT = /secret|passw|passphrase|pwd|token|key|credential|cookie|auth|bearer|otp|recovery/i;
+
+/** Every token shape, data: URL and base64 run has a run of at least this many token characters. */
+const MIN_TOKEN_RUN = 12;
+
 /** The placeholders the opaque payloads become. */
 export const PLACEHOLDERS = {
     dataUrl: "data:,removed",
@@ -70,6 +77,10 @@ export function textSanitizer(settings: TextSettings): TextSanitizer {
     const hashed: KnownNameHashes | undefined = settings.nameHashes.length > 0 || !settings.names ? { key: settings.key, hashes: settings.nameHashes, lengths: settings.nameLengths } : undefined;
     const names = new NameMatcher(NOT_NAMES, settings.names ?? [], hashed);
     const phones = new PhoneFinder(settings.phoneRegions);
+    // The scan knows the default regions too: a number of a region left out of pa:sync.phoneRegions
+    // stops the sync instead of passing unseen.
+    const scanRegions = [...new Set([...settings.phoneRegions, ...DEFAULT_PHONE_REGIONS])];
+    const scanPhones = scanRegions.length === settings.phoneRegions.length ? phones : new PhoneFinder(scanRegions);
     const replaced: Record<Finding, number> = { secret: 0, payload: 0, email: 0, card: 0, iban: 0, phone: 0, name: 0, encoded: 0 };
     const email = (value: string) => emailPseudonym(settings.key, value);
 
@@ -86,24 +97,27 @@ export function textSanitizer(settings: TextSettings): TextSanitizer {
         }
         return out + text.slice(at);
     };
-    const phoneSpans = (text: string, strongOnly: boolean): Span[] =>
-        phones.spans(text).filter((s) => (!strongOnly || s.strength === "strong") && text.slice(s.start, s.end) !== SANITIZED_PHONE);
+    const phoneSpans = (text: string, strongOnly: boolean, finder = phones): Span[] =>
+        finder.spans(text).filter((s) => (!strongOnly || s.strength === "strong") && text.slice(s.start, s.end) !== SANITIZED_PHONE);
     const nameSpans = (text: string): Span[] => names.spans(text).map(([start, end]) => ({ start, end }));
 
     function sanitizePlain(value: string): string {
         const decoded = value.includes("\\u") ? decodeUnicodeEscapes(value) : value;
         // Percent-encoded components first: each is sanitized decoded, and encoded again.
         let text = rewritePercentEncoded(decoded, sanitizePlain);
-        text = replace(text, tokenSpans(text), () => SANITIZED_SECRET, "secret");
-        text = replace(text, dataUrlSpans(text), () => PLACEHOLDERS.dataUrl, "payload");
-        text = replace(text, base64Spans(text), () => PLACEHOLDERS.base64, "payload");
-        // Shorter runs stay (ids, hashes, nonces) unless what they encode is personal.
-        text = replace(text, shortBase64Runs(text).filter((run) => sanitizePlain(run.decoded) !== run.decoded), () => PLACEHOLDERS.base64, "encoded");
+        const shape = shapeOf(text);
+        if (shape.tokenRun >= MIN_TOKEN_RUN) {
+            text = replace(text, tokenSpans(text), () => SANITIZED_SECRET, "secret");
+            text = replace(text, dataUrlSpans(text), () => PLACEHOLDERS.dataUrl, "payload");
+            text = replace(text, base64Spans(text), () => PLACEHOLDERS.base64, "payload");
+            // Shorter runs stay (ids, hashes, nonces) unless what they encode is personal.
+            text = replace(text, shortBase64Runs(text).filter((run) => sanitizePlain(run.decoded) !== run.decoded), () => PLACEHOLDERS.base64, "encoded");
+        }
         text = replace(text, emailSpans(text).map(([start, end]) => ({ start, end })), email, "email");
-        text = replace(text, cardSpans(text), () => PLACEHOLDERS.card, "card");
-        text = replace(text, ibanSpans(text), () => PLACEHOLDERS.iban, "iban");
+        if (shape.digitsInRun >= 13) text = replace(text, cardSpans(text), () => PLACEHOLDERS.card, "card");
+        if (shape.tokenRun >= 4) text = replace(text, ibanSpans(text), () => PLACEHOLDERS.iban, "iban");
         // A replaced number can leave digits that make a number with what was before it: again, until none.
-        for (let pass = 0; pass < 3; pass++) {
+        for (let pass = 0; pass < 3 && (shape.digitsInRun >= 7 || !shape.ascii); pass++) {
             const spans = phoneSpans(text, pass > 0);
             if (spans.length === 0) break;
             text = replace(text, spans, () => SANITIZED_PHONE, "phone");
@@ -115,20 +129,35 @@ export function textSanitizer(settings: TextSettings): TextSanitizer {
 
     function plainFindings(value: string, found: Set<Finding>, decodeBase64 = true): Set<Finding> {
         const text = value.includes("\\u") ? decodeUnicodeEscapes(value) : value;
-        if (tokenSpans(text).length > 0) found.add("secret");
-        if (dataUrlSpans(text).length > 0 || base64Spans(text).length > 0) found.add("payload");
+        const shape = shapeOf(text);
+        const tokens = shape.tokenRun >= MIN_TOKEN_RUN;
+        if (tokens && tokenSpans(text).length > 0) found.add("secret");
+        if (tokens && (dataUrlSpans(text).length > 0 || base64Spans(text).length > 0)) found.add("payload");
         if (emailSpans(text).length > 0) found.add("email");
-        if (cardSpans(text).some((s) => !s.ambiguous)) found.add("card");
-        if (ibanSpans(text).length > 0) found.add("iban");
-        if (phoneSpans(text, true).length > 0) found.add("phone");
+        if (shape.digitsInRun >= 13 && cardSpans(text).some((s) => !s.ambiguous)) found.add("card");
+        if (shape.tokenRun >= 4 && ibanSpans(text).length > 0) found.add("iban");
+        if ((shape.digitsInRun >= 7 || !shape.ascii) && phoneSpans(text, true, scanPhones).length > 0) found.add("phone");
         if (names.size > 0 && nameSpans(text).length > 0) found.add("name");
         for (const part of percentDecodedParts(text)) plainFindings(part, found, decodeBase64);
-        if (decodeBase64 && shortBase64Runs(text).some((run) => plainFindings(run.decoded, new Set(), false).size > 0)) found.add("encoded");
+        if (decodeBase64 && tokens && shortBase64Runs(text).some((run) => plainFindings(run.decoded, new Set(), false).size > 0)) found.add("encoded");
         return found;
+    }
+
+    /**
+     * Whether a JSON text can hold nothing at all, checked on its raw text: without escapes every
+     * string is a substring of it, so a detector that finds nothing in the whole finds nothing in any
+     * string. Most JSON values are like that, and skip the walk string by string.
+     */
+    function quietJson(raw: string): boolean {
+        if (raw.includes("\\") || raw.includes("%") || mayHoldEmail(raw) || SECRET_KEY_HINT.test(raw)) return false;
+        const shape = shapeOf(raw);
+        if (!shape.ascii || shape.digitsInRun >= 7 || shape.tokenRun >= 16 || raw.includes("data:") || tokenSpans(raw).length > 0) return false;
+        return names.size === 0 || nameSpans(raw).length === 0;
     }
 
     function findings(value: string): Finding[] {
         const found = new Set<Finding>();
+        if (looksLikeJson(value) && quietJson(value)) return [];
         const json =
             looksLikeJson(value) &&
             visitJson(value, (s, where) => {
@@ -149,6 +178,7 @@ export function textSanitizer(settings: TextSettings): TextSanitizer {
         email,
         text(value: string): string {
             if (looksLikeJson(value)) {
+                if (quietJson(value)) return value;
                 const rewritten = rewriteJson(value, (s, where) => {
                     if (where.isKey) return replace(replace(s, tokenSpans(s), () => SANITIZED_SECRET, "secret"), emailSpans(s).map(([start, end]) => ({ start, end })), email, "email");
                     if (where.key !== undefined && isSecretKey(where.key)) return s === "" ? s : (replaced.secret++, "");

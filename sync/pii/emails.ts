@@ -34,9 +34,18 @@ export function canonicalEmail(found: string): string {
     return address.normalize("NFKC").trim().toLowerCase();
 }
 
-/** The keyed pseudonym of an address (the same HMAC as the SQL side for plain ASCII addresses). */
+const pseudonyms = new Map<string, string>();
+
+/** The keyed pseudonym of an address (the same HMAC as the SQL side for plain ASCII addresses; cached: addresses repeat). */
 export function emailPseudonym(key: string, found: string): string {
-    return `user-${createHmac("sha256", key).update(canonicalEmail(found), "utf8").digest("hex").slice(0, 16)}@example.com`;
+    const cacheKey = `${key}\0${found}`;
+    let pseudonym = pseudonyms.get(cacheKey);
+    if (pseudonym === undefined) {
+        pseudonym = `user-${createHmac("sha256", key).update(canonicalEmail(found), "utf8").digest("hex").slice(0, 16)}@example.com`;
+        if (pseudonyms.size > 100_000) pseudonyms.clear();
+        pseudonyms.set(cacheKey, pseudonym);
+    }
+    return pseudonym;
 }
 
 /** [start, end) of every address in `text` that is not already a pseudonym. */
@@ -44,6 +53,9 @@ export function emailSpans(text: string): Array<[number, number]> {
     if (!mayHoldEmail(text)) return [];
     const spans: Array<[number, number]> = [];
     EMAIL.lastIndex = 0;
-    for (const m of text.matchAll(EMAIL)) if (!PSEUDONYM.test(canonicalEmail(m[0]))) spans.push([m.index!, m.index! + m[0].length]);
+    for (const m of text.matchAll(EMAIL)) {
+        const pseudonym = m[0].startsWith("user-") && PSEUDONYM.test(canonicalEmail(m[0]));
+        if (!pseudonym) spans.push([m.index!, m.index! + m[0].length]);
+    }
     return spans;
 }

@@ -22,12 +22,12 @@ export interface JsonString {
 /** Whether the text is shaped like a JSON object or array (checked fully by rewriteJson). */
 export function looksLikeJson(text: string): boolean {
     let i = 0;
-    while (i < text.length && (text[i] === " " || text[i] === "\n" || text[i] === "\t" || text[i] === "\r")) i++;
-    const first = text[i];
-    if (first !== "{" && first !== "[") return false;
+    while (i < text.length && isJsonSpace(text.charCodeAt(i))) i++;
+    const first = text.charCodeAt(i);
+    if (first !== 123 && first !== 91) return false;
     let j = text.length - 1;
-    while (j > i && (text[j] === " " || text[j] === "\n" || text[j] === "\t" || text[j] === "\r")) j--;
-    return text[j] === (first === "{" ? "}" : "]");
+    while (j > i && isJsonSpace(text.charCodeAt(j))) j--;
+    return text.charCodeAt(j) === first + 2;
 }
 
 /**
@@ -74,13 +74,16 @@ export function visitJson(text: string, visit: (value: string, where: JsonString
     return rewriteJson(text, (value, where) => (visit(value, where), value)) !== undefined;
 }
 
+/** JSON's whitespace: space, tab, line feed, carriage return. */
+const isJsonSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13;
+
 function nextNonSpace(text: string, from: number): string | undefined {
-    for (let i = from; i < text.length; i++) if (!/\s/.test(text[i])) return text[i];
+    for (let i = from; i < text.length; i++) if (!isJsonSpace(text.charCodeAt(i))) return text[i];
     return undefined;
 }
 
 function previousNonSpace(text: string, before: number): string | undefined {
-    for (let i = before - 1; i >= 0; i--) if (!/\s/.test(text[i])) return text[i];
+    for (let i = before - 1; i >= 0; i--) if (!isJsonSpace(text.charCodeAt(i))) return text[i];
     return undefined;
 }
 

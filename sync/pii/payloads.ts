@@ -53,7 +53,24 @@ function ibanValid(iban: string): boolean {
     return remainder === 1;
 }
 
+/** The longest run of characters for which `member` holds (a loop: cheaper than a regex over text that has none). */
+export function longestRun(text: string, member: (code: number) => boolean, enough: number): boolean {
+    let run = 0;
+    for (let i = 0; i < text.length; i++) {
+        if (member(text.charCodeAt(i))) {
+            if (++run >= enough) return true;
+        } else run = 0;
+    }
+    return false;
+}
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+/** Digits with the separators of card numbers between them. */
+const isCardChar = (c: number) => isDigit(c) || c === 32 || c === 45;
+const isBase64Char = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || isDigit(c) || c === 43 || c === 47;
+
 export function cardSpans(text: string): Span[] {
+    if (!longestRun(text, isCardChar, 13)) return [];
     const spans: Span[] = [];
     CARD.lastIndex = 0;
     for (const m of text.matchAll(CARD)) {
@@ -65,6 +82,7 @@ export function cardSpans(text: string): Span[] {
 }
 
 export function ibanSpans(text: string): Span[] {
+    if (!/[A-Z]{2}\d\d/.test(text)) return [];
     const spans: Span[] = [];
     IBAN.lastIndex = 0;
     for (const m of text.matchAll(IBAN)) {
@@ -81,7 +99,7 @@ export function dataUrlSpans(text: string): Span[] {
 }
 
 export function base64Spans(text: string): Span[] {
-    if (text.length < BASE64_MIN_RUN) return [];
+    if (text.length < BASE64_MIN_RUN || !longestRun(text, (c) => isBase64Char(c) || c === 95 || c === 45, BASE64_MIN_RUN)) return [];
     const spans: Span[] = [];
     BASE64_RUN.lastIndex = 0;
     for (const m of text.matchAll(BASE64_RUN)) {
@@ -93,7 +111,7 @@ export function base64Spans(text: string): Span[] {
 
 /** Shorter base64 runs that decode to text, with that text: the sanitizer and the scan look inside. */
 export function shortBase64Runs(text: string): Array<Span & { decoded: string }> {
-    if (text.length < 16) return [];
+    if (text.length < 16 || !longestRun(text, isBase64Char, 16)) return [];
     const out: Array<Span & { decoded: string }> = [];
     SHORT_BASE64_RUN.lastIndex = 0;
     for (const m of text.matchAll(SHORT_BASE64_RUN)) {

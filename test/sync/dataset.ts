@@ -123,3 +123,62 @@ INSERT INTO messages (id, role, text, content, tool_calls, organization_id, agen
 }
 
 export const DATASETS: Record<string, (size: DatasetSize) => string> = { letta: lettaData, openwebui: openWebuiData, n8n: n8nData };
+
+/**
+ * Personal data and secrets in the odd places real data keeps them, written the way the apps write
+ * them: a person with a non-ASCII name known only to Letta's identities, mentioned in JSON that
+ * Python's json.dumps escaped (Open WebUI, Letta), in n8n's nested node parameters and pinned data,
+ * in another case and a national phone format; a table none of the rules knows with a phone number
+ * as bigint, a birth date and an embedding; secrets in Open WebUI's config, an n8n variable and an
+ * MCP server's environment; an n8n execution waiting to resume.
+ */
+export const ODD = {
+    name: "Jörg Größmann",
+    email: "jörg.größmann@bücher.example",
+    phone: "030 90876543",
+    phoneDigits: "4930908765",
+    birthDate: "1984-03-07",
+    providerKey: "prov-7c1e-key-not-token-shaped",
+    smtpPassword: "hunter2-smtp-relay",
+    githubToken: "ghp_0123456789abcdefghijABCDEFGHIJ012345",
+};
+
+/** JSON as Python's json.dumps writes it: every non-ASCII character escaped. */
+export const pythonJson = (value: unknown) => JSON.stringify(value).replace(/[^\x20-\x7e]/g, (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"));
+
+export function oddPlacesData(database: string): string {
+    const sentence = `Call ${ODD.name.toUpperCase()} on ${ODD.phone} or mail ${ODD.email}`;
+    switch (database) {
+        case "letta":
+            return `
+INSERT INTO identities (id, identifier_key, name, identity_type, properties, organization_id) VALUES ('identity-odd', 'odd-key', ${q(ODD.name)}, 'user', '[]', 'org-1');
+INSERT INTO messages (id, role, text, content, tool_calls, organization_id, agent_id) VALUES ('message-odd', 'user', 'see the content', ${q(pythonJson([{ type: "text", text: sentence }]))}, '[]', 'org-1', 'agent-1');
+INSERT INTO mcp_server (id, server_name, server_type, stdio_config, organization_id) VALUES ('mcp-1', 'github', 'stdio',
+  ${q(JSON.stringify({ command: "npx", args: ["-y", "@modelcontextprotocol/server-github"], env: { GITHUB_PERSONAL_ACCESS_TOKEN: ODD.githubToken } }))}, 'org-1');
+CREATE TABLE letta.crm_import (id integer PRIMARY KEY, phone bigint, birth_date date NOT NULL, note text, embedding letta.vector(3));
+ALTER TABLE letta.crm_import OWNER TO letta;
+INSERT INTO letta.crm_import VALUES (1, ${ODD.phoneDigits}, '${ODD.birthDate}', 'imported from the old CRM', '[0.12,0.5,0.33]');
+`;
+        case "openwebui":
+            return `
+INSERT INTO chat (id, user_id, title, chat, created_at, updated_at) VALUES ('chat-odd', 'u0', 'Notes', ${q(pythonJson({ messages: [{ role: "user", content: sentence }] }))}, 0, 0);
+INSERT INTO config (key, value) VALUES ('openai.api_keys', ${q(JSON.stringify([ODD.providerKey]))});
+`;
+        case "n8n":
+            return `
+INSERT INTO workflow_entity (id, name, active, nodes, connections, "versionId", "pinData") VALUES ('wf-odd', 'CRM sync', false,
+  ${q(JSON.stringify([{ name: "Set", type: "n8n-nodes-base.set", parameters: { jsonOutput: pythonJson({ contact: ODD.email, note: sentence }) } }]))}, '{}', 'v-odd',
+  ${q(JSON.stringify({ Webhook: [{ json: { caller: ODD.name.toUpperCase(), phone: "+49 30 90876543" } }] }))});
+INSERT INTO variables (id, key, value) VALUES ('var-1', 'SMTP_PASSWORD', ${q(ODD.smtpPassword)}), ('var-2', 'REGION', 'eu-west');
+INSERT INTO execution_entity (id, finished, mode, status, "workflowId", "waitTill") VALUES (999999, false, 'webhook', 'waiting', 'wf-odd', now() + interval '1 day');
+`;
+        default:
+            return "";
+    }
+}
+
+/** The odd places' values: none of them may appear anywhere on staging after a laptop sync. */
+export function oddPlantedValues(): string[] {
+    const escaped = (s: string) => pythonJson(s).slice(1, -1);
+    return [ODD.name, ODD.name.toUpperCase(), escaped(ODD.name), escaped(ODD.name.toUpperCase()), ODD.email, escaped(ODD.email), ODD.phone, ODD.phoneDigits, "90876543", ODD.birthDate, ODD.providerKey, ODD.smtpPassword, ODD.githubToken];
+}

@@ -3,7 +3,7 @@
 import { spawn, spawnSync } from "child_process";
 import * as path from "path";
 import { APP_DATABASES, passwordEnvVar, postgresInitScript } from "../../model/databases";
-import { DATASETS, DatasetSize, schemaSql } from "./dataset";
+import { DATASETS, DatasetSize, oddPlacesData, schemaSql } from "./dataset";
 
 export const PRODUCTION = process.env.PA_SYNCTEST_PRODUCTION ?? "pa-synctest-production";
 export const STAGING = process.env.PA_SYNCTEST_STAGING ?? "pa-synctest-staging";
@@ -38,6 +38,7 @@ export function fillProduction(size: DatasetSize): void {
     for (const db of APP_DATABASES) {
         sql(PRODUCTION, db.name, schemaSql(db.name), db.name === "letta" ? "postgres" : db.name);
         sql(PRODUCTION, db.name, DATASETS[db.name](size));
+        sql(PRODUCTION, db.name, oddPlacesData(db.name));
     }
     // Letta's schema is created by the superuser in the fixture; the app owns its tables.
     sql(PRODUCTION, "letta", `DO $$ DECLARE t record; BEGIN FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'letta' LOOP EXECUTE format('ALTER TABLE letta.%I OWNER TO letta', t.tablename); END LOOP; END $$;`);

@@ -76,14 +76,15 @@ describe("production -> staging files sync (real Docker volumes)", function () {
     });
 
     it("fails closed when a text file still looks personal after sanitizing, leaving staging's files as they were", async () => {
-        // Replacing the phone number leaves "12 555-0123", a phone number again: the scan must catch it.
-        onVolume(VOLUMES.production.openWebui, "printf 'ref 12 (415) 555-0100\\n' > /x/uploads/ab_ref.txt");
+        // With only US formats to rewrite, a German national number is left by the sanitizer; the scan
+        // knows the default regions too and stops the sync.
+        onVolume(VOLUMES.production.openWebui, "printf 'ref 030 1234567\\n' > /x/uploads/ab_ref.txt");
         const before = stagingFingerprint();
         try {
-            const run = await runCli(["--json", "--parts", "files"], FILES_ENV);
+            const run = await runCli(["--json", "--parts", "files"], { ...FILES_ENV, PA_SYNC_PHONE_REGIONS: "US" });
             assert.strictEqual(run.code, 3, run.stderr + run.stdout);
             assert.deepStrictEqual(JSON.parse(run.stdout.trim().split("\n").pop()!).leaks, [{ app: "openWebui", dir: "uploads", count: 1 }]);
-            assert.ok(!(run.stdout + run.stderr).includes("555-0100"));
+            assert.ok(!(run.stdout + run.stderr).includes("1234567"));
             assert.strictEqual(stagingFingerprint(), before, "staging changed");
             assert.strictEqual(leftovers(VOLUMES.staging.n8n) + leftovers(VOLUMES.staging.openWebui), "");
         } finally {

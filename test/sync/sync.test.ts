@@ -9,7 +9,7 @@ import { APP_DATABASES } from "../../model/databases";
 import { docker } from "../e2e/docker";
 import { LETTA_DEFAULT_USER_ID } from "../../sync/rules";
 import { sanitizedEmail } from "../../sync/session-sql";
-import { PEOPLE, SECRETS, plantedValues } from "./dataset";
+import { PEOPLE, SECRETS, oddPlantedValues, plantedValues } from "./dataset";
 import { PRODUCTION, REPO, STAGING, SYNC_KEY, dump, fillProduction, resetDatabases, rowCounts, runCli, sql, startCli } from "./env";
 
 const EMPTIED = ["public.credentials_entity", "public.shared_credentials", "public.webhook_entity", "public.oauth_session"];
@@ -35,7 +35,7 @@ describe("production -> staging sync (real PostgreSQL)", function () {
         assert.strictEqual(summary.ok, true);
         assert.ok(summary.rows > 3000, `rows: ${summary.rows}`);
         const everything = APP_DATABASES.map((db) => dump(STAGING, db.name)).join("\n") + fs.readdirSync(LOG_DIR).map((f) => fs.readFileSync(path.join(LOG_DIR, f), "utf8")).join("\n") + run.stdout + run.stderr;
-        const found = plantedValues().filter((value) => everything.includes(value));
+        const found = [...plantedValues(), ...oddPlantedValues()].filter((value) => everything.includes(value));
         assert.deepStrictEqual(found, [], "planted personal data reached staging");
         for (const secret of Object.values(SECRETS)) assert.ok(!everything.includes(secret), "a secret reached staging");
         assert.ok(!everything.includes(SYNC_KEY), "the key was written somewhere");
@@ -78,9 +78,30 @@ describe("production -> staging sync (real PostgreSQL)", function () {
         );
         // Open WebUI's config: webhooks and automations off, app-defined keys kept, text sanitized.
         const config = sql(STAGING, "openwebui", `SELECT string_agg(key || '=' || value::text, ',' ORDER BY key) FROM config;`).trim();
-        assert.match(config, /^automations\.enable=false,ui\.default_user_role="pending",ui\.pending_user_overlay_content="Ask Test User at user-[0-9a-f]{16}@example\.com",webhook_url=""$/);
+        assert.match(config, /^automations\.enable=false,openai\.api_keys=\[\],ui\.default_user_role="pending",ui\.pending_user_overlay_content="Ask Test User at user-[0-9a-f]{16}@example\.com",webhook_url=""$/);
         // Letta's own account keeps its name: it is the app's, not a person's.
         assert.strictEqual(sql(STAGING, "letta", `SELECT name FROM users WHERE id = '${LETTA_DEFAULT_USER_ID}';`).trim(), "default_user");
+    });
+
+    it("sanitizes the odd places: escaped and nested JSON, pinned data, other cases, a table no rule knows, secrets by name", () => {
+        // A table none of the rules knows: its phone number and birth date blanked, its embedding emptied, its text kept.
+        assert.strictEqual(sql(STAGING, "letta", `SELECT coalesce(phone::text, 'null') || '|' || birth_date || '|' || coalesce(embedding::text, 'null') || '|' || note FROM crm_import;`).trim(), "null|1970-01-01|null|imported from the old CRM");
+        // Python-escaped JSON comes back as valid JSON with the person gone.
+        const chat = JSON.parse(sql(STAGING, "openwebui", `SELECT chat FROM chat WHERE id = 'chat-odd';`)) as { messages: { content: string }[] };
+        assert.match(chat.messages[0].content, /^Call Test User on 555-0123 or mail user-[0-9a-f]{16}@example\.com$/);
+        const message = JSON.parse(sql(STAGING, "letta", `SELECT content FROM messages WHERE id = 'message-odd';`)) as { text: string }[];
+        assert.strictEqual(message[0].text, chat.messages[0].content, "the same pseudonym on both sides");
+        // n8n: a JSON document inside a node parameter, and pinned data in capitals.
+        const nodes = JSON.parse(sql(STAGING, "n8n", `SELECT nodes FROM workflow_entity WHERE id = 'wf-odd';`)) as { parameters: { jsonOutput: string } }[];
+        assert.deepStrictEqual(Object.keys(JSON.parse(nodes[0].parameters.jsonOutput)), ["contact", "note"]);
+        assert.strictEqual(JSON.parse(sql(STAGING, "n8n", `SELECT "pinData" FROM workflow_entity WHERE id = 'wf-odd';`)).Webhook[0].json.caller, "Test User");
+        // Secrets by name, in every place the apps keep them.
+        assert.strictEqual(sql(STAGING, "n8n", `SELECT string_agg(key || '=' || value, ',' ORDER BY key) FROM variables;`).trim(), "REGION=eu-west,SMTP_PASSWORD=");
+        const mcp = JSON.parse(sql(STAGING, "letta", `SELECT stdio_config FROM mcp_server WHERE id = 'mcp-1';`)) as { env: Record<string, string>; args: string[] };
+        assert.deepStrictEqual(mcp.env, { GITHUB_PERSONAL_ACCESS_TOKEN: "" });
+        assert.deepStrictEqual(mcp.args, ["-y", "@modelcontextprotocol/server-github"]);
+        // Staging cannot act: the execution that was waiting to resume is cancelled.
+        assert.strictEqual(sql(STAGING, "n8n", `SELECT status || '|' || coalesce("waitTill"::text, 'null') FROM execution_entity WHERE id = 999999;`).trim(), "canceled|null");
     });
 
     it("stops staging's running app containers for the swap, found by their stack label, and starts them again", async () => {
