@@ -1,7 +1,7 @@
 // The operator command line: `npm run pa -- <command> [options]`, or the scripts/ wrappers.
 import { CommandSpec, helpText, parseFlags, ParsedFlags, UsageError } from "./args";
 import { PulumiLockedError } from "./engine";
-import { EXIT } from "./exitCodes";
+import { EXIT, EXIT_CODES_HELP } from "../platform/exitCodes";
 import { LockedError } from "./lock";
 import { redact } from "./log";
 import * as cleanup from "./commands/cleanup";
@@ -26,7 +26,7 @@ function overview(): string {
         "",
         ...COMMANDS.map((c) => `  ${c.spec.name.padEnd(16)}${c.spec.summary}`),
         "",
-        "Exit codes: 0 ok, 1 failed/unhealthy, 2 usage, 3 locked, 4 rolled back after a failed promotion.",
+        EXIT_CODES_HELP,
         "DEBUG=true prints the detailed output (engine lines, waits) and logs it.",
     ].join("\n");
 }

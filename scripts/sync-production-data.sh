@@ -16,7 +16,7 @@
 #   --yes                      do not ask before running `pulumi up`
 #
 # Exit codes: 0 synced; 1 the sync or `pulumi up` failed (staging keeps its data); 2 bad usage;
-# 3 personal data was found after sanitizing (staging keeps its data; see docs/data-sync.md).
+# 5 personal data was found after sanitizing (staging keeps its data; see docs/data-sync.md).
 # Details: docs/data-sync.md. Log: logs/staging/sync-YYYYMMDD.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -68,7 +68,7 @@ if [[ $status -eq 0 ]]; then
 else
     code=1
     # The CLI's error names the leak (stderr) and its JSON line counts it (stdout); providers show either.
-    if grep -q -e '"leaks":\[{' -e 'personal data left after sanitizing' "$output_file"; then code=3; fi
+    if grep -q -e '"leaks":\[{' -e 'personal data left after sanitizing' "$output_file"; then code=5; fi
     summary="$(grep -o '{"ok":false.*}' "$output_file" | tail -1 || true)"
 fi
 if $json; then
@@ -80,7 +80,7 @@ elif [[ $code -eq 0 && -n "$summary" ]]; then
         const apps = s.apps.restarted.length === 0 ? "" : s.apps.notHealthy.length > 0 ? `; NOT healthy again: ${s.apps.notHealthy.join(", ")}` : "; apps restarted and healthy";
         console.log(`synced ${s.rows} rows, ${(s.bytes / 1e6).toFixed(1)} MB in ${s.seconds.toFixed(1)} s (${s.sanitized ? "sanitized" : "not sanitized"})${apps}; details: logs/staging/sync-*.log`);
     ' "$summary" >&2
-elif [[ $code -eq 3 ]]; then
+elif [[ $code -eq 5 ]]; then
     echo "personal data was found after sanitizing: staging keeps its data; the columns are named above (docs/data-sync.md, Fail closed)" >&2
 fi
 exit $code

@@ -1,12 +1,13 @@
 // The sync command the staging stack's Command resource runs (and people can run by hand).
-// Exit codes: 0 synced, 1 failed (staging unchanged), 2 bad usage or environment,
-// 3 personal data found after sanitizing (staging unchanged), 130 interrupted (staging unchanged).
+// Exit codes (platform/exitCodes.ts): 0 synced, 1 failed (staging unchanged), 2 bad usage or
+// environment, 5 personal data found after sanitizing (staging unchanged), 130 interrupted (staging unchanged).
 import * as path from "path";
 import { APP_SERVICES, AppService } from "../config/schema";
 import { FILE_SYNC_APPS, SYNC_KEY_ENV, fileVolumeEnvVar } from "../model/sync";
 import { FileVolumes, FilesLeakFound, imageUsingVolume } from "./files";
 import { SyncLog } from "./log";
 import { docker, serviceImage } from "./docker";
+import { EXIT } from "../platform/exitCodes";
 import { DEFAULT_PHONE_REGIONS, isPhoneRegion } from "./pii/phones";
 import { GraphLeakFound } from "./neo4j";
 import { LeakFound } from "./postgres";
@@ -56,8 +57,8 @@ Environment:
   PA_SYNC_LOG_DIR                  default: logs/staging in the repository
   DEBUG=true                       detailed progress
 
-Exit codes: 0 synced, 1 failed, 2 bad usage or environment, 3 personal data left after sanitizing,
-130 interrupted. On any non-zero exit staging still serves the data it had before.`;
+Exit codes: 0 synced, 1 failed, 2 bad usage or environment, 5 personal data left after sanitizing,
+130 interrupted (the table every command shares, platform/exitCodes.ts). On any non-zero exit staging still serves the data it had before.`;
 
 export class UsageError extends Error {}
 
@@ -178,11 +179,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
         args = parseArgs(argv);
     } catch (err) {
         process.stderr.write(`${(err as Error).message}\n`);
-        return 2;
+        return EXIT.usage;
     }
     if (args.help) {
         process.stdout.write(HELP + "\n");
-        return 0;
+        return EXIT.ok;
     }
     const sanitize = (env.PA_SYNC_SANITIZE ?? "true") !== "false";
     const key = env[SYNC_KEY_ENV] ?? "";
@@ -233,9 +234,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
         const summary = await runSync(options, log);
         for (const line of formatSummary(summary).split("\n")) log.step(line);
         if (args.json) process.stdout.write(JSON.stringify({ ok: true, ...summary }) + "\n");
-        return 0;
+        return EXIT.ok;
     } catch (err) {
-        const code = err instanceof UsageError ? 2 : err instanceof LeakFound || err instanceof GraphLeakFound || err instanceof FilesLeakFound ? 3 : 1;
+        const code = err instanceof UsageError ? EXIT.usage : err instanceof LeakFound || err instanceof GraphLeakFound || err instanceof FilesLeakFound ? EXIT.personalData : EXIT.failed;
         log.error(`sync failed, staging unchanged: ${(err as Error).message}`);
         if (args.json) {
             const leaks = err instanceof LeakFound || err instanceof GraphLeakFound || err instanceof FilesLeakFound ? err.leaks : undefined;
@@ -252,7 +253,7 @@ if (require.main === module) {
         interrupted = true;
         process.stderr.write("interrupted: dropping the incoming copies, staging keeps its data\n");
         for (const cleanup of pendingCleanups) await cleanup();
-        process.exit(130);
+        process.exit(EXIT.interrupted);
     };
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);

@@ -9,6 +9,7 @@ import { incomingDatabaseName } from "../model/sync";
 import { CATALOG_QUERY, SCHEMA_TEXT_QUERY, SEQUENCES_QUERY, parseCatalog, qualifiedName, quoteIdent } from "./catalog";
 import { CommandError, DockerSide, docker, dockerProcess, execIn, runIn } from "./docker";
 import { SyncLog } from "./log";
+import { EXIT } from "../platform/exitCodes";
 import { LaneTask, assignLanes } from "./lanes";
 import { TablePlan, planTable } from "./plan";
 import { RowSettings } from "./row-sanitizer";
@@ -185,9 +186,9 @@ async function copyRows(
     return { bytes, rowCounts };
 }
 
-/** The leaks a row sanitizer reported as its last stderr line when it exited 3. */
+/** The leaks a row sanitizer reported as its last stderr line when it exited with EXIT.personalData. */
 function leakReport(err: unknown): { table: string; column: string; count: number }[] | undefined {
-    if (!(err instanceof CommandError) || err.code !== 3) return undefined;
+    if (!(err instanceof CommandError) || err.code !== EXIT.personalData) return undefined;
     const last = err.stderr.trim().split("\n").pop() ?? "";
     try {
         const report = JSON.parse(last) as { leaks?: { table: string; column: string; count: number }[] };

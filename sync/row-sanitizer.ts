@@ -5,7 +5,7 @@
 // row is scanned before it is written to stdout in COPY text format, and a marker line follows each
 // table, as psql would print it. Raw rows never leave production's host. Before any row, the schema's
 // own text (comments, column defaults, enum labels) is scanned too. On a scan hit it writes nothing
-// more, keeps counting through its tables and exits 3 with the counts per column (never a value) as
+// more, keeps counting through its tables and exits with EXIT.personalData (5) and the counts per column (never a value) as
 // the last line of stderr.
 import { connect, literal } from "./sidecars/pg-wire";
 import type { TextSanitizer } from "./text";

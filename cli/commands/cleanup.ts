@@ -4,7 +4,7 @@ import * as path from "path";
 import { CommandSpec, numberFlag, ParsedFlags } from "../args";
 import { listEntries, listLogs, planCleanup } from "../cleanup";
 import { createContext } from "../context";
-import { EXIT } from "../exitCodes";
+import { EXIT } from "../../platform/exitCodes";
 import { GitCli } from "../git";
 import { listPoints } from "../rollbackPoints";
 import { productionStack } from "./common";

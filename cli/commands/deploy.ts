@@ -3,7 +3,7 @@
 import { CommandSpec, numberFlag, ParsedFlags } from "../args";
 import { createContext, engineOutput } from "../context";
 import { pendingOperationsHelp } from "../engine";
-import { EXIT } from "../exitCodes";
+import { EXIT } from "../../platform/exitCodes";
 import { formatHealthTable } from "../health";
 import { stagingStack } from "./common";
 import { withLock } from "./withLock";

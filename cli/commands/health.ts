@@ -1,7 +1,7 @@
 // `pa health`: every service's real health signal as a table (or JSON); exit 1 when anything fails.
 import { CommandSpec, ParsedFlags } from "../args";
 import { createContext } from "../context";
-import { EXIT } from "../exitCodes";
+import { EXIT } from "../../platform/exitCodes";
 import { checkHealth, formatHealthTable } from "../health";
 import { httpProbe } from "../probes/http";
 import { chosenStack, STACK_FLAGS } from "./common";

@@ -2,7 +2,7 @@
 // validation and automatic rollback (see cli/promotion.ts for the steps).
 import { CommandSpec, numberFlag, ParsedFlags } from "../args";
 import { createContext, engineOutput } from "../context";
-import { EXIT } from "../exitCodes";
+import { EXIT } from "../../platform/exitCodes";
 import { promote } from "../promotion";
 import { productionStack, stagingStack } from "./common";
 import { withLock } from "./withLock";

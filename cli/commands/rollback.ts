@@ -3,7 +3,7 @@
 import * as path from "path";
 import { CommandSpec, numberFlag, ParsedFlags, UsageError } from "../args";
 import { createContext, engineOutput } from "../context";
-import { EXIT } from "../exitCodes";
+import { EXIT } from "../../platform/exitCodes";
 import { GitCli } from "../git";
 import { SERVICES } from "../../config/schema";
 import { redeployPoint } from "../redeploy";

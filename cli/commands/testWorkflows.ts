@@ -1,7 +1,7 @@
 // `pa test-workflows`: the critical paths end to end; staging by default, read-only on production.
 import { CommandSpec, ParsedFlags, UsageError } from "../args";
 import { createContext } from "../context";
-import { EXIT } from "../exitCodes";
+import { EXIT } from "../../platform/exitCodes";
 import { formatWorkflowReport, runWorkflowTests } from "../workflows";
 import { httpProbe } from "../probes/http";
 import { chosenStack, productionStack, STACK_FLAGS } from "./common";

@@ -10,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { cypher } from "../../cli/databases";
 import { AutomationEngine } from "../../cli/engine";
-import { EXIT } from "../../cli/exitCodes";
+import { EXIT } from "../../platform/exitCodes";
 import { GitCli } from "../../cli/git";
 import { lockFile } from "../../cli/lock";
 import { Logger } from "../../cli/log";

@@ -4,6 +4,7 @@
 // untouched; a server sync copies byte for byte; a sync killed during the copy leaves staging's files
 // as they were, and the next one cleans up after it.
 import * as assert from "assert";
+import { EXIT } from "../../platform/exitCodes";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
@@ -82,7 +83,7 @@ describe("production -> staging files sync (real Docker volumes)", function () {
         const before = stagingFingerprint();
         try {
             const run = await runCli(["--json", "--parts", "files"], { ...FILES_ENV, PA_SYNC_PHONE_REGIONS: "US" });
-            assert.strictEqual(run.code, 3, run.stderr + run.stdout);
+            assert.strictEqual(run.code, EXIT.personalData, run.stderr + run.stdout);
             assert.deepStrictEqual(JSON.parse(run.stdout.trim().split("\n").pop()!).leaks, [{ app: "openWebui", dir: "uploads", count: 1 }]);
             assert.ok(!(run.stdout + run.stderr).includes("1234567"));
             assert.strictEqual(stagingFingerprint(), before, "staging changed");

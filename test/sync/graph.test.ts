@@ -2,6 +2,7 @@
 // moment, staging gets the graph with no planted value, keyed email pseudonyms, types, indexes and
 // constraints intact, and a value the sanitizer cannot clean fails the sync with staging untouched.
 import * as assert from "assert";
+import { EXIT } from "../../platform/exitCodes";
 import { spawnSync } from "child_process";
 import { PEOPLE, plantedValues } from "./dataset";
 import { SYNC_KEY, fillProduction, runCli } from "./env";
@@ -59,7 +60,7 @@ describe("production -> staging graph sync (real Neo4j)", function () {
         const before = textSanitizer(STAGING_NEO4J);
         try {
             const run = await runCli(["--json", "--parts", "neo4j"], { ...GRAPH_ENV, PA_SYNC_PHONE_REGIONS: "US" });
-            assert.strictEqual(run.code, 3, run.stderr + run.stdout);
+            assert.strictEqual(run.code, EXIT.personalData, run.stderr + run.stdout);
             const result = JSON.parse(run.stdout.trim().split("\n").pop()!);
             assert.deepStrictEqual(result.leaks, [{ where: "(:Note)", property: "text", count: 1 }]);
             assert.ok(!(run.stdout + run.stderr).includes("1234567"));

@@ -2,6 +2,7 @@
 // constraints and Letta's layout, is deterministic, fails closed on an unknown column holding emails,
 // and a sync killed at any step leaves the previous staging data intact and usable.
 import * as assert from "assert";
+import { EXIT } from "../../platform/exitCodes";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
@@ -178,7 +179,7 @@ describe("production -> staging sync (real PostgreSQL)", function () {
         sql(PRODUCTION, "openwebui", `ALTER TABLE "user" ADD COLUMN recovery_contact text; UPDATE "user" SET recovery_contact = 'backup: ' || email;`);
         try {
             const run = await runCli(["--json"]);
-            assert.strictEqual(run.code, 3, run.stderr + run.stdout);
+            assert.strictEqual(run.code, EXIT.personalData, run.stderr + run.stdout);
             const result = JSON.parse(run.stdout.trim().split("\n").pop()!);
             assert.deepStrictEqual(result.leaks, [{ database: "openwebui", table: "public.user", column: "recovery_contact", count: PEOPLE.length }]);
             const output = run.stdout + run.stderr + fs.readdirSync(LOG_DIR).map((f) => fs.readFileSync(path.join(LOG_DIR, f), "utf8")).join("");
