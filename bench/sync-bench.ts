@@ -82,7 +82,7 @@ async function main(): Promise<void> {
             line("sync, server profile (copy + verify + swap)", copySeconds),
             line("sync, laptop profile (sanitize + scan + verify + swap)", syncSeconds),
             `ratio server-profile sync/raw: ${(rate(copySeconds) / rate(rawSeconds)).toFixed(2)}`,
-            `ratio sanitized sync/raw: ${(rate(syncSeconds) / rate(rawSeconds)).toFixed(2)} (bar: >= 0.50)`,
+            `ratio sanitized sync/raw: ${(rate(syncSeconds) / rate(rawSeconds)).toFixed(2)} (bar: >= 0.80)`,
         ].join("\n") + "\n",
     );
 }

@@ -48,6 +48,8 @@ export interface StackEngine {
 export interface OpenOptions {
     /** Run the program without type-checking it (a rollback point's program was checked when it was deployed). */
     transpileOnly?: boolean;
+    /** Create the stack when it does not exist (deploys only): reading commands must not create a mistyped stack. */
+    create?: boolean;
 }
 
 export interface Engine {
@@ -111,7 +113,13 @@ export class AutomationEngine implements Engine {
         // Type-checking the program costs about 2.6 s of each run here (transpiling alone, 1.3 s to load).
         if (options.transpileOnly) envVars.PULUMI_NODEJS_TRANSPILE_ONLY = "true";
         if (envVars.PULUMI_BACKEND_URL.startsWith("file://")) fs.mkdirSync(envVars.PULUMI_BACKEND_URL.slice(7), { recursive: true });
-        const stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir }, { pulumiCommand, envVars });
+        const args = { stackName, workDir };
+        const stack = options.create
+            ? await LocalWorkspace.createOrSelectStack(args, { pulumiCommand, envVars })
+            : await LocalWorkspace.selectStack(args, { pulumiCommand, envVars }).catch((error: Error) => {
+                  if (!/no stack named|not found/i.test(error.message)) throw error;
+                  throw new Error(`no stack '${stackName}' in ${envVars.PULUMI_BACKEND_URL}: check the name, or deploy it first (scripts/deploy-staging.sh for staging, scripts/promote-to-production.sh for production)`);
+              });
         return new AutomationStack(stackName, workDir, stack);
     }
 }

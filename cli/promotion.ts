@@ -83,7 +83,8 @@ export async function promote(ops: Operations, options: PromoteOptions): Promise
     }
     const images = stagingTarget.images;
 
-    const production = await ops.openStack(prodName);
+    // The first promotion creates production's stack.
+    const production = await ops.openStack(prodName, undefined, { create: true });
     const pending = await production.pendingOperations();
     if (pending.length > 0) return abort("production-check", pendingOperationsHelp(prodName, pending));
     const history = await production.history();

@@ -27,7 +27,7 @@ export async function run(flags: ParsedFlags): Promise<number> {
     const { stack, reason } = stagingStack(flags);
     ctx.log.info(`deploying ${stack} (${reason})`);
     return withLock(ctx.projectRoot, stack, "deploy-staging", flags.has("force-unlock"), ctx.log, async () => {
-        const engine = await ctx.ops.openStack(stack);
+        const engine = await ctx.ops.openStack(stack, undefined, { create: true });
         const pending = await engine.pendingOperations();
         if (pending.length > 0) {
             ctx.log.error(pendingOperationsHelp(stack, pending));

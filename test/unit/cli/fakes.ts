@@ -113,6 +113,8 @@ export class FakeOps implements Operations {
     readonly projectRoot = "/project";
     readonly git: FakeGit;
     events: string[] = [];
+    /** Stacks opened, with `+create` where the command may create it. */
+    opened: string[] = [];
     configFile = "ORIGINAL CONFIG";
     script: Script;
 
@@ -122,6 +124,7 @@ export class FakeOps implements Operations {
     }
     async openStack(name: string, workDir = "/project", options: OpenOptions = {}): Promise<StackEngine> {
         if (options.transpileOnly) this.events.push(`open ${name}@${workDir} transpile-only`);
+        this.opened.push(options.create ? `${name}+create` : name);
         return new FakeStack(name, workDir, this);
     }
     async targetOf(stack: StackEngine): Promise<Target> {

@@ -62,6 +62,12 @@ describe("promote: every failure point", () => {
         });
     }
 
+    it("may create production's stack (the first promotion), never staging's, which it only reads", async () => {
+        const { ops } = await run({});
+        assert.ok(ops.opened.includes("production+create"), ops.opened.join(", "));
+        assert.ok(ops.opened.includes("staging-laptop") && !ops.opened.includes("staging-laptop+create"), ops.opened.join(", "));
+    });
+
     it("pending operations are reported with how to recover", async () => {
         const { result } = await run({ pending: ["creating urn:pulumi:production::pa::letta"] });
         assert.match(result.reason!, /pulumi stack export.*pending_operations.*pulumi stack import.*pulumi refresh/s);
