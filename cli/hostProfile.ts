@@ -7,6 +7,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { UsageError } from "./args";
 
 export type HostProfile = "laptop" | "server";
 
@@ -30,7 +31,7 @@ export function detectHostProfile(facts: HostFacts): Detection {
     ] as const) {
         if (value === undefined || value === "") continue;
         if (value !== "laptop" && value !== "server") {
-            throw new Error(`${source}=${value}: must be 'laptop' or 'server'`);
+            throw new UsageError(`${source}=${value}: must be 'laptop' or 'server' (for example ${source === "--env" ? "--env laptop" : "PA_HOST_PROFILE=laptop"})`);
         }
         return { profile: value, reason: `${source}=${value}` };
     }

@@ -33,7 +33,7 @@ function overview(): string {
 
 export async function main(argv: string[]): Promise<number> {
     const [name, ...rest] = argv;
-    if (!name || name === "--help" || name === "help") {
+    if (!name || name === "--help" || name === "-h" || name === "help") {
         process.stdout.write(`${overview()}\n`);
         return name ? EXIT.ok : EXIT.usage;
     }
@@ -42,7 +42,7 @@ export async function main(argv: string[]): Promise<number> {
         process.stderr.write(`unknown command '${name}'\n\n${overview()}\n`);
         return EXIT.usage;
     }
-    if (rest.includes("--help")) {
+    if (rest.includes("--help") || rest.includes("-h")) {
         process.stdout.write(`${helpText(command.spec)}\n`);
         return EXIT.ok;
     }

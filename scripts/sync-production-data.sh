@@ -24,12 +24,14 @@ cd "$(dirname "$0")/.."
 usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
 stack="${PA_STAGING_STACK:-staging-laptop}" production_stack="${PA_PRODUCTION_STACK:-production}"
 production_host="" json=false yes=false
+# A flag that takes a value must have one: `shift 2` past the end would end the script without a word.
+value_of() { [[ $# -ge 2 && -n "$2" && "$2" != --* ]] || { echo "$1 needs a value (see --help)" >&2; exit 2; }; }
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --help|-h) usage; exit 0 ;;
-        --stack) stack="${2:-}"; shift 2 ;;
-        --production-host) production_host="${2:-}"; shift 2 ;;
-        --production-stack) production_stack="${2:-}"; shift 2 ;;
+        --stack) value_of "$@"; stack="$2"; shift 2 ;;
+        --production-host) value_of "$@"; production_host="$2"; shift 2 ;;
+        --production-stack) value_of "$@"; production_stack="$2"; shift 2 ;;
         --json) json=true; shift ;;
         --yes|-y) yes=true; shift ;;
         *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
