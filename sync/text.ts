@@ -6,7 +6,7 @@
 // numbers and IBANs, phone numbers, known person names. The scan uses the same detectors: a value
 // leaks when any of them still finds something that is not one of the sanitized forms.
 import { emailPseudonym, emailSpans, mayHoldEmail } from "./pii/emails";
-import { decodeUnicodeEscapes, looksLikeJson, percentDecodedParts, rewriteJson, rewritePercentEncoded, visitJson } from "./pii/json";
+import { JsonString, decodeUnicodeEscapes, looksLikeJson, percentDecodedParts, rewriteJson, rewritePercentEncoded, visitJson } from "./pii/json";
 import { KnownNameHashes, NameMatcher } from "./pii/names";
 import { fold } from "./pii/fold";
 import { Span, base64Spans, cardSpans, dataUrlSpans, ibanSpans, shortBase64Runs } from "./pii/payloads";
@@ -155,6 +155,9 @@ export function textSanitizer(settings: TextSettings): TextSanitizer {
         return names.size === 0 || nameSpans(raw).length === 0;
     }
 
+    /** A string under a secret's key, or the value of a name/value pair whose name is a secret's. */
+    const secretPlace = (where: JsonString) => (where.key !== undefined && isSecretKey(where.key)) || (where.pairName !== undefined && isSecretKey(where.pairName));
+
     function findings(value: string): Finding[] {
         const found = new Set<Finding>();
         if (looksLikeJson(value) && quietJson(value)) return [];
@@ -164,7 +167,7 @@ export function textSanitizer(settings: TextSettings): TextSanitizer {
                 if (where.isKey) {
                     if (emailSpans(s).length > 0) found.add("email");
                     if (tokenSpans(s).length > 0) found.add("secret");
-                } else if (where.key !== undefined && isSecretKey(where.key) && s !== "") {
+                } else if (secretPlace(where) && s !== "") {
                     found.add("secret");
                 } else if (!where.json) {
                     plainFindings(s, found);
@@ -181,7 +184,7 @@ export function textSanitizer(settings: TextSettings): TextSanitizer {
                 if (quietJson(value)) return value;
                 const rewritten = rewriteJson(value, (s, where) => {
                     if (where.isKey) return replace(replace(s, tokenSpans(s), () => SANITIZED_SECRET, "secret"), emailSpans(s).map(([start, end]) => ({ start, end })), email, "email");
-                    if (where.key !== undefined && isSecretKey(where.key)) return s === "" ? s : (replaced.secret++, "");
+                    if (secretPlace(where)) return s === "" ? s : (replaced.secret++, "");
                     return where.json ? s : sanitizePlain(s);
                 });
                 if (rewritten !== undefined) return rewritten;

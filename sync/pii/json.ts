@@ -17,7 +17,15 @@ export interface JsonString {
     isKey: boolean;
     /** Whether the string is a JSON document whose own strings were visited already. */
     json: boolean;
+    /**
+     * In an object written as a name/value pair (n8n's headers and query parameters: `{"name":
+     * "x-api-key", "value": "..."}`), the name given earlier in the same object.
+     */
+    pairName: string | undefined;
 }
+
+/** Keys under which an object names what its `value` is. */
+const PAIR_NAME_KEYS = new Set(["name", "key", "header", "parameterName"]);
 
 /** Whether the text is shaped like a JSON object or array (checked fully by rewriteJson). */
 export function looksLikeJson(text: string): boolean {
@@ -39,6 +47,8 @@ export function rewriteJson(text: string, visit: (value: string, where: JsonStri
     let last = 0;
     let lastKey: string | undefined;
     let changed = false;
+    // Per open object, the name of a name/value pair seen in it so far.
+    const pairNames: Array<string | undefined> = [];
     LITERAL.lastIndex = 0;
     const literals = [...text.matchAll(LITERAL)];
     for (const m of literals) {
@@ -46,6 +56,11 @@ export function rewriteJson(text: string, visit: (value: string, where: JsonStri
         const end = start + m[0].length;
         const gap = text.slice(last, start);
         if (!STRUCTURE.test(gap)) return undefined;
+        for (let i = 0; i < gap.length; i++) {
+            const c = gap.charCodeAt(i);
+            if (c === 123) pairNames.push(undefined);
+            else if (c === 125) pairNames.pop();
+        }
         const isKey = nextNonSpace(text, end) === ":";
         const key = !isKey && previousNonSpace(text, start) === ":" ? lastKey : undefined;
         const raw = m[0];
@@ -57,7 +72,9 @@ export function rewriteJson(text: string, visit: (value: string, where: JsonStri
         }
         if (isKey) lastKey = decoded;
         const nested = depth < MAX_DEPTH && !isKey && looksLikeJson(decoded) ? rewriteJson(decoded, visit, depth + 1) : undefined;
-        const value = visit(nested ?? decoded, { key, isKey, json: nested !== undefined });
+        const pairName = key === "value" ? pairNames[pairNames.length - 1] : undefined;
+        if (key !== undefined && PAIR_NAME_KEYS.has(key) && pairNames.length > 0) pairNames[pairNames.length - 1] = decoded;
+        const value = visit(nested ?? decoded, { key, isKey, json: nested !== undefined, pairName });
         out.push(gap, value === decoded ? raw : JSON.stringify(value));
         if (value !== decoded) changed = true;
         last = end;

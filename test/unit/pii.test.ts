@@ -73,6 +73,10 @@ describe("personal data detection", () => {
         assert.deepStrictEqual(JSON.parse(out), { apiKey: "", max_tokens: 512, authentication: "headerAuth", password: true, nested: { client_secret: "" }, note: "Bearer [secret removed] and [secret removed]" });
         assert.strictEqual(text.leaks(out), false);
         assert.strictEqual(text.leaks(JSON.stringify({ token: "left" })), true);
+        // n8n's HTTP Request node keeps headers as name/value pairs.
+        const node = { parameters: { headerParameters: { parameters: [{ name: "X-API-Key", value: "abc123" }, { name: "Accept", value: "application/json" }] } } };
+        assert.deepStrictEqual(JSON.parse(text.text(JSON.stringify(node))).parameters.headerParameters.parameters, [{ name: "X-API-Key", value: "" }, { name: "Accept", value: "application/json" }]);
+        assert.strictEqual(text.leaks(JSON.stringify(node)), true);
     });
 
     it("replaces data: URLs, long base64 runs, and short base64 that hides personal data", () => {
