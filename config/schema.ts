@@ -1,7 +1,7 @@
 // The one schema for a stack's config (namespace `pa`). Every rule lives here so a bad value fails
 // before any resource is touched, with a message naming the key, the value and what is allowed.
 import { z } from "zod";
-import { isPhoneRegion } from "../sync/pii/phones";
+import { isPhoneRegion } from "./phoneRegions";
 
 export const SERVICES = ["postgres", "neo4j", "letta", "openWebui", "n8n"] as const;
 export type Service = (typeof SERVICES)[number];

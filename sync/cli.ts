@@ -8,7 +8,7 @@ import { FileVolumes, FilesLeakFound, imageUsingVolume } from "./files";
 import { SyncLog } from "./log";
 import { docker, serviceImage } from "./docker";
 import { EXIT } from "../platform/exitCodes";
-import { DEFAULT_PHONE_REGIONS, isPhoneRegion } from "./pii/phones";
+import { DEFAULT_PHONE_REGIONS, isPhoneRegion } from "../config/phoneRegions";
 import { GraphLeakFound } from "./neo4j";
 import { LeakFound } from "./postgres";
 import { SyncSummary, pendingCleanups, runSync } from "./run";

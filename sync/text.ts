@@ -10,7 +10,8 @@ import { JsonString, decodeUnicodeEscapes, looksLikeJson, percentDecodedParts, r
 import { KnownNameHashes, NameMatcher } from "./pii/names";
 import { fold } from "./pii/fold";
 import { Span, base64Spans, cardSpans, dataUrlSpans, ibanSpans, shortBase64Runs } from "./pii/payloads";
-import { DEFAULT_PHONE_REGIONS, PhoneFinder } from "./pii/phones";
+import { PhoneFinder } from "./pii/phones";
+import { DEFAULT_PHONE_REGIONS } from "../config/phoneRegions";
 import { SANITIZED_SECRET, isSecretKey, tokenSpans } from "./pii/secrets";
 import { shapeOf } from "./pii/shape";
 import { SANITIZED_FIRST_NAME, SANITIZED_LAST_NAME, SANITIZED_NAME, SANITIZED_PHONE } from "./patterns";

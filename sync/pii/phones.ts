@@ -9,19 +9,9 @@
 import { Metadata, findPhoneNumbersInText } from "libphonenumber-js/core";
 import metadataJson from "libphonenumber-js/metadata.max.json";
 import type { MetadataJson } from "libphonenumber-js/core";
+import { DEFAULT_PHONE_REGIONS, isPhoneRegion } from "../../config/phoneRegions";
 
 const metadataSource = metadataJson as unknown as MetadataJson;
-
-/** Europe (EU, EEA, the UK, Switzerland) and North America, unless config names others. */
-export const DEFAULT_PHONE_REGIONS: readonly string[] = [
-    "US", "CA", "MX", "GB", "IE", "FR", "DE", "AT", "CH", "BE", "NL", "LU", "IT", "ES", "PT", "DK", "SE", "NO", "FI",
-    "IS", "PL", "CZ", "SK", "HU", "SI", "HR", "RO", "BG", "GR", "CY", "MT", "EE", "LV", "LT", "LI",
-];
-
-/** Whether a region code is one libphonenumber knows. */
-export function isPhoneRegion(region: string): boolean {
-    return Object.prototype.hasOwnProperty.call(metadataSource.countries, region);
-}
 
 /**
  * A run of digits as phone numbers are written: optional `+`, `00` or `(`, digits and the separators

@@ -9,7 +9,7 @@ import * as fc from "fast-check";
 import { getExampleNumber, parsePhoneNumberFromString } from "libphonenumber-js/max";
 import examples from "libphonenumber-js/mobile/examples";
 import { fold } from "../../sync/pii/fold";
-import { DEFAULT_PHONE_REGIONS } from "../../sync/pii/phones";
+import { DEFAULT_PHONE_REGIONS } from "../../config/phoneRegions";
 import { TextSanitizer, textSanitizer, textSettings } from "../../sync/text";
 
 const SEED = 20261202;
