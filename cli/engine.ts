@@ -117,7 +117,7 @@ export class AutomationEngine implements Engine {
         const stack = options.create
             ? await LocalWorkspace.createOrSelectStack(args, { pulumiCommand, envVars })
             : await LocalWorkspace.selectStack(args, { pulumiCommand, envVars }).catch((error: Error) => {
-                  if (!/no stack named|not found/i.test(error.message)) throw error;
+                  if (!/no stack named/i.test(error.message)) throw error;
                   throw new Error(`no stack '${stackName}' in ${envVars.PULUMI_BACKEND_URL}: check the name, or deploy it first (scripts/deploy-staging.sh for staging, scripts/promote-to-production.sh for production)`);
               });
         return new AutomationStack(stackName, workDir, stack);

@@ -66,7 +66,7 @@ const sync = z.strictObject({
     sanitize: z.boolean().default(true),
     /** Regions whose national phone number formats the sanitizer recognises (international numbers always are). */
     phoneRegions: z
-        .array(z.string().regex(/^[A-Z]{2}$/, "must be an ISO 3166 region code such as DE, FR or US"))
+        .array(z.string().regex(/^[A-Za-z]{2}$/, "must be an ISO 3166 region code such as DE, FR or US").transform((region) => region.toUpperCase()))
         .min(1)
         .refine((regions) => regions.every(isPhoneRegion), { message: "names a region libphonenumber does not know; use ISO 3166 codes such as DE, FR or US" })
         .optional(),

@@ -12,9 +12,9 @@ export const EXIT = {
     rolledBack: 4,
     /** A sync found personal data left after sanitizing; staging keeps the data it had. */
     personalData: 5,
-    /** Interrupted (SIGINT/SIGTERM); whatever was under way was undone. */
+    /** A sync interrupted (SIGINT/SIGTERM): its incoming copies were dropped. */
     interrupted: 130,
 } as const;
 
 /** The table as one line, for `--help` texts. */
-export const EXIT_CODES_HELP = "Exit codes: 0 ok, 1 failed/unhealthy, 2 usage, 3 locked, 4 rolled back after a failed promotion, 5 personal data found by a sync, 130 interrupted.";
+export const EXIT_CODES_HELP = "Exit codes: 0 ok, 1 failed/unhealthy, 2 usage, 3 locked, 4 rolled back after a failed promotion, 5 personal data found by a sync, 130 sync interrupted.";

@@ -37,7 +37,6 @@ while [[ $# -gt 0 ]]; do
         *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
 done
-[[ -n "$stack" && -n "$production_stack" ]] || { echo "--stack and --production-stack need a stack name (see --help)" >&2; exit 2; }
 # The stack's config is checked too: pa:sync on a stack whose pa:environment is production fails `pulumi up`.
 if [[ "$stack" == "$production_stack" || "$stack" == production ]]; then
     echo "$stack is production, the source of a sync, never its target: name a staging stack with --stack" >&2

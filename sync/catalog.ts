@@ -65,6 +65,11 @@ export function parseCatalog(json: string): CatalogTable[] {
     return JSON.parse(json) as CatalogTable[];
 }
 
+/** A SQL string literal. */
+export function literal(text: string): string {
+    return `'${text.replace(/'/g, "''")}'`;
+}
+
 export function quoteIdent(name: string): string {
     return `"${name.replace(/"/g, '""')}"`;
 }

@@ -17,8 +17,9 @@ const HELP = `Usage: sync-cli [--json] [--apps letta,openWebui,n8n] [--parts pos
 
 Copies production's app databases into staging: when sanitizing, a sidecar on production's host (Node.js
 of PA_SYNC_COPIER_IMAGE) reads each table from production's Postgres, sanitizes it and checks every row
-for emails, phone numbers and known names; only checked rows reach staging, into fresh databases that
-replace the live ones in one transaction once verified.
+for emails, phone numbers, known names, secrets, card numbers, IBANs and encoded payloads (and the
+schema's own comments, defaults and enum labels); only checked rows reach staging, into fresh databases
+that replace the live ones in one transaction once verified.
 With the neo4j part, production's graph is copied too: production's Neo4j is frozen for a file copy
 of its store (a fraction of a second for small stores), the copy is sanitized and scanned into a
 fresh Neo4j on production's host, and only that one is dumped, loaded next to staging's and swapped
@@ -44,9 +45,10 @@ Environment:
   PA_SYNC_PRODUCTION_N8N_VOLUME, PA_SYNC_STAGING_N8N_VOLUME
   PA_SYNC_PRODUCTION_OPEN_WEBUI_VOLUME, PA_SYNC_STAGING_OPEN_WEBUI_VOLUME
                                    the apps' data volumes (files part)
-  PA_SYNC_COPIER_IMAGE             image with Node.js on production's host for the row sanitizer, the
-                                   graph copier and the file archiver (default: the image of the container using production's
-                                   n8n volume, else of PA_SYNC_PRODUCTION_STACK's n8n container)
+  PA_SYNC_COPIER_IMAGE             image with Node.js 18 or later on production's host for the row
+                                   sanitizer, the names hasher, the graph copier and the file archiver
+                                   (default: the image of the container using production's n8n volume,
+                                   else of PA_SYNC_PRODUCTION_STACK's n8n container)
   PA_SYNC_STAGING_HELPER_IMAGE     image with sh and tar on staging's host for the files part (default:
                                    the image of the container using each staging volume)
   PA_SYNC_SANITIZE                 true (default) or false: only when staging runs on production's own
@@ -132,7 +134,7 @@ export async function refuseUnsanitizedElsewhere(productionHost: string | undefi
     const [production, staging] = await Promise.all([engineId(productionHost), engineId(stagingHost)]);
     if (!production || production !== staging) {
         throw new UsageError(
-            `an unsanitized sync (sanitize: false) is allowed only into a staging on production's own Docker engine; staging's engine is another (${staging || "unknown"} vs production's ${production || "unknown"}): set pa:sync.sanitize to true`,
+            `an unsanitized sync (sanitize: false) is allowed only into a staging on production's own Docker engine; staging's engine is another (${staging || "unknown"} vs production's ${production || "unknown"}): set pa:sync.sanitize to true (PA_SYNC_SANITIZE=true when run by hand)`,
         );
     }
 }
@@ -145,6 +147,11 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
 
 export function formatSummary(summary: SyncSummary): string {
     const lines = [`synced ${summary.rows} rows, ${(summary.bytes / 1e6).toFixed(1)} MB in ${summary.seconds.toFixed(1)} s (${summary.sanitized ? "sanitized" : "not sanitized"})`];
+    const replaced: Record<string, number> = {};
+    for (const db of summary.databases) for (const [finding, n] of Object.entries(db.replaced)) replaced[finding] = (replaced[finding] ?? 0) + n;
+    const found = Object.entries(replaced).filter(([, n]) => n > 0);
+    const kinds: Record<string, string> = { secret: "secrets", payload: "opaque payloads", email: "emails", card: "card numbers", iban: "IBANs", phone: "phone numbers", name: "names", encoded: "encoded values" };
+    if (found.length > 0) lines.push(`  replaced inside free text and JSON: ${found.map(([finding, n]) => `${n} ${kinds[finding] ?? finding}`).join(", ")}`);
     for (const db of summary.databases) {
         lines.push(`  ${db.database}: ${db.tables.reduce((n, t) => n + t.rows, 0)} rows, ${(db.bytes / 1e6).toFixed(1)} MB, ${db.seconds.toFixed(1)} s`);
         for (const t of db.tables.filter((t) => t.rows > 0)) lines.push(`    ${t.table}: ${t.rows}`);

@@ -6,6 +6,7 @@
 // paths it stores. Raw bytes therefore never leave production's host on a laptop sync. It never follows
 // a symbolic link, so nothing outside the listed directories (n8n's `config`) is read.
 // It runs as the bundled sidecar sync/sidecars/files.ts.
+import * as fs from "fs";
 import type { TextSanitizer } from "./text";
 
 export interface ArchiveSettings {
@@ -69,9 +70,7 @@ export function fileKind(content: Uint8Array, settings: { textMaxBytes: number; 
 }
 
 /** Writes the archive of settings.dirs to stdout and returns what it wrote per directory. */
-export async function archive(settings: ArchiveSettings, text: TextSanitizer | undefined, kindOf: (content: Uint8Array, s: ArchiveSettings) => "text" | "opaque"): Promise<ArchiveDirReport[]> {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const fs = require("fs") as typeof import("fs");
+export async function archive(settings: ArchiveSettings, text: TextSanitizer | undefined): Promise<ArchiveDirReport[]> {
     const BLOCK = 512;
     const out = process.stdout;
     let outError: Error | undefined;
@@ -217,7 +216,7 @@ export async function archive(settings: ArchiveSettings, text: TextSanitizer | u
                 return;
             }
             const content = st.size <= settings.textMaxBytes ? fs.readFileSync(path) : undefined;
-            if (content && kindOf(content, settings) === "text") {
+            if (content && fileKind(content, settings) === "text") {
                 const original = content.toString("utf8");
                 const clean = sanitizeText(original, text);
                 if (clean === undefined) {

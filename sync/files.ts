@@ -12,9 +12,8 @@ import { FILE_SYNC_DIRS, FileSyncApp, SANITIZED_EMPTY_DIRS } from "../model/sync
 import { DockerSide, docker, dockerProcess, scratchLabels } from "./docker";
 import { ARCHIVE_REPORT_PREFIX, ArchiveDirReport, ArchiveSettings } from "./files-archiver";
 import { sidecarProgram } from "./sidecars/program";
-import { TextSettings, textSettings } from "./text";
+import { TextSettings } from "./text";
 import { SyncLog } from "./log";
-import { nameHashes } from "./neo4j";
 import { pipeProcesses } from "./stream";
 
 /** One app's data volume on each side. */
@@ -32,12 +31,8 @@ export interface FilesSyncOptions {
     archiverImage: string;
     /** An image with sh and tar on staging's host; by default the image of a container that uses each staging volume. */
     stagingImage?: string;
-    /** Production's Postgres, where the person names are hashed (sanitize only). */
-    productionPostgres: DockerSide;
-    key: string;
-    sanitize: boolean;
-    /** Regions whose national phone formats are recognised. */
-    phoneRegions: readonly string[];
+    /** The sanitizer's settings; without them (server profile) the files are copied byte for byte. */
+    text?: TextSettings;
 }
 
 export interface FilesAppResult {
@@ -105,11 +100,6 @@ const SAFE = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 export async function imageUsingVolume(side: Pick<DockerSide, "host">, volume: string): Promise<string | undefined> {
     const output = await docker({ host: side.host, container: "" }, ["ps", "-a", "--filter", `volume=${volume}`, "--format", "{{.Image}}"]);
     return output.split("\n").map((l) => l.trim()).filter(Boolean)[0];
-}
-
-/** The archiver program (sync/sidecars/files.ts), as JavaScript source sent on stdin. */
-export function archiverProgram(settings: ArchiveSettings, text: TextSettings | undefined): string {
-    return sidecarProgram("files", { archive: settings, text });
 }
 
 /** The archiver's settings for one app. */
@@ -224,12 +214,7 @@ export async function prepareFiles(options: FilesSyncOptions, runId: string, log
     };
     cleanups.add(discard);
     try {
-        let text: TextSettings | undefined;
-        if (options.sanitize) {
-            log.step(`files: hashing person names on production (they stay in its Postgres)`);
-            text = textSettings(options.key, await nameHashes(options.productionPostgres, options.archiverImage, options.key, labels), options.phoneRegions);
-        }
-        const settled = await Promise.allSettled(options.volumes.map((volumes) => copyVolume(options, volumes, runId, labels, text, images.get(volumes.staging)!, log)));
+        const settled = await Promise.allSettled(options.volumes.map((volumes) => copyVolume(options, volumes, runId, labels, images.get(volumes.staging)!, log)));
         const failure = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
         if (failure) throw failure.reason;
         const apps = settled.map((s) => (s as PromiseFulfilledResult<FilesAppResult>).value);
@@ -276,13 +261,12 @@ async function copyVolume(
     volumes: FileVolumes,
     runId: string,
     labels: string[],
-    text: TextSettings | undefined,
     stagingImage: string,
     log: SyncLog,
 ): Promise<FilesAppResult> {
     const started = Date.now();
     const dirs = FILE_SYNC_DIRS[volumes.app];
-    const how = options.sanitize
+    const how = options.text
         ? `sanitized on production's host: text rewritten and scanned, other files replaced by placeholders${dirs.some((d) => SANITIZED_EMPTY_DIRS.includes(d)) ? `, ${dirs.filter((d) => SANITIZED_EMPTY_DIRS.includes(d)).join(", ")}/ left empty` : ""}`
         : "byte for byte: server profile";
     log.step(`files: ${volumes.app}: copying ${dirs.map((d) => `${d}/`).join(", ")} (${how})`);
@@ -291,7 +275,7 @@ async function copyVolume(
         "-v", `${volumes.production}:/source:ro`, "--entrypoint", "node", options.archiverImage, "-"]);
     // The program (with the key when sanitizing) goes on stdin, never on a command line.
     archiver.stdin?.on("error", () => undefined);
-    archiver.stdin?.end(archiverProgram(archiveSettings(volumes.app, options.sanitize), text));
+    archiver.stdin?.end(sidecarProgram("files", { archive: archiveSettings(volumes.app, options.text !== undefined), text: options.text }));
     const receiver = dockerProcess(options.staging, ["run", "--rm", "-i", "--log-driver", "none", "--network", "none", "--user", "0", ...labels,
         "-v", `${volumes.staging}:/x`, "--entrypoint", "sh", stagingImage, "-c", volumeScripts.receive(runId, dirs)]);
     const { bytes, sinkOutput, sourceStderr } = await pipeProcesses(archiver, receiver);

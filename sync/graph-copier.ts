@@ -4,7 +4,7 @@
 // of the target. It prints one JSON line: counts, and leaks as (labels or type, key, count), never
 // values. Both servers are reached over the Query API with typed JSON, so integers, dates, points and
 // byte arrays keep their types. It runs as the bundled sidecar sync/sidecars/graph.ts.
-import type { GraphRule, GraphRules } from "./graph-rules";
+import { GraphRule, GraphRules, graphRule } from "./graph-rules";
 import type { TextSanitizer } from "./text";
 
 export interface CopierSettings {
@@ -37,7 +37,6 @@ interface Typed {
 export async function copyGraph(
     settings: CopierSettings,
     text: TextSanitizer | undefined,
-    ruleOf: (rules: GraphRules, labels: readonly string[], key: string) => GraphRule,
 ): Promise<CopyReport> {
     const typed = ($type: string, _value: unknown): Typed => ({ $type, _value });
     const str = (value: string) => typed("String", value);
@@ -78,7 +77,7 @@ export async function copyGraph(
         }
     }
     function sanitizeProperties(labels: string[], properties: Record<string, Typed>): Record<string, Typed> {
-        return Object.fromEntries(Object.entries(properties).map(([key, value]) => [key, sanitizeValue(ruleOf(settings.rules, labels, key), value)]));
+        return Object.fromEntries(Object.entries(properties).map(([key, value]) => [key, sanitizeValue(graphRule(settings.rules, labels, key), value)]));
     }
     const strings = (value: Typed): string[] =>
         value.$type === "String" ? [value._value as string] : value.$type === "List" ? (value._value as Typed[]).flatMap(strings) : [];
@@ -107,7 +106,7 @@ export async function copyGraph(
         for await (const rows of batches(settings.sourceUrl, NODES)) {
             for (const [, labels, properties] of rows) {
                 for (const [key, value] of Object.entries(properties._value as Record<string, Typed>)) {
-                    if (personNameRules.includes(ruleOf(settings.rules, labelsOf(labels), key))) strings(value).forEach((name) => text.addName(name));
+                    if (personNameRules.includes(graphRule(settings.rules, labelsOf(labels), key))) strings(value).forEach((name) => text.addName(name));
                 }
             }
         }
@@ -174,19 +173,26 @@ export async function copyGraph(
             const place = JSON.stringify([where, property]);
             hits.set(place, (hits.get(place) ?? 0) + 1);
         };
-        const shape = (names: string[]) => names.map((n) => (text.leaks(n) ? ":(a personal label)" : `:${n}`)).join("");
-        const scan = (where: string, properties: Record<string, Typed>) => {
-            if (where.includes("(a personal label)")) hit(where, "(label)");
+        // The same few labels, types and keys recur on every node: each is scanned once.
+        const personal = new Map<string, boolean>();
+        const isPersonal = (name: string) => {
+            let answer = personal.get(name);
+            if (answer === undefined) personal.set(name, (answer = text.leaks(name)));
+            return answer;
+        };
+        const scan = (names: string[], wrap: (inner: string) => string, properties: Record<string, Typed>) => {
+            const where = wrap(names.map((n) => (isPersonal(n) ? ":(a personal label)" : `:${n}`)).join(""));
+            if (names.some(isPersonal)) hit(where, "(label)");
             for (const [key, value] of Object.entries(properties)) {
-                if (text.leaks(key)) hit(where, "(a personal property name)");
+                if (isPersonal(key)) hit(where, "(a personal property name)");
                 else if (strings(value).some((s) => text.leaks(s))) hit(where, key);
             }
         };
         for await (const rows of batches(settings.targetUrl, NODES)) {
-            for (const [, labels, properties] of rows) scan(`(${shape(labelsOf(labels))})`, properties._value as Record<string, Typed>);
+            for (const [, labels, properties] of rows) scan(labelsOf(labels), (inner) => `(${inner})`, properties._value as Record<string, Typed>);
         }
         for await (const rows of batches(settings.targetUrl, `MATCH ()-[r]->() WHERE id(r) > $after RETURN id(r), type(r), properties(r) ORDER BY id(r) LIMIT $batch`)) {
-            for (const [, type, properties] of rows) scan(`[${shape([type._value as string])}]`, properties._value as Record<string, Typed>);
+            for (const [, type, properties] of rows) scan([type._value as string], (inner) => `[${inner}]`, properties._value as Record<string, Typed>);
         }
         report.leaks = [...hits].map(([where, n]) => {
             const [place, property] = JSON.parse(where) as [string, string];

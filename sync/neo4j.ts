@@ -4,15 +4,12 @@
 // sanitized graph into a fresh Neo4j that never held a raw value, scans it, and only that one is
 // dumped and streamed to staging, where it is loaded next to the live database and swapped in by
 // renaming directories while staging's Neo4j is stopped.
-import { APP_DATABASES } from "../model/databases";
 import { DockerSide, docker, dockerProcess, runIn, scratchLabels } from "./docker";
 import { CopierSettings, CopyReport, GraphLeak } from "./graph-copier";
 import { GRAPH_RULES } from "./graph-rules";
-import { sidecarProgram } from "./sidecars/program";
-import { TextSettings, textSettings } from "./text";
+import { sidecarProgram, sidecarReport } from "./sidecars/program";
+import { TextSettings } from "./text";
 import { SyncLog } from "./log";
-import { APP_RULES } from "./rules";
-import type { NamesSettings } from "./sidecars/names";
 import { pipeProcesses } from "./stream";
 
 export interface Neo4jSyncOptions {
@@ -20,14 +17,10 @@ export interface Neo4jSyncOptions {
     production: DockerSide;
     /** Staging's Neo4j container and its engine. */
     staging: DockerSide;
-    /** Production's Postgres, where the person names are hashed. */
-    productionPostgres: DockerSide;
     /** An image with Node.js on production's host, for the copier sidecar. */
     copierImage: string;
-    key: string;
-    sanitize: boolean;
-    /** Regions whose national phone formats are recognised. */
-    phoneRegions: readonly string[];
+    /** The sanitizer's settings; without them (server profile) the graph is copied as it is. */
+    text?: TextSettings;
 }
 
 export interface Neo4jPause {
@@ -127,18 +120,6 @@ export async function dropIncomingGraph(staging: DockerSide): Promise<void> {
     await onVolume(staging, [], facts.image, facts.dataVolume, STORE_DIRS.map((d) => `rm -rf /data/${d}/${INCOMING_GRAPH}`).join("; "));
 }
 
-/**
- * The keyed hashes and lengths of the person names in production's app databases, folded and hashed
- * by a sidecar in production's Postgres container's network namespace: the names stay on production.
- */
-export async function nameHashes(productionPostgres: DockerSide, image: string, key: string, labels: string[]): Promise<{ hashes: string[]; lengths: number[] }> {
-    const settings: NamesSettings = { key, sources: APP_DATABASES.map((db) => ({ database: db.name, queries: [...APP_RULES[db.app].nameSources] })) };
-    const output = await docker({ host: productionPostgres.host, container: "" }, [
-        "run", "--rm", "-i", ...labels, "--log-driver", "none", "--network", `container:${productionPostgres.container}`, "--entrypoint", "node", image, "-",
-    ], sidecarProgram("names", settings));
-    return JSON.parse(output.trim().split("\n").pop() ?? "{}") as { hashes: string[]; lengths: number[] };
-}
-
 /** The program the copier sidecar runs (sync/sidecars/graph.ts), as JavaScript source. */
 export function copierProgram(copier: CopierSettings, text: TextSettings | undefined): string {
     return sidecarProgram("graph", { copier, text });
@@ -166,7 +147,7 @@ export async function prepareGraph(options: Neo4jSyncOptions, runId: string, log
         const pause = await copyStoreWhileFrozen(options.production, production.running, scratch("store-copy"));
         log.step(`neo4j: production frozen ${pause.frozenSeconds.toFixed(1)} s, answering again after ${pause.unavailableSeconds.toFixed(1)} s`);
 
-        log.step(`neo4j: copying${options.sanitize ? ", sanitizing and scanning" : ""} into a fresh Neo4j on production's host`);
+        log.step(`neo4j: copying${options.text ? ", sanitizing and scanning" : ""} into a fresh Neo4j on production's host`);
         const report = await copyOnProduction(options, production.image, labels, scratch);
         // The target must shut down cleanly to be dumped; the source is thrown away.
         await docker(prodEngine, ["rm", "-f", scratch("neo4j-source")]);
@@ -229,14 +210,14 @@ async function copyOnProduction(options: Neo4jSyncOptions, image: string, labels
             "-e", "NEO4J_server_memory_heap_max__size=1g", "-v", `${scratch(name)}:/data`, image]);
     }
     for (const name of ["source", "target"]) await waitForHttp({ host: options.production.host, container: scratch(`neo4j-${name}`) }, 180);
-    const names = options.sanitize ? await nameHashes(options.productionPostgres, options.copierImage, options.key, labels) : { hashes: [], lengths: [] };
     const program = copierProgram(
         { sourceUrl: `http://${scratch("neo4j-source")}:7474`, targetUrl: `http://${scratch("neo4j-target")}:7474`, rules: GRAPH_RULES, batchSize: 2000 },
-        options.sanitize ? textSettings(options.key, names, options.phoneRegions) : undefined,
+        options.text,
     );
     // The program (with the key) goes on stdin, never on a command line.
     const output = await docker(engine, ["run", "--rm", "-i", ...labels, "--network", scratch("network"), "--entrypoint", "node", options.copierImage, "-"], program);
-    const report = JSON.parse(output.trim().split("\n").pop() ?? "{}") as CopyReport;
+    const report = sidecarReport(output) as CopyReport | undefined;
+    if (!report) throw new Error("the graph copier on production's host printed no report");
     if (report.leaks.length > 0) throw new GraphLeakFound(report.leaks);
     return report;
 }

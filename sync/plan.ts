@@ -6,31 +6,28 @@ import { CatalogColumn, CatalogTable, qualifiedName, quoteIdent } from "./catalo
 import { APP_RULES, AppRules, ColumnRule, NEUTRALIZING_RULES } from "./rules";
 import { SANITIZED_FIRST_NAME, SANITIZED_LAST_NAME, SANITIZED_NAME, SANITIZED_PHONE } from "./patterns";
 import type { RowColumn } from "./row-sanitizer";
+import { keyWords } from "./pii/secrets";
 
 /** Types that cannot hold text, so they cannot hold an email, a phone number or a name. */
+/** pgvector's types: embeddings of raw text, which can be inverted back to it. */
+const VECTOR_TYPES = new Set(["vector", "halfvec", "sparsevec"]);
 const NON_TEXT_TYPES = new Set([
+    ...VECTOR_TYPES,
     "int2", "int4", "int8", "float4", "float8", "numeric", "money", "bool", "date", "time", "timetz",
-    "timestamp", "timestamptz", "interval", "uuid", "oid", "bit", "varbit", "vector", "halfvec", "sparsevec",
+    "timestamp", "timestamptz", "interval", "uuid", "oid", "bit", "varbit",
 ]);
 /** Categories without free text: numbers, booleans, dates, enums (their labels live in the schema). */
 const NON_TEXT_CATEGORIES = new Set(["N", "B", "D", "E", "T"]);
 /** Words in a column name that say a number or a date identifies a person (a phone as bigint, a birth date). */
 const PERSONAL_NUMBER_WORDS = new Set(["phone", "phones", "mobile", "telephone", "tel", "fax", "cellphone", "birth", "birthday", "birthdate", "dob", "ssn", "iban", "passport", "taxid", "tin", "nin"]);
-const PERSONAL_NUMBER_PAIRS = ["tax id", "tax number", "tax no", "social security", "national id", "id number", "date of"];
-/** pgvector's types: embeddings of raw text, which can be inverted back to it. */
-const VECTOR_TYPES = new Set(["vector", "halfvec", "sparsevec"]);
+const PERSONAL_NUMBER_PAIRS = ["tax id", "tax number", "tax no", "social security", "national id", "id number"];
 
 /** Whether a non-text column's name says it identifies a person (replaced when sanitizing). */
 export function isPersonalNumber(column: CatalogColumn): boolean {
     if (isScannable(column) || column.type === "bool" || column.type === "uuid" || VECTOR_TYPES.has(column.type)) return false;
-    const words = columnWords(column.name);
+    const words = keyWords(column.name);
     const joined = words.join(" ");
     return words.some((w) => PERSONAL_NUMBER_WORDS.has(w)) || PERSONAL_NUMBER_PAIRS.some((pair) => ` ${joined} `.includes(` ${pair} `));
-}
-
-/** The words of a column name: `birthDate`, `birth_date` and `BirthDate` all give `birth date`. */
-export function columnWords(name: string): string[] {
-    return name.replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
 }
 
 /** Rules whose output is a constant, NULL or a keyed pseudonym whatever the input: nothing left to scan. */
@@ -77,13 +74,14 @@ export function planTable(table: CatalogTable, options: PlanOptions, rules: AppR
         if (rule !== undefined && (options.sanitize || NEUTRALIZING_RULES.has(rule))) appliedRules[column.name] = rule;
     }
     const override = (column: CatalogColumn) => rules.overrides[`${table.name}.${column.name}`];
-    const scannedColumns = options.sanitize
-        ? table.columns.filter((c) => isScannable(c) && !(WHOLE_VALUE_RULES.has(appliedRules[c.name]) && !override(c))).map((c) => c.name)
-        : [];
+    // Opaque values (bytes, embeddings, numbers that identify a person) become placeholders on a laptop: nothing left to scan.
     const opaque = (column: CatalogColumn) => options.sanitize && (column.type === "bytea" || VECTOR_TYPES.has(column.type) || isPersonalNumber(column));
+    const scannedColumns = options.sanitize
+        ? table.columns.filter((c) => isScannable(c) && !opaque(c) && !(WHOLE_VALUE_RULES.has(appliedRules[c.name]) && !override(c))).map((c) => c.name)
+        : [];
     const rowColumns = table.columns.map((column) => {
         const text = appliedRules[column.name] === "text";
-        return { name: column.name, text, scan: !text && scannedColumns.includes(column.name) && !opaque(column), bytea: column.type === "bytea" };
+        return { name: column.name, text, scan: !text && scannedColumns.includes(column.name) };
     });
     const expressions = table.columns.map((column) => {
         const source = `t.${quoteIdent(column.name)}`;
@@ -107,13 +105,21 @@ export function planTable(table: CatalogTable, options: PlanOptions, rules: AppR
  * size (or NULL), numbers and dates that identify a person NULL (or zero / 1970-01-01 when NOT NULL).
  */
 function opaqueExpression(column: CatalogColumn, source: string): string {
-    const keepNull = (value: string) => `CASE WHEN ${source} IS NULL THEN NULL ELSE ${value} END`;
-    if (column.type === "bytea") return keepNull(`convert_to('[binary content removed by the sync]', 'UTF8')`);
+    if (column.type === "bytea") return keepNull(source, `convert_to('[binary content removed by the sync]', 'UTF8')`);
     if (VECTOR_TYPES.has(column.type)) {
         return column.notNull && column.type !== "sparsevec" ? `array_fill(0::real, ARRAY[vector_dims(${source})])::vector::${column.type}` : "NULL";
     }
     if (!column.notNull) return "NULL";
-    return column.category === "D" ? `'1970-01-01'::${column.type}` : column.category === "N" ? "0" : `NULL`;
+    // NOT NULL: the type's zero (a time of day has no date).
+    if (column.type === "time" || column.type === "timetz") return `'00:00'::${column.type}`;
+    if (column.category === "D") return `'1970-01-01'::${column.type}`;
+    if (column.category === "T") return `'0'::${column.type}`;
+    return column.category === "N" ? "0" : `'0'::${column.type}`;
+}
+
+/** The value, or NULL where the source is NULL. */
+function keepNull(source: string, value: string): string {
+    return `CASE WHEN ${source} IS NULL THEN NULL ELSE ${value} END`;
 }
 
 /** A TID range (a TID range scan since PostgreSQL 14): the rows stored in pages [from, to). */
@@ -123,20 +129,19 @@ export function pageCondition(range: PageRange): string {
 }
 
 function ruleExpression(rule: Exclude<ColumnRule, "text">, column: CatalogColumn, source: string): string {
-    const keepNull = (value: string) => `CASE WHEN ${source} IS NULL THEN NULL ELSE ${value} END`;
     switch (rule) {
         case "email":
             return `pg_temp.pa_email(${source})`;
         case "handle":
             return `pg_temp.pa_handle(${source})`;
         case "phone":
-            return keepNull(`'${SANITIZED_PHONE}'`);
+            return keepNull(source, `'${SANITIZED_PHONE}'`);
         case "name":
-            return keepNull(`'${SANITIZED_NAME}'`);
+            return keepNull(source, `'${SANITIZED_NAME}'`);
         case "firstName":
-            return keepNull(`'${SANITIZED_FIRST_NAME}'`);
+            return keepNull(source, `'${SANITIZED_FIRST_NAME}'`);
         case "lastName":
-            return keepNull(`'${SANITIZED_LAST_NAME}'`);
+            return keepNull(source, `'${SANITIZED_LAST_NAME}'`);
         case "secret":
         case "password":
             return column.notNull ? (column.category === "S" ? "''" : "'null'") : "NULL";

@@ -12,10 +12,10 @@ import { SyncLog } from "./log";
 import { EXIT } from "../platform/exitCodes";
 import { LaneTask, assignLanes } from "./lanes";
 import { TablePlan, planTable } from "./plan";
-import { RowSettings } from "./row-sanitizer";
+import { RowReport, RowSettings } from "./row-sanitizer";
 import { APP_RULES } from "./rules";
 import { pseudonymFunctions } from "./session-sql";
-import { sidecarProgram } from "./sidecars/program";
+import { sidecarProgram, sidecarReport } from "./sidecars/program";
 import { TextSettings } from "./text";
 import { CopyStreamRewriter, pipeProcesses } from "./stream";
 
@@ -44,6 +44,8 @@ export interface DatabaseResult {
     tables: TableResult[];
     /** Bytes of sanitized COPY data that travelled to staging. */
     bytes: number;
+    /** Values the row sanitizer replaced inside free text, per finding (email, phone, name, ...). */
+    replaced: Record<string, number>;
     seconds: number;
 }
 
@@ -129,7 +131,7 @@ export async function copyDatabase(ctx: PostgresSyncContext, db: AppDatabase, sn
     }
 
     log.step(`${db.name}: rows (${ctx.sanitize ? "sanitized and scanned on production's host" : "not sanitized: server profile"})`);
-    const { bytes, rowCounts } = await copyRows(ctx, db, snapshot, plans, incoming);
+    const { bytes, rowCounts, replaced } = await copyRows(ctx, db, snapshot, plans, incoming);
 
     log.debug(`${db.name}: ${rowCounts.reduce((a, b) => a + b, 0)} rows, ${bytes} bytes copied`);
     const sequences = await runIn(ctx.production, psql(db.name), snapshot.wrap(SEQUENCES_QUERY));
@@ -142,6 +144,7 @@ export async function copyDatabase(ctx: PostgresSyncContext, db: AppDatabase, sn
         database: db.name,
         tables: plans.map((p, i) => ({ table: `${p.table.schema}.${p.table.name}`, rows: rowCounts[i] })),
         bytes,
+        replaced,
         seconds: (Date.now() - started) / 1000,
     };
 }
@@ -159,7 +162,7 @@ async function copyRows(
     snapshot: Snapshot,
     plans: TablePlan[],
     incoming: string,
-): Promise<{ bytes: number; rowCounts: number[] }> {
+): Promise<LaneResult> {
     const lanes = assignLanes(plans.map((p) => p.table.pages), LANES_PER_DATABASE);
     // Every lane runs to its end even when another fails, so no session is left writing.
     const settled = await Promise.allSettled(lanes.map((tasks, lane) => copyLane(ctx, db, snapshot, plans, incoming, tasks, lane)));
@@ -177,25 +180,22 @@ async function copyRows(
         throw new LeakFound([...counts.values()]);
     }
     const rowCounts = plans.map(() => 0);
+    const replaced: Record<string, number> = {};
     let bytes = 0;
     settled.forEach((s, lane) => {
-        const result = (s as PromiseFulfilledResult<{ bytes: number; rowCounts: number[] }>).value;
+        const result = (s as PromiseFulfilledResult<LaneResult>).value;
         bytes += result.bytes;
         lanes[lane].forEach((task, i) => (rowCounts[task.table] += result.rowCounts[i]));
+        for (const [finding, n] of Object.entries(result.replaced)) replaced[finding] = (replaced[finding] ?? 0) + n;
     });
-    return { bytes, rowCounts };
+    return { bytes, rowCounts, replaced };
 }
 
 /** The leaks a row sanitizer reported as its last stderr line when it exited with EXIT.personalData. */
 function leakReport(err: unknown): { table: string; column: string; count: number }[] | undefined {
     if (!(err instanceof CommandError) || err.code !== EXIT.personalData) return undefined;
-    const last = err.stderr.trim().split("\n").pop() ?? "";
-    try {
-        const report = JSON.parse(last) as { leaks?: { table: string; column: string; count: number }[] };
-        return report.leaks && report.leaks.length > 0 ? report.leaks : undefined;
-    } catch {
-        return undefined;
-    }
+    const report = sidecarReport(err.stderr) as Partial<RowReport> | undefined;
+    return report?.leaks && report.leaks.length > 0 ? report.leaks : undefined;
 }
 
 /** The program the row sanitizer sidecar runs (sync/sidecars/rows.ts), as JavaScript source. */
@@ -212,7 +212,7 @@ async function copyLane(
     incoming: string,
     tasks: LaneTask[],
     lane: number,
-): Promise<{ bytes: number; rowCounts: number[] }> {
+): Promise<LaneResult> {
     const marker = `PA-END-OF-TABLE-${randomBytes(16).toString("hex")}`;
     const select = ({ table, range }: LaneTask) => (range ? plans[table].selectPages(range) : plans[table].select);
     let source: ChildProcess;
@@ -244,7 +244,7 @@ async function copyLane(
     const rewriter = new CopyStreamRewriter(tasks.map(({ table }) => ({ qualifiedName: qualifiedName(plans[table].table), columnList: plans[table].columnList })), marker);
     // Not quiet: psql prints "COPY <n>" per table, which the verification compares with what was sent.
     const sink = execIn(ctx.staging, ["psql", "-X", "-v", "ON_ERROR_STOP=1", "-U", POSTGRES_SUPERUSER, "-d", incoming]);
-    const { bytes, sinkOutput } = await pipeProcesses(source, sink, rewriter).catch(async (error) => {
+    const { bytes, sinkOutput, sourceStderr } = await pipeProcesses(source, sink, rewriter).catch(async (error) => {
         // A failed lane kills the docker client, not the container: it must not go on reading production.
         if (sidecar) await docker({ host: ctx.production.host, container: "" }, ["rm", "-f", sidecar]).catch(() => undefined);
         throw error;
@@ -253,7 +253,16 @@ async function copyLane(
     if (loaded.length !== tasks.length || loaded.some((n, i) => n !== rewriter.rowCounts[i])) {
         throw new Error(`${db.name}: staging loaded ${loaded.length} tables whose row counts differ from what production sent`);
     }
-    return { bytes, rowCounts: rewriter.rowCounts };
+    // The row sanitizer's report (its last stderr line) says how much it replaced.
+    const report = sidecar ? ((sidecarReport(sourceStderr) ?? {}) as Partial<RowReport>) : {};
+    return { bytes, rowCounts: rewriter.rowCounts, replaced: report.replaced ?? {} };
+}
+
+interface LaneResult {
+    bytes: number;
+    rowCounts: number[];
+    /** Values replaced by the row sanitizer, per finding (sanitizing only). */
+    replaced: Record<string, number>;
 }
 
 /** Letta's extension and search_path survived the copy (row counts were checked against psql's COPY tags). */

@@ -7,7 +7,8 @@
 // own text (comments, column defaults, enum labels) is scanned too. On a scan hit it writes nothing
 // more, keeps counting through its tables and exits with EXIT.personalData (5) and the counts per column (never a value) as
 // the last line of stderr.
-import { connect, literal } from "./sidecars/pg-wire";
+import { literal } from "./catalog";
+import { connect } from "./sidecars/pg-wire";
 import type { TextSanitizer } from "./text";
 
 export interface RowColumn {
@@ -16,8 +17,6 @@ export interface RowColumn {
     text: boolean;
     /** Scanned as it comes from the SELECT. */
     scan: boolean;
-    /** bytea, scanned as its bytes. */
-    bytea: boolean;
 }
 
 export interface RowTask {
@@ -113,7 +112,6 @@ export async function sanitizeRows(settings: RowSettings, makeText: (names: stri
                 const column = task.columns[i];
                 if (fields[i] === "\\N") continue;
                 let value = decode(fields[i]);
-                if (column.bytea) value = Buffer.from(value.slice(2), "hex").toString("latin1");
                 if (column.text) {
                     const sanitized = text.text(value);
                     if (sanitized === value) continue;

@@ -2,6 +2,7 @@
 // the scan if they hold an email, a phone number or a known person's name: the list can lag behind
 // an app's schema without leaking, it only makes the sync fail until the list is updated.
 import { AppService } from "../config/schema";
+import { SECRET_NAME_SQL } from "./pii/secrets";
 
 /**
  * - email/handle/phone/name/firstName/lastName: the whole value becomes its sanitized form.
@@ -25,8 +26,8 @@ export interface AppRules {
     overrides: Record<string, string>;
 }
 
-/** A variable or setting name that says it holds a secret, as a PostgreSQL regular expression (whole words). */
-export const SECRET_NAME_SQL = "(^|[^a-z0-9])(secret|password|passwd|passphrase|token|api[_-]?keys?|private[_-]?key|access[_-]?key|client[_-]?secret|credentials?)($|[^a-z0-9])";
+/** SQL: whether a name says it holds a secret, camelCase split into words first, as isSecretKey() does in JavaScript. */
+const namedLikeSecret = (name: string) => `regexp_replace(${name}, '([a-z0-9])([A-Z])', '\\1_\\2', 'g') ~* '${SECRET_NAME_SQL}'`;
 
 /** Rules that protect the world from staging, applied whether or not the profile sanitizes PII. */
 export const NEUTRALIZING_RULES: ReadonlySet<ColumnRule> = new Set(["secret", "off", "clear"]);
@@ -89,7 +90,7 @@ export const APP_RULES: Record<AppService, AppRules> = {
         overrides: {
             "execution_entity.status": `CASE WHEN t.status IN ('waiting', 'new', 'running') THEN 'canceled' ELSE NULL END`,
             // Variables named like secrets (OPENAI_API_KEY, SMTP_PASSWORD) hold them.
-            "variables.value": `CASE WHEN t.key ~* '${SECRET_NAME_SQL}' THEN '' ELSE NULL END`,
+            "variables.value": `CASE WHEN ${namedLikeSecret("t.key")} THEN '' ELSE NULL END`,
         },
     },
     openWebui: {
@@ -135,7 +136,7 @@ export const APP_RULES: Record<AppService, AppRules> = {
             "config.value":
                 `CASE WHEN t."key" ~* 'webhook' THEN '""'::json WHEN t."key" ~* 'enable_automations|automations\\.enable' THEN 'false'::json ` +
                 // Provider keys and OAuth client secrets, emptied but of the type Open WebUI expects.
-                `WHEN t."key" ~* '${SECRET_NAME_SQL}' THEN (CASE json_typeof(t.value) WHEN 'array' THEN '[]' WHEN 'object' THEN '{}' WHEN 'string' THEN '""' ELSE 'null' END)::json ELSE NULL END`,
+                `WHEN ${namedLikeSecret('t."key"')} THEN (CASE json_typeof(t.value) WHEN 'array' THEN '[]' WHEN 'object' THEN '{}' WHEN 'string' THEN '""' ELSE 'null' END)::json ELSE NULL END`,
         },
     },
     letta: {

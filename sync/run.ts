@@ -9,7 +9,8 @@ import { DockerSide, runIn, scratchLabels } from "./docker";
 import { SyncLog } from "./log";
 import { DatabaseResult, LeakFound, PostgresSyncContext, Snapshot, collectNames, copyDatabase, psql } from "./postgres";
 import { Neo4jResult, PreparedGraph, dropIncomingGraph, prepareGraph, removeScratch, thawIfFrozen } from "./neo4j";
-import { textSettings } from "./text";
+import { TextSettings, textSettings } from "./text";
+import { hashNamesOnProduction } from "./names";
 import { dropLeftovers, startAgain, stopRunning, swapIn } from "./swap";
 import { FileVolumes, FilesResult, PreparedFiles, prepareFiles } from "./files";
 
@@ -82,13 +83,20 @@ export async function runSync(options: SyncOptions, log: SyncLog): Promise<SyncS
     pendingCleanups.add(graphCleanup);
     let files: PreparedFiles | undefined;
     try {
+        // The graph and file sidecars find names by their hashes, taken once for both.
+        const helperImage = options.graph?.copierImage ?? options.files?.archiverImage;
+        let text: TextSettings | undefined;
+        if (options.sanitize && helperImage) {
+            log.step("hashing person names on production (they stay in its Postgres)");
+            text = textSettings(options.key, await hashNamesOnProduction(options.production, helperImage, options.key, scratchLabels(runId)), options.phoneRegions);
+        }
         if (options.graph) {
             if (await thawIfFrozen(options.graph.production)) log.step("neo4j: production's Neo4j was left frozen by an interrupted sync; thawed it");
-            graph = await prepareGraph({ ...options.graph, productionPostgres: options.production, key: options.key, sanitize: options.sanitize, phoneRegions: options.phoneRegions }, runId, log);
+            graph = await prepareGraph({ ...options.graph, text }, runId, log);
         }
         if (options.files) {
             files = await prepareFiles(
-                { ...options.files, production: { host: options.production.host }, staging: { host: options.staging.host }, productionPostgres: options.production, key: options.key, sanitize: options.sanitize, phoneRegions: options.phoneRegions },
+                { ...options.files, production: { host: options.production.host }, staging: { host: options.staging.host }, text },
                 runId,
                 log,
                 pendingCleanups,

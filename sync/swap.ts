@@ -2,13 +2,11 @@
 // copies replace the live databases in one transaction, so staging serves either all old or all new data.
 import { AppDatabase } from "../model/databases";
 import { incomingDatabaseName, previousDatabaseName } from "../model/sync";
-import { quoteIdent } from "./catalog";
+import { literal, quoteIdent } from "./catalog";
 import { APP_SERVICES } from "../config/schema";
 import { DockerSide, docker, runIn, runningServices } from "./docker";
 import { SyncLog } from "./log";
 import { psql } from "./postgres";
-
-const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
 /** Drops incoming copies (never served) and previous databases whose successor is live. */
 export async function dropLeftovers(staging: DockerSide, databases: readonly AppDatabase[]): Promise<string[]> {

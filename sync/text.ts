@@ -5,15 +5,15 @@
 // base64, emails (keyed pseudonyms, the same as the SQL side's, so joins across systems hold), card
 // numbers and IBANs, phone numbers, known person names. The scan uses the same detectors: a value
 // leaks when any of them still finds something that is not one of the sanitized forms.
-import { emailPseudonym, emailSpans, mayHoldEmail } from "./pii/emails";
+import { emailPseudonym, emailSpans } from "./pii/emails";
 import { JsonString, decodeUnicodeEscapes, looksLikeJson, percentDecodedParts, rewriteJson, rewritePercentEncoded, visitJson } from "./pii/json";
 import { KnownNameHashes, NameMatcher } from "./pii/names";
 import { fold } from "./pii/fold";
-import { Span, base64Spans, cardSpans, dataUrlSpans, ibanSpans, shortBase64Runs } from "./pii/payloads";
+import { BASE64_MIN_RUN, SHORT_BASE64_MIN_RUN, Span, base64Spans, cardSpans, dataUrlSpans, ibanSpans, shortBase64Runs } from "./pii/payloads";
 import { PhoneFinder } from "./pii/phones";
 import { DEFAULT_PHONE_REGIONS } from "../config/phoneRegions";
-import { SANITIZED_SECRET, isSecretKey, tokenSpans } from "./pii/secrets";
-import { shapeOf } from "./pii/shape";
+import { SANITIZED_SECRET, isSecretKey, mayNameSecret, tokenSpans } from "./pii/secrets";
+import { TextShape, shapeOf } from "./pii/shape";
 import { SANITIZED_FIRST_NAME, SANITIZED_LAST_NAME, SANITIZED_NAME, SANITIZED_PHONE } from "./patterns";
 
 export interface TextSettings {
@@ -38,8 +38,6 @@ export interface TextSanitizer {
     text(value: string): string;
     /** Whether a value still holds anything personal or secret (other than the sanitized forms). */
     leaks(value: string): boolean;
-    /** What the scan finds in a value, in the order of the detectors; empty when nothing. */
-    findings(value: string): Finding[];
     /** Adds a person's name found in the graph itself to the known names. */
     addName(name: string): void;
     /** The sanitized form of a whole phone number or name. */
@@ -48,11 +46,17 @@ export interface TextSanitizer {
     readonly replaced: Record<Finding, number>;
 }
 
-/** A necessary condition of a secret key name (sync/pii/secrets.ts) somewhere in a JSON text. */
-const SECRET_KEY_HINT = /secret|passw|passphrase|pwd|token|key|credential|cookie|auth|bearer|otp|recovery/i;
-
 /** Every token shape, data: URL and base64 run has a run of at least this many token characters. */
 const MIN_TOKEN_RUN = 12;
+
+interface Detector {
+    finding: Finding;
+    applies(shape: TextShape): boolean;
+    spans(text: string, scan: boolean): Span[];
+    by(found: string): string;
+    /** Run again on its own output until it finds nothing (at most three passes). */
+    repeat?: boolean;
+}
 
 /** The placeholders the opaque payloads become. */
 export const PLACEHOLDERS = {
@@ -98,49 +102,66 @@ export function textSanitizer(settings: TextSettings): TextSanitizer {
         }
         return out + text.slice(at);
     };
-    const phoneSpans = (text: string, strongOnly: boolean, finder = phones): Span[] =>
-        finder.spans(text).filter((s) => (!strongOnly || s.strength === "strong") && text.slice(s.start, s.end) !== SANITIZED_PHONE);
-    const nameSpans = (text: string): Span[] => names.spans(text).map(([start, end]) => ({ start, end }));
+    const notPlaceholder = (text: string) => (s: Span) => text.slice(s.start, s.end) !== SANITIZED_PHONE;
+
+    /**
+     * The detectors, most specific first. `spans(text, scan)` finds what the sanitizer replaces, or
+     * with `scan` what stops a sync (ambiguous finds are replaced but never stop one); `applies` is a
+     * necessary condition read from the text's shape, so a detector never runs where it cannot match.
+     */
+    const detectors: Detector[] = [
+        { finding: "secret", applies: (shape) => shape.tokenRun >= MIN_TOKEN_RUN, spans: tokenSpans, by: () => SANITIZED_SECRET },
+        { finding: "payload", applies: (shape) => shape.tokenRun >= MIN_TOKEN_RUN, spans: dataUrlSpans, by: () => PLACEHOLDERS.dataUrl },
+        { finding: "payload", applies: (shape) => shape.tokenRun >= BASE64_MIN_RUN, spans: base64Spans, by: () => PLACEHOLDERS.base64 },
+        {
+            // Shorter runs stay (ids, hashes, nonces) unless what they encode is personal.
+            finding: "encoded",
+            applies: (shape) => shape.tokenRun >= SHORT_BASE64_MIN_RUN,
+            spans: (text, scan) => shortBase64Runs(text).filter((run) => findingsIn(run.decoded, new Set(), { scan, decodeBase64: false }).size > 0),
+            by: () => PLACEHOLDERS.base64,
+        },
+        { finding: "email", applies: () => true, spans: emailSpans, by: email },
+        { finding: "card", applies: (shape) => shape.digitsInRun >= 13, spans: (text, scan) => cardSpans(text).filter((s) => !scan || !s.ambiguous), by: () => PLACEHOLDERS.card },
+        { finding: "iban", applies: (shape) => shape.tokenRun >= 4, spans: ibanSpans, by: () => PLACEHOLDERS.iban },
+        {
+            finding: "phone",
+            applies: (shape) => shape.digitsInRun >= 7 || !shape.ascii,
+            spans: (text, scan) => (scan ? scanPhones : phones).spans(text).filter((s) => (!scan || s.strength === "strong") && notPlaceholder(text)(s)),
+            by: () => SANITIZED_PHONE,
+            // A replaced number can leave digits that make a number with what was before it.
+            repeat: true,
+        },
+        { finding: "name", applies: () => names.size > 0, spans: (text) => names.spans(text).map(([start, end]) => ({ start, end })), by: () => SANITIZED_NAME },
+    ];
+    /** JSON keys are structure: only what can be rewritten without changing what a program reads. */
+    const keyDetectors = detectors.filter((d) => d.finding === "secret" || d.finding === "email");
 
     function sanitizePlain(value: string): string {
         const decoded = value.includes("\\u") ? decodeUnicodeEscapes(value) : value;
         // Percent-encoded components first: each is sanitized decoded, and encoded again.
         let text = rewritePercentEncoded(decoded, sanitizePlain);
         const shape = shapeOf(text);
-        if (shape.tokenRun >= MIN_TOKEN_RUN) {
-            text = replace(text, tokenSpans(text), () => SANITIZED_SECRET, "secret");
-            text = replace(text, dataUrlSpans(text), () => PLACEHOLDERS.dataUrl, "payload");
-            text = replace(text, base64Spans(text), () => PLACEHOLDERS.base64, "payload");
-            // Shorter runs stay (ids, hashes, nonces) unless what they encode is personal.
-            text = replace(text, shortBase64Runs(text).filter((run) => sanitizePlain(run.decoded) !== run.decoded), () => PLACEHOLDERS.base64, "encoded");
+        for (const detector of detectors) {
+            if (!detector.applies(shape)) continue;
+            for (let pass = 0; pass < (detector.repeat ? 3 : 1); pass++) {
+                const spans = detector.spans(text, false);
+                if (spans.length === 0) break;
+                text = replace(text, spans, detector.by, detector.finding);
+            }
         }
-        text = replace(text, emailSpans(text).map(([start, end]) => ({ start, end })), email, "email");
-        if (shape.digitsInRun >= 13) text = replace(text, cardSpans(text), () => PLACEHOLDERS.card, "card");
-        if (shape.tokenRun >= 4) text = replace(text, ibanSpans(text), () => PLACEHOLDERS.iban, "iban");
-        // A replaced number can leave digits that make a number with what was before it: again, until none.
-        for (let pass = 0; pass < 3 && (shape.digitsInRun >= 7 || !shape.ascii); pass++) {
-            const spans = phoneSpans(text, pass > 0);
-            if (spans.length === 0) break;
-            text = replace(text, spans, () => SANITIZED_PHONE, "phone");
-        }
-        text = replace(text, nameSpans(text), () => SANITIZED_NAME, "name");
         // Escapes were decoded only to look behind them: nothing found, nothing changes.
         return text === decoded ? value : text;
     }
 
-    function plainFindings(value: string, found: Set<Finding>, decodeBase64 = true): Set<Finding> {
+    /** What the detectors find in plain text (escapes and percent-encoding decoded first). */
+    function findingsIn(value: string, found: Set<Finding>, options: { scan: boolean; decodeBase64: boolean }): Set<Finding> {
         const text = value.includes("\\u") ? decodeUnicodeEscapes(value) : value;
         const shape = shapeOf(text);
-        const tokens = shape.tokenRun >= MIN_TOKEN_RUN;
-        if (tokens && tokenSpans(text).length > 0) found.add("secret");
-        if (tokens && (dataUrlSpans(text).length > 0 || base64Spans(text).length > 0)) found.add("payload");
-        if (emailSpans(text).length > 0) found.add("email");
-        if (shape.digitsInRun >= 13 && cardSpans(text).some((s) => !s.ambiguous)) found.add("card");
-        if (shape.tokenRun >= 4 && ibanSpans(text).length > 0) found.add("iban");
-        if ((shape.digitsInRun >= 7 || !shape.ascii) && phoneSpans(text, true, scanPhones).length > 0) found.add("phone");
-        if (names.size > 0 && nameSpans(text).length > 0) found.add("name");
-        for (const part of percentDecodedParts(text)) plainFindings(part, found, decodeBase64);
-        if (decodeBase64 && tokens && shortBase64Runs(text).some((run) => plainFindings(run.decoded, new Set(), false).size > 0)) found.add("encoded");
+        for (const detector of detectors) {
+            if (detector.finding === "encoded" && !options.decodeBase64) continue;
+            if (!found.has(detector.finding) && detector.applies(shape) && detector.spans(text, options.scan).length > 0) found.add(detector.finding);
+        }
+        for (const part of percentDecodedParts(text)) findingsIn(part, found, options);
         return found;
     }
 
@@ -150,32 +171,29 @@ export function textSanitizer(settings: TextSettings): TextSanitizer {
      * string. Most JSON values are like that, and skip the walk string by string.
      */
     function quietJson(raw: string): boolean {
-        if (raw.includes("\\") || raw.includes("%") || mayHoldEmail(raw) || SECRET_KEY_HINT.test(raw)) return false;
-        const shape = shapeOf(raw);
-        if (!shape.ascii || shape.digitsInRun >= 7 || shape.tokenRun >= 16 || raw.includes("data:") || tokenSpans(raw).length > 0) return false;
-        return names.size === 0 || nameSpans(raw).length === 0;
+        if (raw.includes("\\") || raw.includes("%") || mayNameSecret(raw)) return false;
+        return shapeOf(raw).ascii && findingsIn(raw, new Set(), { scan: false, decodeBase64: true }).size === 0;
     }
 
     /** A string under a secret's key, or the value of a name/value pair whose name is a secret's. */
     const secretPlace = (where: JsonString) => (where.key !== undefined && isSecretKey(where.key)) || (where.pairName !== undefined && isSecretKey(where.pairName));
 
-    function findings(value: string): Finding[] {
+    function findings(value: string): Set<Finding> {
         const found = new Set<Finding>();
-        if (looksLikeJson(value) && quietJson(value)) return [];
+        if (looksLikeJson(value) && quietJson(value)) return found;
         const json =
             looksLikeJson(value) &&
             visitJson(value, (s, where) => {
                 if (where.isKey) {
-                    if (emailSpans(s).length > 0) found.add("email");
-                    if (tokenSpans(s).length > 0) found.add("secret");
+                    for (const detector of keyDetectors) if (detector.spans(s, true).length > 0) found.add(detector.finding);
                 } else if (secretPlace(where) && s !== "") {
                     found.add("secret");
                 } else if (!where.json) {
-                    plainFindings(s, found);
+                    findingsIn(s, found, { scan: true, decodeBase64: true });
                 }
             });
-        if (!json) plainFindings(value, found);
-        return [...found];
+        if (!json) findingsIn(value, found, { scan: true, decodeBase64: true });
+        return found;
     }
 
     return {
@@ -184,7 +202,7 @@ export function textSanitizer(settings: TextSettings): TextSanitizer {
             if (looksLikeJson(value)) {
                 if (quietJson(value)) return value;
                 const rewritten = rewriteJson(value, (s, where) => {
-                    if (where.isKey) return replace(replace(s, tokenSpans(s), () => SANITIZED_SECRET, "secret"), emailSpans(s).map(([start, end]) => ({ start, end })), email, "email");
+                    if (where.isKey) return keyDetectors.reduce((key, d) => replace(key, d.spans(key, false), d.by, d.finding), s);
                     if (secretPlace(where)) return s === "" ? s : (replaced.secret++, "");
                     return where.json ? s : sanitizePlain(s);
                 });
@@ -192,8 +210,7 @@ export function textSanitizer(settings: TextSettings): TextSanitizer {
             }
             return sanitizePlain(value);
         },
-        leaks: (value: string) => findings(value).length > 0,
-        findings,
+        leaks: (value: string) => findings(value).size > 0,
         addName: (name: string) => names.add(name),
         replacement(rule) {
             return { phone: SANITIZED_PHONE, name: SANITIZED_NAME, firstName: SANITIZED_FIRST_NAME, lastName: SANITIZED_LAST_NAME }[rule];

@@ -4,6 +4,7 @@
 // regular expression because the forms differ only in how the `@` and the characters are written;
 // no library finds addresses inside free text in all of these forms.
 import { createHmac } from "crypto";
+import type { Span } from "./payloads";
 
 const LOCAL = String.raw`[\p{L}\p{N}\p{M}._+\-]|%[0-9A-Fa-f]{2}`;
 const AT = String.raw`@|%40|%2540|&#0*64;|&#[xX]0*40;|＠`;
@@ -48,14 +49,14 @@ export function emailPseudonym(key: string, found: string): string {
     return pseudonym;
 }
 
-/** [start, end) of every address in `text` that is not already a pseudonym. */
-export function emailSpans(text: string): Array<[number, number]> {
+/** Every address in `text` that is not already a pseudonym. */
+export function emailSpans(text: string): Span[] {
     if (!mayHoldEmail(text)) return [];
-    const spans: Array<[number, number]> = [];
+    const spans: Span[] = [];
     EMAIL.lastIndex = 0;
     for (const m of text.matchAll(EMAIL)) {
         const pseudonym = m[0].startsWith("user-") && PSEUDONYM.test(canonicalEmail(m[0]));
-        if (!pseudonym) spans.push([m.index!, m.index! + m[0].length]);
+        if (!pseudonym) spans.push({ start: m.index!, end: m.index! + m[0].length });
     }
     return spans;
 }

@@ -22,6 +22,7 @@ const BASE64_RUN = /[A-Za-z0-9+/_-]{200,}={0,2}/g;
 const SHORT_BASE64_RUN = /(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/]{16,199}={0,2}(?![A-Za-z0-9+/_-])/g;
 
 export const BASE64_MIN_RUN = 200;
+export const SHORT_BASE64_MIN_RUN = 16;
 
 function luhn(digits: string): boolean {
     let sum = 0;
@@ -53,24 +54,7 @@ function ibanValid(iban: string): boolean {
     return remainder === 1;
 }
 
-/** The longest run of characters for which `member` holds (a loop: cheaper than a regex over text that has none). */
-export function longestRun(text: string, member: (code: number) => boolean, enough: number): boolean {
-    let run = 0;
-    for (let i = 0; i < text.length; i++) {
-        if (member(text.charCodeAt(i))) {
-            if (++run >= enough) return true;
-        } else run = 0;
-    }
-    return false;
-}
-
-const isDigit = (c: number) => c >= 48 && c <= 57;
-/** Digits with the separators of card numbers between them. */
-const isCardChar = (c: number) => isDigit(c) || c === 32 || c === 45;
-const isBase64Char = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || isDigit(c) || c === 43 || c === 47;
-
 export function cardSpans(text: string): Span[] {
-    if (!longestRun(text, isCardChar, 13)) return [];
     const spans: Span[] = [];
     CARD.lastIndex = 0;
     for (const m of text.matchAll(CARD)) {
@@ -99,7 +83,7 @@ export function dataUrlSpans(text: string): Span[] {
 }
 
 export function base64Spans(text: string): Span[] {
-    if (text.length < BASE64_MIN_RUN || !longestRun(text, (c) => isBase64Char(c) || c === 95 || c === 45, BASE64_MIN_RUN)) return [];
+    if (text.length < BASE64_MIN_RUN) return [];
     const spans: Span[] = [];
     BASE64_RUN.lastIndex = 0;
     for (const m of text.matchAll(BASE64_RUN)) {
@@ -111,7 +95,7 @@ export function base64Spans(text: string): Span[] {
 
 /** Shorter base64 runs that decode to text, with that text: the sanitizer and the scan look inside. */
 export function shortBase64Runs(text: string): Array<Span & { decoded: string }> {
-    if (text.length < 16 || !longestRun(text, isBase64Char, 16)) return [];
+    if (text.length < SHORT_BASE64_MIN_RUN) return [];
     const out: Array<Span & { decoded: string }> = [];
     SHORT_BASE64_RUN.lastIndex = 0;
     for (const m of text.matchAll(SHORT_BASE64_RUN)) {

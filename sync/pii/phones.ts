@@ -55,22 +55,7 @@ export class PhoneFinder {
         }
     }
 
-    /** Whether the text holds a run of digits long enough to be a phone number at all. */
-    static mayHold(text: string): boolean {
-        let digits = 0;
-        for (let i = 0; i < text.length; i++) {
-            const c = text.charCodeAt(i);
-            if (c >= 48 && c <= 57) {
-                if (++digits >= 7) return true;
-            } else if (c !== 32 && c !== 45 && c !== 46 && c !== 40 && c !== 41 && c !== 47 && c !== 43 && c !== 9 && c !== 0xa0) {
-                digits = 0;
-            }
-        }
-        return /[\u0660-\u0669\u06f0-\u06f9\u0966-\u096f\uff10-\uff19]/.test(text);
-    }
-
     spans(text: string): PhoneSpan[] {
-        if (!PhoneFinder.mayHold(text)) return [];
         const spans: PhoneSpan[] = [];
         RUN.lastIndex = 0;
         for (const m of text.matchAll(RUN)) {

@@ -37,11 +37,24 @@ export function tokenSpans(text: string): Span[] {
 
 /** Word sequences that make a key name a secret's, matched at the end of the key's words. */
 const SECRET_ENDINGS: readonly string[][] = [
-    ["secret"], ["password"], ["passwd"], ["passphrase"], ["pwd"], ["token"], ["apikey"], ["api", "key"],
+    ["secret"], ["password"], ["passwd"], ["passphrase"], ["pwd"], ["token"], ["apikey"], ["api", "key"], ["apikeys"], ["api", "keys"],
     ["private", "key"], ["privatekey"], ["secret", "key"], ["access", "key"], ["signing", "key"], ["encryption", "key"],
     ["client", "secret"], ["credentials"], ["credential"], ["cookie"], ["auth", "header"],
     ["authorization"], ["bearer"], ["otp"], ["mfa", "secret"], ["recovery", "codes"], ["webhook", "secret"],
 ];
+
+/**
+ * The same names as a PostgreSQL regular expression over a whole name (case-insensitive), for the
+ * rules that empty n8n variables and Open WebUI config values named like secrets in SQL.
+ */
+export const SECRET_NAME_SQL = `(^|[^a-z0-9])(${SECRET_ENDINGS.map((words) => words.join("[ _.-]?")).join("|")})$`;
+
+const SECRET_HINT = new RegExp([...new Set(SECRET_ENDINGS.map((words) => words[words.length - 1]))].join("|"), "i");
+
+/** A necessary condition of a secret key name somewhere in a text (one of the endings' last words). */
+export function mayNameSecret(text: string): boolean {
+    return SECRET_HINT.test(text);
+}
 
 /** The words of a key: `clientSecret`, `client_secret`, `Client-Secret` and `CLIENT_SECRET` all give `client secret`. */
 export function keyWords(key: string): string[] {

@@ -1,10 +1,9 @@
 // Sidecar entry: the graph copier (sync/graph-copier.ts), between two scratch Neo4j servers.
 import { CopierSettings, copyGraph } from "../graph-copier";
-import { graphRule } from "../graph-rules";
 import { TextSettings, textSanitizer } from "../text";
 import { finish, sidecarSettings } from "./runtime";
 
 const settings = sidecarSettings<{ copier: CopierSettings; text?: TextSettings }>();
-finish(copyGraph(settings.copier, settings.text ? textSanitizer(settings.text) : undefined, graphRule), (report) => {
+finish(copyGraph(settings.copier, settings.text ? textSanitizer(settings.text) : undefined), (report) => {
     process.stdout.write(JSON.stringify(report) + "\n");
 });

@@ -3,14 +3,9 @@
 // clear). Runs in the Postgres container's network namespace; prints `{ hashes, lengths }`.
 import { nameHash, searchableName } from "../pii/names";
 import { NOT_NAMES } from "../text";
+import type { NamesSettings } from "../names";
 import { connect } from "./pg-wire";
 import { finish, sidecarSettings } from "./runtime";
-
-export interface NamesSettings {
-    key: string;
-    /** Per database, SELECTs returning one person name per row. */
-    sources: Array<{ database: string; queries: string[] }>;
-}
 
 async function hashNames(settings: NamesSettings): Promise<{ hashes: string[]; lengths: number[] }> {
     const hashes = new Set<string>();

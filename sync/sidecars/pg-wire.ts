@@ -15,8 +15,6 @@ export interface PgSession {
     end(): void;
 }
 
-export const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
-
 /** Connects to `database` on 127.0.0.1:5432 as the superuser; `afterChunk` runs after each chunk read. */
 export async function connect(database: string, applicationName: string, afterChunk: () => void = () => undefined): Promise<PgSession> {
     const socket = net.connect(5432, "127.0.0.1");

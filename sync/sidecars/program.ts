@@ -30,3 +30,16 @@ export function sidecarBundle(entry: SidecarEntry): string {
 export function sidecarProgram(entry: SidecarEntry, settings: unknown): string {
     return `globalThis.paSidecarSettings = ${JSON.stringify(settings)};\n${sidecarBundle(entry)}`;
 }
+
+/** The last line of a sidecar's output that is a JSON object (a runtime warning may follow or precede it). */
+export function sidecarReport(output: string): unknown {
+    for (const line of output.trim().split("\n").reverse()) {
+        if (!line.startsWith("{")) continue;
+        try {
+            return JSON.parse(line);
+        } catch {
+            // Not the report: keep looking.
+        }
+    }
+    return undefined;
+}

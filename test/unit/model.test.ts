@@ -16,7 +16,7 @@ function config(stack: string, overrides: Record<string, string> = {}): StackCon
     return parseStackConfig(stack, { ...stackFileConfig(stack), ...overrides });
 }
 
-describe("spec decisions", () => {
+describe("model decisions", () => {
     it("mounts PostgreSQL data where each major keeps it (moved in 18)", () => {
         assert.strictEqual(postgresDataPath(16), "/var/lib/postgresql/data");
         assert.strictEqual(postgresDataPath(17), "/var/lib/postgresql/data");
