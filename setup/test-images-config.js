@@ -19,5 +19,6 @@ doc.config["pa:images"] = {
     openWebui: tag("open-webui"),
     n8n: tag("n8n"),
     gateway: tag("gateway"),
+    restic: tag("restic"),
 };
 process.stdout.write(yaml.dump(doc));
