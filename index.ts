@@ -2,9 +2,12 @@
 // whole environment on the configured Docker host.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { Backups } from "./components/Backups";
 import { DataSync } from "./components/DataSync";
 import { Environment } from "./components/Environment";
 import { CONFIG_NAMESPACE, parseStackConfig } from "./config/read";
+import { backupRepository } from "./model/backup";
+import { STACK_LABEL } from "./model/names";
 
 const config = parseStackConfig(pulumi.getStack(), pulumi.runtime.allConfig());
 const secretConfig = new pulumi.Config(CONFIG_NAMESPACE);
@@ -43,6 +46,20 @@ const dataSync = config.sync
       })
     : undefined;
 
+// Encrypted backups on the stack's own host (production always; docs/backups.md).
+const backups = config.backup
+    ? new Backups(
+          "backups",
+          {
+              repository: backupRepository(config.stack, config.backup),
+              image: config.images.restic,
+              labels: { "pa.project": "pa-ecosystem", [STACK_LABEL]: config.stack },
+              protect: config.environment === "production",
+          },
+          { providers: [dockerHost] },
+      )
+    : undefined;
+
 export const stackEnvironment = config.environment;
 export const hostProfile = config.hostProfile;
 export const urls = environment.urls;
@@ -59,3 +76,16 @@ export const credentials = pulumi.secret({
     lettaServerPassword: environment.secrets.lettaServerPassword,
     postgresSuperuserPassword: environment.secrets.postgresSuperuserPassword,
 });
+/** For `pa backup`: where the repository is, the restic image, the retention, and the repository's password (secret). */
+export const backup = backups
+    ? pulumi.secret({
+          repository: backups.repositorySource,
+          image: backups.image,
+          password: backups.password,
+          keepDaily: config.backup!.keepDaily,
+          keepWeekly: config.backup!.keepWeekly,
+          keepMonthly: config.backup!.keepMonthly,
+          keepPoints: config.backup!.keepPoints,
+          verifyReadPercent: config.backup!.verifyReadPercent,
+      })
+    : undefined;

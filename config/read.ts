@@ -1,6 +1,6 @@
 // Reads the stack's `pa:` config once and validates it with the one schema in schema.ts.
 import { z } from "zod";
-import { StackConfig, stackConfigSchema } from "./schema";
+import { BACKUP_DEFAULTS, StackConfig, stackConfigSchema } from "./schema";
 
 export const CONFIG_NAMESPACE = "pa";
 
@@ -47,7 +47,9 @@ export function parseStackConfig(stack: string, rawConfig: Record<string, string
     const parsed = stackConfigSchema.safeParse(input);
     if (!parsed.success) problems.push(...parsed.error.issues.map((issue) => describeIssue(issue, input)));
     if (problems.length > 0 || !parsed.success) throw new ConfigError(problems, stack);
-    return { ...parsed.data, stack };
+    // Production is backed up whether or not pa:backup is set: its data must never be lost.
+    const backup = parsed.data.backup ?? (parsed.data.environment === "production" ? BACKUP_DEFAULTS : undefined);
+    return { ...parsed.data, backup, stack };
 }
 
 function splitKey(fullKey: string): [string, string] {

@@ -79,6 +79,29 @@ const sync = z.strictObject({
 });
 export type SyncConfig = z.infer<typeof sync>;
 
+export const DEFAULT_RESTIC_IMAGE = "restic/restic:0.18.0";
+
+const retentionCount = z.number().int().min(0).max(1000);
+
+/** Encrypted restic backups of the stack's data, on its own host; production has them by default (docs/backups.md). */
+const backup = z.strictObject({
+    /** Where the restic repository lives on the stack's host: a Docker volume name, or an absolute path on that host. */
+    repository: z
+        .string()
+        .regex(/^(\/[^\0]+|[a-zA-Z0-9][a-zA-Z0-9_.-]+)$/, "must be a Docker volume name such as pa-production-backups or an absolute path on the stack's host such as /srv/pa-backups")
+        .optional(),
+    /** Retention after each backup (restic forget --keep-daily/--keep-weekly/--keep-monthly). */
+    keepDaily: retentionCount.default(7),
+    keepWeekly: retentionCount.default(4),
+    keepMonthly: retentionCount.default(6),
+    /** The backups of this many newest rollback points are always kept, whatever their age. */
+    keepPoints: retentionCount.default(3),
+    /** Share of the repository's data that `pa backup verify` reads back and checks, in percent. */
+    verifyReadPercent: z.number().int().min(1).max(100).default(10),
+});
+export type BackupConfig = z.infer<typeof backup>;
+export const BACKUP_DEFAULTS: BackupConfig = backup.parse({});
+
 const ipv4 = z.ipv4({ error: "must be an IPv4 address such as 127.0.0.1 or 0.0.0.0" });
 
 export const stackConfigSchema = z
@@ -99,6 +122,8 @@ export const stackConfigSchema = z
             n8n: imageRef,
             /** HAProxy in front of the apps (see model/gateway.ts). */
             gateway: imageRef,
+            /** restic, for the stack's backups (see docs/backups.md). */
+            restic: imageRef.default(DEFAULT_RESTIC_IMAGE),
         }),
         ports: z
             .strictObject({
@@ -130,6 +155,7 @@ export const stackConfigSchema = z
             })
             .default({}),
         sync: sync.optional(),
+        backup: backup.optional(),
     })
     .superRefine((cfg, ctx) => {
         if (cfg.environment === "production") {

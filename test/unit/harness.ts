@@ -17,6 +17,8 @@ export interface RecordedResource {
     dependencies: string[];
     /** Resource options the engine sees. */
     protect: boolean;
+    /** Kept on the host when Pulumi deletes it. */
+    retainOnDelete: boolean;
     /** The deleteBeforeReplace option, undefined when the program left it to the provider. */
     deleteBeforeReplace: boolean | undefined;
     urn: string;
@@ -25,6 +27,8 @@ export interface RecordedResource {
 export interface StackRun {
     resources: RecordedResource[];
     outputs: Record<string, any>;
+    /** The stack outputs marked secret. */
+    secretOutputs: string[];
     /** The value each mocked RandomPassword produced, by resource name. */
     generated: Record<string, string>;
 }
@@ -94,6 +98,7 @@ export async function runStack(stack: string, config: RawConfig, secretKeys: str
             inputs: deserialize(inputs),
             dependencies: req.getDependenciesList(),
             protect: req.getProtect(),
+            retainOnDelete: req.getRetainondelete?.() ?? false,
             deleteBeforeReplace: req.getDeletebeforereplacedefined() ? req.getDeletebeforereplace() : undefined,
             urn: `${req.getType()}::${req.getName()}`,
         });
@@ -109,11 +114,13 @@ export async function runStack(stack: string, config: RawConfig, secretKeys: str
         throw Object.assign(err as Error, { registeredBeforeFailure: resources.length });
     }
     const outputs: Record<string, any> = {};
+    const secretOutputs: string[] = [];
     for (const [key, value] of Object.entries(program)) {
         outputs[key] = pulumi.Output.isInstance(value) ? await unwrap(value) : await unwrapDeep(value);
+        if (pulumi.Output.isInstance(value) && (await (value as unknown as { isSecret: Promise<boolean> }).isSecret)) secretOutputs.push(key);
     }
     await settle(() => resources.length);
-    return { resources, outputs, generated };
+    return { resources, outputs, secretOutputs, generated };
 }
 
 function unwrap<T>(output: pulumi.Output<T>): Promise<T> {

@@ -79,14 +79,37 @@ for (const stack of STACKS) {
             run = await runStack(stack, stackFileConfig(stack));
         });
 
-        it("declares five containers and the gateway, two networks, the data volumes and ten generated secrets", () => {
+        const dataVolumes = () => byType(run, TYPES.volume).filter((v) => v.name !== "backup-repository");
+        const hasBackups = stack === "production";
+
+        it("declares five containers and the gateway, two networks, the data volumes and ten generated secrets (plus the backups' in production)", () => {
             assert.deepStrictEqual(byType(run, TYPES.container).map((c) => c.name).sort(), [...CONTAINERS].sort());
             assert.deepStrictEqual(byType(run, TYPES.network).map((n) => n.inputs.name).sort(), [
                 networkName("backend"),
                 networkName("frontend"),
             ]);
-            assert.strictEqual(byType(run, TYPES.password).length, 10);
-            assert.strictEqual(byType(run, TYPES.image).length, 6);
+            assert.strictEqual(byType(run, TYPES.password).length, hasBackups ? 11 : 10);
+            assert.strictEqual(byType(run, TYPES.image).length, hasBackups ? 7 : 6);
+        });
+
+        it(hasBackups ? "keeps backups: a repository volume that outlives the stack, a generated password, a pinned restic" : "has no backups of its own", () => {
+            const repo = byType(run, TYPES.volume).filter((v) => v.name === "backup-repository");
+            const program = run.outputs as Record<string, unknown>;
+            if (!hasBackups) {
+                assert.strictEqual(repo.length, 0);
+                assert.strictEqual(program.backup, undefined);
+                return;
+            }
+            assert.strictEqual(repo.length, 1);
+            assert.strictEqual(repo[0].inputs.name, `pa-${stack}-backups`);
+            assert.strictEqual(repo[0].protect, true);
+            assert.strictEqual(repo[0].retainOnDelete, true, "pulumi destroy leaves the backups on the host");
+            const restic = byType(run, TYPES.image).find((i) => i.name === "restic-image");
+            assert.match(restic?.inputs.name, /^restic\/restic:\d+\.\d+\.\d+$/);
+            assert.ok(run.secretOutputs.includes("backup"), "the backup output (with its password) is secret");
+            const backup = program.backup as { password: string; repository: string };
+            assert.strictEqual(backup.repository, `pa-${stack}-backups`);
+            assert.strictEqual(backup.password, run.generated["backup-password"], "the password is the generated one");
         });
 
         it("publishes exactly the configured ports, on the configured address", () => {
@@ -128,7 +151,7 @@ for (const stack of STACKS) {
             assert.deepStrictEqual(mounts("openWebui"), [`pa-${stack}-open-webui-data:/app/backend/data`]);
             assert.deepStrictEqual(mounts("n8n"), [`pa-${stack}-n8n-data:/home/node/.n8n`]);
             assert.deepStrictEqual(mounts("letta"), []);
-            const declared = byType(run, TYPES.volume).map((v) => v.inputs.name).sort();
+            const declared = dataVolumes().map((v) => v.inputs.name).sort();
             const mounted = SERVICES.flatMap((s) => container(s).inputs.volumes ?? []).map((v: any) => v.volumeName).sort();
             assert.deepStrictEqual(declared, mounted);
         });
@@ -164,7 +187,7 @@ for (const stack of STACKS) {
             assert.strictEqual(neo4j.NEO4J_AUTH, `neo4j/${pw.neo4jPassword}`);
 
             const allPasswords = new Set(Object.values(pw));
-            assert.strictEqual(allPasswords.size, 10, "every secret is generated separately");
+            assert.strictEqual(allPasswords.size, hasBackups ? 11 : 10, "every secret is generated separately");
         });
 
         it("the init script creates every app database and the vector extension for Letta", () => {
@@ -254,7 +277,7 @@ for (const stack of STACKS) {
         });
 
         it(`${stack === "production" ? "protects" : "does not protect"} the data volumes from deletion`, () => {
-            const volumes = byType(run, TYPES.volume);
+            const volumes = dataVolumes();
             assert.strictEqual(volumes.length, 5);
             for (const volume of volumes) assert.strictEqual(volume.protect, stack === "production", volume.name);
         });
