@@ -13,16 +13,24 @@ export interface CommandSpec {
     flags: FlagSpec[];
     /** Longer text after the flags in --help. */
     details?: string;
+    /** Names of the plain arguments the command takes (`backup now`, `restore <backup>`), at most this many. */
+    positionals?: string[];
 }
 
 export class UsageError extends Error {}
 
-export type ParsedFlags = Map<string, string | true>;
+/** The flags by name, and the plain arguments in order. */
+export type ParsedFlags = Map<string, string | true> & { positionals?: string[] };
 
 export function parseFlags(spec: CommandSpec, argv: string[]): ParsedFlags {
     const flags: ParsedFlags = new Map();
+    const positionals: string[] = [];
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
+        if (!arg.startsWith("-") && spec.positionals && positionals.length < spec.positionals.length) {
+            positionals.push(arg);
+            continue;
+        }
         const [name, inline] = arg.startsWith("--") ? arg.slice(2).split(/=(.*)/s, 2) : [undefined, undefined];
         const flag = spec.flags.find((f) => f.name === name);
         if (!flag) throw new UsageError(`${spec.name}: unknown argument '${arg}' (see ${spec.name} --help)`);
@@ -34,6 +42,7 @@ export function parseFlags(spec: CommandSpec, argv: string[]): ParsedFlags {
         if (value === undefined || value.startsWith("--")) throw new UsageError(`${spec.name}: --${flag.name} needs a value <${flag.value}>`);
         flags.set(flag.name, value);
     }
+    flags.positionals = positionals;
     return flags;
 }
 

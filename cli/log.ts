@@ -13,6 +13,7 @@ export const LOG_FILES = {
     promote: { area: "production", name: "promote" },
     rollback: { area: "production", name: "rollback" },
     cleanup: { area: "maintenance", name: "cleanup" },
+    backup: { area: "production", name: "backup" },
 } as const;
 export type LogKind = keyof typeof LOG_FILES;
 

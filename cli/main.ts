@@ -4,6 +4,7 @@ import { PulumiLockedError } from "./engine";
 import { EXIT, EXIT_CODES_HELP } from "../platform/exitCodes";
 import { LockedError } from "./lock";
 import { redact } from "./log";
+import * as backup from "./commands/backup";
 import * as cleanup from "./commands/cleanup";
 import * as deploy from "./commands/deploy";
 import * as health from "./commands/health";
@@ -16,7 +17,7 @@ interface Command {
     run(flags: ParsedFlags): Promise<number>;
 }
 
-const COMMANDS: Command[] = [deploy, health, testWorkflows, promote, rollback, cleanup];
+const COMMANDS: Command[] = [deploy, health, testWorkflows, promote, rollback, backup, cleanup];
 
 function overview(): string {
     return [

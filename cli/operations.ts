@@ -6,7 +6,9 @@ import * as os from "os";
 import * as path from "path";
 import * as readline from "readline";
 import { Service } from "../config/schema";
-import { createBackup, restoreBackup, BackupManifest } from "./backup";
+import { resticBackupIdOf, resticBackupRef } from "../model/backup";
+import { BackupDeps, findBackup, restoreFromBackup, takeBackup } from "./backup/backups";
+import { restoreBackup } from "./backup/legacy";
 import { Engine, OpenOptions, StackEngine } from "./engine";
 import { Git } from "./git";
 import { checkHealth, HealthReport } from "./health";
@@ -30,8 +32,10 @@ export interface Operations {
     /** Polls health until every check passes or the timeout ends; returns the last report. */
     waitHealthy(target: Target, timeoutMs: number): Promise<HealthReport>;
     workflowTests(target: Target, allowWrites: boolean): Promise<WorkflowReport>;
-    backup(target: Target): Promise<{ dir: string; manifest: BackupManifest }>;
-    restore(target: Target, dir: string, services: readonly Service[]): Promise<void>;
+    /** A restic backup of the target's data for a promotion, tagged with its rollback point; returns its ref. */
+    backup(target: Target, point: string): Promise<{ ref: string }>;
+    /** Restores services' data from a backup ref: `restic:<id>`, or an older backups/ folder. */
+    restore(target: Target, ref: string, services: readonly Service[]): Promise<void>;
     readConfigFile(stack: string): string;
     writeConfigFile(stack: string, text: string): void;
     /** A checkout of a commit in a temp folder with the given stack config, ready for `pulumi up`. */
@@ -89,14 +93,24 @@ export class RealOperations implements Operations {
         return runWorkflowTests(target, { http: this.deps.http, docker: this.deps.docker }, { allowWrites });
     }
 
-    backup(target: Target): Promise<{ dir: string; manifest: BackupManifest }> {
-        return createBackup(target, this.deps.docker, path.join(this.projectRoot, "backups"), this.now(), (l) => this.deps.log.info(l));
+    async backup(target: Target, point: string): Promise<{ ref: string }> {
+        if (!target.backup) {
+            throw new Error(`stack '${target.stack}' has no backup repository yet: run \`pulumi up -s ${target.stack}\` once with this version (it creates the repository), then promote again`);
+        }
+        const manifest = await takeBackup(target, this.backupDeps(), { reason: "promote", point });
+        return { ref: resticBackupRef(manifest.id) };
     }
-
-    async restore(target: Target, dir: string, services: readonly Service[]): Promise<void> {
-        await restoreBackup(target, this.deps.docker, path.resolve(this.projectRoot, dir), services, (l) => this.deps.log.info(l));
+    async restore(target: Target, ref: string, services: readonly Service[]): Promise<void> {
+        const id = resticBackupIdOf(ref);
+        if (id === undefined) {
+            await restoreBackup(target, this.deps.docker, path.resolve(this.projectRoot, ref), services, (l) => this.deps.log.info(l));
+            return;
+        }
+        await restoreFromBackup(target, this.backupDeps(), await findBackup(target, this.backupDeps(), id), services);
     }
-
+    private backupDeps(): BackupDeps {
+        return { docker: this.deps.docker, say: (l) => this.deps.log.info(l), now: () => this.now() };
+    }
     readConfigFile(stack: string): string {
         return fs.readFileSync(path.join(this.projectRoot, `Pulumi.${stack}.yaml`), "utf8");
     }

@@ -4,7 +4,6 @@
 // (f) validate production's health within a timeout of its own, (g) on failure of (e) or (f) roll
 // back to the point, restoring data when the failed update touched it (or when asked).
 // Before (e) nothing in production changes: an abort only restores the config file.
-import * as path from "path";
 import { SERVICES, Service } from "../config/schema";
 import { HOSTNAMES } from "../model/names";
 import { PlannedStep } from "./engine";
@@ -128,8 +127,9 @@ export async function promote(ops: Operations, options: PromoteOptions): Promise
     let backupDir: string | undefined;
     if (prodTarget && deployedUpdate) {
         const prodHealth = await ops.health(prodTarget);
+        const tag = tagName(ops.now());
         try {
-            backupDir = path.relative(ops.projectRoot, (await ops.backup(prodTarget)).dir);
+            backupDir = (await ops.backup(prodTarget, tag)).ref;
             say(`backup of ${prodName}: ${backupDir}`);
         } catch (error) {
             return abortAndRestoreConfig("backup", `backup of ${prodName} failed: ${message(error)}`);
@@ -147,7 +147,7 @@ export async function promote(ops: Operations, options: PromoteOptions): Promise
                 validated: prodHealth.healthy,
                 reason: `before promoting ${options.stagingStack}'s versions`,
             };
-            point = { tag: tagName(ops.now()), manifest };
+            point = { tag, manifest };
             await ops.git.createTag(point.tag, manifest.commit, tagMessage(manifest));
             say(`rollback point ${point.tag} (production ${prodHealth.healthy ? "healthy" : "NOT healthy"} when recorded)`);
         } catch (error) {

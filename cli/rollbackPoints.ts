@@ -5,7 +5,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Service } from "../config/schema";
-import { BackupManifest, MANIFEST } from "./backup";
+import { resticBackupIdOf } from "../model/backup";
+import { MANIFEST } from "./backup/legacy";
 import { Git } from "./git";
 
 export const TAG_PREFIX = "rollback-";
@@ -29,7 +30,7 @@ export interface RollbackPointManifest {
     config: string;
     images: Record<Service, string>;
     stackUpdate?: StackUpdateRef;
-    /** Backup folder, relative to the project root. */
+    /** The backup of production's data: `restic:<id>`, or (points of earlier versions) a folder relative to the project root. */
     backup?: string;
     validated: boolean;
     reason: string;
@@ -93,8 +94,8 @@ export interface PointStatus {
     backupPresent: boolean;
 }
 
-/** Joins the points with the stack history (by update start time) and the backups on disk. */
-export function describePoints(points: RollbackPoint[], history: HistoryEntry[], projectRoot: string): PointStatus[] {
+/** Joins the points with the stack history (by update start time) and their backups (restic ids in the repository, or folders on disk). */
+export function describePoints(points: RollbackPoint[], history: HistoryEntry[], projectRoot: string, resticIds: ReadonlySet<string> = new Set()): PointStatus[] {
     return points.map((point) => {
         const recorded = point.manifest.stackUpdate;
         const index = recorded ? history.findIndex((h) => h.startTime === recorded.startTime) : -1;
@@ -102,26 +103,20 @@ export function describePoints(points: RollbackPoint[], history: HistoryEntry[],
         return {
             point,
             update: entry ? { ordinal: history.length - index, startTime: entry.startTime, endTime: entry.endTime, result: entry.result, kind: entry.kind } : undefined,
-            backupPresent: backupPresent(projectRoot, point.manifest.backup),
+            backupPresent: backupPresent(projectRoot, point.manifest.backup, resticIds),
         };
     });
 }
 
-export function backupPresent(projectRoot: string, backup: string | undefined): boolean {
-    return backup !== undefined && fs.existsSync(path.join(projectRoot, backup, MANIFEST));
+export function backupPresent(projectRoot: string, backup: string | undefined, resticIds: ReadonlySet<string> = new Set()): boolean {
+    if (backup === undefined) return false;
+    const id = resticBackupIdOf(backup);
+    return id !== undefined ? resticIds.has(id) : fs.existsSync(path.join(projectRoot, backup, MANIFEST));
 }
 
 /** `--emergency`: the newest point whose production was healthy and that has a state to return to. */
 export function lastGoodPoint(points: RollbackPoint[]): RollbackPoint | undefined {
     return [...points].reverse().find((p) => p.manifest.validated && p.manifest.stackUpdate !== undefined);
-}
-
-/** Images every rollback point names: cleanup must never remove them. */
-export function protectedImages(points: RollbackPoint[], backups: BackupManifest[] = []): Set<string> {
-    const images = new Set<string>();
-    for (const p of points) Object.values(p.manifest.images).forEach((i) => images.add(i));
-    for (const b of backups) Object.values(b.images).forEach((i) => images.add(i));
-    return images;
 }
 
 export function formatPoints(statuses: PointStatus[]): string {

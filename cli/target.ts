@@ -8,6 +8,21 @@ export interface Credentials {
     postgresSuperuserPassword?: string;
 }
 
+/** The stack's backup settings, from its `backup` output (stacks with pa:backup only). */
+export interface BackupTarget {
+    /** Volume name or absolute host path of the restic repository on the stack's host. */
+    repository: string;
+    /** The pinned restic image. */
+    image: string;
+    /** The repository's password: the only key to the backups. */
+    password: string;
+    keepDaily: number;
+    keepWeekly: number;
+    keepMonthly: number;
+    keepPoints: number;
+    verifyReadPercent: number;
+}
+
 export interface Target {
     stack: string;
     containers: Record<Service, string>;
@@ -16,6 +31,7 @@ export interface Target {
     volumes: Record<Service, Record<string, string>>;
     images: Record<Service, string>;
     credentials: Credentials;
+    backup?: BackupTarget;
 }
 
 /** Builds a Target from `pulumi stack output --show-secrets` values; throws naming what is missing. */
@@ -38,10 +54,11 @@ export function targetFromOutputs(stack: string, outputs: Record<string, unknown
         volumes: need("volumes") as Target["volumes"],
         images: need("images") as Target["images"],
         credentials: (outputs.credentials ?? {}) as Credentials,
+        backup: (outputs.backup ?? undefined) as BackupTarget | undefined,
     };
 }
 
 /** Every secret a target carries, for log redaction. */
 export function targetSecrets(target: Target): string[] {
-    return Object.values(target.credentials).filter((v): v is string => typeof v === "string");
+    return [...Object.values(target.credentials), target.backup?.password].filter((v): v is string => typeof v === "string");
 }

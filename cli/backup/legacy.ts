@@ -1,15 +1,12 @@
-// Backups of a stack's data and their restore. Layout: backups/<stack>-YYYYMMDD-HHMMSS/ with
-// manifest.json, one `pg_dump -Fc --create` per app database (roles, search_path and extensions
-// come back with it) and one tarball per data volume. Neo4j Community cannot be copied online, so
-// its container is stopped for the few seconds its tarball takes. A backup is written to a
-// `.partial` folder and renamed when complete, so an interrupted one is never mistaken for good.
+// The restore of backups taken before restic (rollback points recorded by earlier versions name them):
+// backups/<stack>-YYYYMMDD-HHMMSS/ with manifest.json, one `pg_dump -Fc --create` per app database
+// and one tarball per data volume. New backups are restic only (backup/backups.ts).
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { APP_SERVICES, AppService, Service } from "../config/schema";
-import { APP_DATABASES } from "../model/databases";
-import { DockerClient } from "./probes/docker";
-import { Target } from "./target";
+import { APP_SERVICES, AppService, Service } from "../../config/schema";
+import { DockerClient } from "../probes/docker";
+import { Target } from "../target";
 
 export const MANIFEST = "manifest.json";
 
@@ -25,68 +22,19 @@ export interface BackupManifest {
     items: BackupItem[];
 }
 
-export function timestamp(date: Date): string {
-    return date.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-}
-
-/** Volumes worth backing up as files: not Postgres (dumped logically) and not logs. */
-export function volumesToArchive(target: Target): { service: Service; purpose: string; volume: string }[] {
-    const out: { service: Service; purpose: string; volume: string }[] = [];
-    for (const [service, byPurpose] of Object.entries(target.volumes) as [Service, Record<string, string>][]) {
-        if (service === "postgres") continue;
-        for (const [purpose, volume] of Object.entries(byPurpose)) if (purpose !== "logs") out.push({ service, purpose, volume });
+/** Size and checksum, read in chunks: a dump can be larger than a Node buffer (2 GiB). */
+export function fileFacts(file: string): { bytes: number; sha256: string } {
+    const hash = crypto.createHash("sha256");
+    const chunk = Buffer.alloc(1 << 20);
+    const fd = fs.openSync(file, "r");
+    let bytes = 0;
+    try {
+        for (let n; (n = fs.readSync(fd, chunk, 0, chunk.length, null)) > 0; bytes += n) hash.update(chunk.subarray(0, n));
+    } finally {
+        fs.closeSync(fd);
     }
-    return out;
-}
-
-export async function createBackup(
-    target: Target,
-    docker: DockerClient,
-    backupsDir: string,
-    now: Date,
-    say: (line: string) => void,
-): Promise<{ dir: string; manifest: BackupManifest }> {
-    const dir = path.join(backupsDir, `${target.stack}-${timestamp(now)}`);
-    const partial = `${dir}.partial`;
-    fs.rmSync(partial, { recursive: true, force: true });
-    fs.mkdirSync(partial, { recursive: true, mode: 0o700 });
-    const items: BackupItem[] = [];
-    const postgres = target.containers.postgres;
-    for (const db of APP_DATABASES) {
-        const file = `postgres-${db.name}.dump`;
-        say(`backup: pg_dump ${db.name}`);
-        await docker.streamToFile(
-            ["exec", postgres, "sh", "-c", 'PGPASSWORD="$POSTGRES_PASSWORD" exec pg_dump -h localhost -U "$POSTGRES_USER" -Fc --create "$1"', "sh", db.name],
-            path.join(partial, file),
-        );
-        items.push({ kind: "postgres", database: db.name, app: db.app, file, ...fileFacts(path.join(partial, file)) });
-    }
-    for (const { service, purpose, volume } of volumesToArchive(target)) {
-        const file = `volume-${service}-${purpose}.tar.gz`;
-        // Neo4j Community has no online backup: stop it so the store files are consistent.
-        const offline = service === "neo4j";
-        say(`backup: volume ${volume}${offline ? " (neo4j stopped meanwhile)" : ""}`);
-        if (offline) await docker.stop(target.containers[service]);
-        try {
-            await docker.streamToFile(
-                ["run", "--rm", "--network", "none", "-v", `${volume}:/data:ro`, "--entrypoint", "tar", target.images.postgres, "-czf", "-", "-C", "/data", "."],
-                path.join(partial, file),
-            );
-        } finally {
-            if (offline) await docker.start(target.containers[service]);
-        }
-        items.push({ kind: "volume", service, purpose, volume, file, ...fileFacts(path.join(partial, file)) });
-    }
-    const manifest: BackupManifest = { format: 1, stack: target.stack, createdAt: now.toISOString(), images: target.images, items };
-    fs.writeFileSync(path.join(partial, MANIFEST), JSON.stringify(manifest, null, 2), { mode: 0o600 });
-    fs.renameSync(partial, dir);
-    return { dir, manifest };
-}
-
-function fileFacts(file: string): { bytes: number; sha256: string } {
-    const content = fs.readFileSync(file);
-    if (content.length === 0) throw new Error(`backup file ${file} is empty`);
-    return { bytes: content.length, sha256: crypto.createHash("sha256").update(content).digest("hex") };
+    if (bytes === 0) throw new Error(`backup file ${file} is empty`);
+    return { bytes, sha256: hash.digest("hex") };
 }
 
 export function readBackup(dir: string): BackupManifest {

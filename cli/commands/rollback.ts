@@ -6,6 +6,7 @@ import { createContext, engineOutput } from "../context";
 import { EXIT } from "../../platform/exitCodes";
 import { GitCli } from "../git";
 import { SERVICES } from "../../config/schema";
+import { listBackups } from "../backup/backups";
 import { redeployPoint } from "../redeploy";
 import { describePoints, formatPoints, lastGoodPoint, listPoints } from "../rollbackPoints";
 import { productionStack } from "./common";
@@ -38,8 +39,12 @@ export async function run(flags: ParsedFlags): Promise<number> {
     const points = await listPoints(new GitCli(ctx.projectRoot), stack);
 
     if (flags.has("list")) {
-        const history = await (await ctx.ops.openStack(stack)).history();
-        const statuses = describePoints(points, history, ctx.projectRoot);
+        const production = await ctx.ops.openStack(stack);
+        const history = await production.history();
+        const target = history.length > 0 ? await ctx.ops.targetOf(production).catch(() => undefined) : undefined;
+        const deps = { docker: ctx.docker, say: (line: string) => ctx.log.debug(line), now: () => new Date() };
+        const inRepository = target?.backup ? new Set((await listBackups(target, deps)).filter((b) => b.complete).map((b) => b.id)) : new Set<string>();
+        const statuses = describePoints(points, history, ctx.projectRoot, inRepository);
         ctx.log.result(json ? JSON.stringify(statuses.map((s) => ({ tag: s.point.tag, ...s.point.manifest, config: undefined, matchingUpdate: s.update ?? null, backupPresent: s.backupPresent })), null, 2) : formatPoints(statuses));
         return EXIT.ok;
     }

@@ -27,6 +27,18 @@ export interface ExecOptions {
     timeoutMs?: number;
 }
 
+export interface RunOptions {
+    stdin?: string;
+    timeoutMs?: number;
+    /**
+     * Variables set in the docker CLI's own environment: `-e NAME` (without a value) in the args hands
+     * them to the container, so a secret never appears on a command line.
+     */
+    env?: Record<string, string>;
+    /** Called with each chunk of stdout as it arrives (progress of a long run). */
+    onStdout?: (chunk: string) => void;
+}
+
 export interface DockerClient {
     exec(container: string, command: string[], options?: ExecOptions): Promise<ExecResult>;
     inspect(container: string): Promise<ContainerState | undefined>;
@@ -39,16 +51,17 @@ export interface DockerClient {
     streamFromFile(args: string[], file: string): Promise<void>;
     imageExists(ref: string): Promise<boolean>;
     /** Plain `docker <args>`, for what the named methods do not cover. */
-    run(args: string[], options?: { stdin?: string; timeoutMs?: number }): Promise<ExecResult>;
+    run(args: string[], options?: RunOptions): Promise<ExecResult>;
 }
 
 export class DockerCli implements DockerClient {
     constructor(private readonly binary = "docker") {}
 
-    run(args: string[], options: { stdin?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
+    run(args: string[], options: RunOptions = {}): Promise<ExecResult> {
         return new Promise((resolve) => {
             const started = performance.now();
-            const child = spawn(this.binary, args, { stdio: ["pipe", "pipe", "pipe"] });
+            const env = options.env ? { ...process.env, ...options.env } : process.env;
+            const child = spawn(this.binary, args, { stdio: ["pipe", "pipe", "pipe"], env });
             let stdout = "";
             let stderr = "";
             const timer = options.timeoutMs
@@ -57,7 +70,10 @@ export class DockerCli implements DockerClient {
                       child.kill("SIGKILL");
                   }, options.timeoutMs)
                 : undefined;
-            child.stdout.on("data", (chunk) => (stdout += chunk));
+            child.stdout.on("data", (chunk) => {
+                stdout += chunk;
+                options.onStdout?.(String(chunk));
+            });
             child.stderr.on("data", (chunk) => (stderr += chunk));
             child.on("error", (error) => (stderr += String(error)));
             child.on("close", (code) => {

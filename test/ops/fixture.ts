@@ -90,8 +90,13 @@ export function startOpsStack(): OpsStack {
 }
 
 export function removeOpsStack(): void {
-    const list = (kind: string, ...args: string[]) => docker(kind, "ls", ...args, "--filter", `name=${PREFIX}-`, "--format", "{{.Name}}" ).split("\n").filter(Boolean);
-    const containers = docker("ps", "-a", "--filter", `name=^${PREFIX}-`, "--format", "{{.Names}}").split("\n").filter(Boolean);
+    removePrefixed(PREFIX);
+}
+
+/** Removes the containers, volumes and networks whose names start with `<prefix>-` (a test suite's own). */
+export function removePrefixed(prefix: string): void {
+    const list = (kind: string) => docker(kind, "ls", "--filter", `name=${prefix}-`, "--format", "{{.Name}}").split("\n").filter(Boolean);
+    const containers = docker("ps", "-a", "--filter", `name=^${prefix}-`, "--format", "{{.Names}}").split("\n").filter(Boolean);
     if (containers.length) docker("rm", "-f", ...containers);
     const volumes = list("volume");
     if (volumes.length) docker("volume", "rm", "-f", ...volumes);

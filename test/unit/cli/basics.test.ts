@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parseFlags, UsageError } from "../../../cli/args";
+import { run as runBackup, spec as backupSpec } from "../../../cli/commands/backup";
 import { planCleanup } from "../../../cli/cleanup";
 import { detectHostProfile, HostFacts } from "../../../cli/hostProfile";
 import { acquireLock, LockedError } from "../../../cli/lock";
@@ -190,5 +191,20 @@ describe("arguments", () => {
         assert.strictEqual(flags.get("with-data"), true);
         assert.throws(() => parseFlags(rollbackSpec, ["--bogus"]), UsageError);
         assert.throws(() => parseFlags(rollbackSpec, ["--tag"]), UsageError);
+    });
+
+    it("takes plain arguments only where a command declares them, and no more than it declares", () => {
+        assert.throws(() => parseFlags(rollbackSpec, ["now"]), UsageError, "rollback takes no plain argument");
+        const flags = parseFlags(backupSpec, ["restore", "b-2026", "--service", "n8n"]);
+        assert.deepStrictEqual(flags.positionals, ["restore", "b-2026"]);
+        assert.strictEqual(flags.get("service"), "n8n");
+        assert.throws(() => parseFlags(backupSpec, ["restore", "b-1", "b-2"]), UsageError);
+    });
+
+    it("pa backup refuses an unknown action or a missing backup before touching any stack", async () => {
+        await assert.rejects(runBackup(parseFlags(backupSpec, ["bogus"])), (e: Error) => e instanceof UsageError && /choose an action/.test(e.message));
+        await assert.rejects(runBackup(parseFlags(backupSpec, ["restore"])), (e: Error) => e instanceof UsageError && /name the backup/.test(e.message));
+        await assert.rejects(runBackup(parseFlags(backupSpec, ["list", "b-1"])), (e: Error) => e instanceof UsageError && /takes no <backup>/.test(e.message));
+        await assert.rejects(runBackup(parseFlags(backupSpec, ["now", "--service", "n8n"])), UsageError);
     });
 });

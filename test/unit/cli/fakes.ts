@@ -1,7 +1,6 @@
 // Fakes of the engine and the outside world for the promote/rollback orchestration: every call is
 // recorded in `events`, and each step's behaviour is scripted per test.
 import { Service } from "../../../config/schema";
-import { BackupManifest } from "../../../cli/backup";
 import { OpenOptions, PlannedStep, PreviewOutcome, RunOptions, StackEngine, UpOutcome } from "../../../cli/engine";
 import { Git, TagRecord } from "../../../cli/git";
 import { HealthReport } from "../../../cli/health";
@@ -145,10 +144,10 @@ export class FakeOps implements Operations {
         const ok = this.script.workflowsOk;
         return { stack: t.stack, writes: allowWrites, ok, results: [{ path: "n8n", ok, ms: 1, detail: ok ? "ok" : "boom" }] };
     }
-    async backup(t: Target): Promise<{ dir: string; manifest: BackupManifest }> {
-        this.events.push(`backup ${t.stack}`);
+    async backup(t: Target, point: string): Promise<{ ref: string }> {
+        this.events.push(`backup ${t.stack} ${point}`);
         if (this.script.backupThrows) throw new Error("disk full");
-        return { dir: "/project/backups/production-20260102-030405", manifest: { format: 1, stack: t.stack, createdAt: "", images: t.images, items: [] } };
+        return { ref: "restic:b-20260102T030405Z" };
     }
     async restore(t: Target, dir: string, services: readonly Service[]): Promise<void> {
         this.events.push(`restore ${t.stack} ${dir} ${services.join(",")}`);

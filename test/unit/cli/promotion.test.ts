@@ -28,7 +28,7 @@ describe("promote: every failure point", () => {
         const { ops, result, productionUps } = await run({});
         assert.strictEqual(result.outcome, "promoted");
         assert.deepStrictEqual(productionUps, ["up production@/project"]);
-        assert.ok(ops.events.indexOf("backup production") < ops.events.findIndex((e) => e.startsWith("tag ")));
+        assert.ok(ops.events.indexOf("backup production rollback-20260102-030405") < ops.events.findIndex((e) => e.startsWith("tag ")));
         assert.ok(ops.events.findIndex((e) => e.startsWith("tag ")) < ops.events.indexOf("up production@/project"));
         assert.match(ops.configFile, /letta:2/, "production's config now names staging's versions");
         const manifest = parseTagMessage(ops.git.tags[0].message)!;
@@ -36,7 +36,7 @@ describe("promote: every failure point", () => {
         assert.strictEqual(manifest.commit, "deployedcommit", "the point names the commit production ran, from the update's git metadata");
         assert.strictEqual(manifest.config, "ORIGINAL CONFIG");
         assert.deepStrictEqual(manifest.images, OLD_IMAGES);
-        assert.strictEqual(manifest.backup, "backups/production-20260102-030405");
+        assert.strictEqual(manifest.backup, "restic:b-20260102T030405Z");
         assert.strictEqual(manifest.validated, true);
         assert.strictEqual(manifest.stackUpdate?.startTime, "2026-01-02T00:00:00.000Z");
     });
@@ -88,7 +88,7 @@ describe("promote: every failure point", () => {
         assert.ok(ops.events.includes("setImages production@/tmp/wt-deployedcommit letta=letta:1"), "with the images production ran");
         assert.ok(ops.events.includes("up production@/tmp/wt-deployedcommit refresh"), "refreshed first, so removed containers come back");
         assert.ok(ops.events.includes("open production@/tmp/wt-deployedcommit transpile-only"), "the point's program is not type-checked again");
-        assert.ok(ops.events.includes("restore production backups/production-20260102-030405 letta"));
+        assert.ok(ops.events.includes("restore production restic:b-20260102T030405Z letta"));
         assert.ok(ops.events.includes("dispose deployedcommit"), "the temporary checkout is removed");
         assert.strictEqual(ops.configFile, "ORIGINAL CONFIG");
     });
@@ -114,7 +114,7 @@ describe("promote: every failure point", () => {
     it("--restore-data restores every service's data on rollback", async () => {
         const { result, ops } = await run({ ups: [{ ok: false, steps: [], error: "x" }, { ok: true, steps: [] }] }, { restoreDataOnRollback: true });
         assert.deepStrictEqual(result.dataTouched, ["postgres", "neo4j", "letta", "openWebui", "n8n"]);
-        assert.ok(ops.events.includes("restore production backups/production-20260102-030405 postgres,neo4j,letta,openWebui,n8n"));
+        assert.ok(ops.events.includes("restore production restic:b-20260102T030405Z postgres,neo4j,letta,openWebui,n8n"));
     });
 
     it("reports a failed rollback when the rollback's own update fails", async () => {
@@ -133,7 +133,7 @@ describe("promote: every failure point", () => {
         const { ops, result } = await run({ productionDeployed: false, ups: [{ ok: false, steps: [], error: "x" }] });
         assert.strictEqual(result.outcome, "failed");
         assert.strictEqual(ops.git.tags.length, 0);
-        assert.ok(!ops.events.includes("backup production"));
+        assert.ok(!ops.events.some((e) => e.startsWith("backup production")));
         assert.strictEqual(ops.configFile, "ORIGINAL CONFIG");
     });
 

@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { GitCli } from "../../../cli/git";
-import { describePoints, formatPoints, HistoryEntry, lastGoodPoint, listPoints, RollbackPointManifest, tagMessage, tagName, currentUpdate } from "../../../cli/rollbackPoints";
+import { backupPresent, describePoints, formatPoints, HistoryEntry, lastGoodPoint, listPoints, RollbackPointManifest, tagMessage, tagName, currentUpdate } from "../../../cli/rollbackPoints";
 import { OLD_IMAGES } from "./fakes";
 
 function manifest(over: Partial<RollbackPointManifest>): RollbackPointManifest {
@@ -58,6 +58,12 @@ describe("rollback points from tags and stack history", () => {
         const table = formatPoints(statuses);
         assert.match(table, /rollback-20260301-000500 .* yes .* #1 2026-03-01T00:00:00.000Z .* present/);
         assert.match(table, /rollback-20260302-000500 .* no .* MISSING/);
+    });
+
+    it("finds a point's restic backup in the repository's list, not on disk", () => {
+        assert.strictEqual(backupPresent(repo, "restic:b-20260301T000000Z", new Set(["b-20260301T000000Z"])), true);
+        assert.strictEqual(backupPresent(repo, "restic:b-20260301T000000Z", new Set(["b-other"])), false);
+        assert.strictEqual(backupPresent(repo, undefined, new Set(["b-20260301T000000Z"])), false);
     });
 
     it("says 'not in history' when the update is gone from the history", async () => {
