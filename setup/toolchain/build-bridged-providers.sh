@@ -89,7 +89,9 @@ build_provider() {
   fill "$src/shim-$name/go.mod.tmpl" "$shim/go.mod"
   cd "$w"
   echo "== build pulumi-tfgen-$name"
-  go build -tags "$tags" -ldflags "$ld" -o "$build/pulumi-tfgen-$name" "./cmd/pulumi-tfgen-$name"
+  # The same -trimpath and tags as the resource binary below: Go's build cache then compiles the shared
+  # packages (the upstream provider, the bridge, the SDK) once for both, which halves a cold build.
+  go build -trimpath -tags "$tags" -ldflags "$ld" -o "$build/pulumi-tfgen-$name" "./cmd/pulumi-tfgen-$name"
   echo "== generate schema"
   (cd "$gen" && "$build/pulumi-tfgen-$name" schema --out .)
   [ -s "$gen/schema.json" ] && [ -s "$gen/bridge-metadata.json" ] || { echo "tfgen wrote no schema.json/bridge-metadata.json"; return 1; }
@@ -110,7 +112,7 @@ install_plugin() {
 stamp_of() {
   local name=$1
   { go version
-    cat "$src/versions.env"
+    cat "$src/versions.env" "${BASH_SOURCE[0]}"
     find "$src/$name" "$src/shim-$name" "$src/sdkv2-patch" -type f | LC_ALL=C sort | xargs sha256sum | sed "s|$src/||"
   } | sha256sum | cut -c1-16
 }
