@@ -61,6 +61,7 @@ export function testImages(): Record<string, string> {
         openWebui: pick("open-webui"),
         n8n: pick("n8n"),
         gateway: pick("gateway"),
+        restic: pick("restic"),
     };
 }
 

@@ -19,12 +19,16 @@ import { DockerCli } from "../../cli/probes/docker";
 import { httpProbe } from "../../cli/probes/http";
 import { promote } from "../../cli/promotion";
 import { listPoints } from "../../cli/rollbackPoints";
+import { BackupDeps, listBackups } from "../../cli/backup/backups";
+import { Target } from "../../cli/target";
+import { resticBackupIdOf } from "../../model/backup";
 import { containerOf } from "../e2e/docker";
 import { createSandbox, Sandbox, STACKS } from "./sandbox";
 
 const PROD = `pa-${STACKS.production}`;
 const STAGING = `pa-${STACKS.staging}`;
 const docker = new DockerCli();
+const backupDeps: BackupDeps = { docker, say: () => undefined, now: () => new Date() };
 const psqlIn = (prefix: string, db: string, sql: string) => execFileSync("docker", ["exec", `${prefix}-postgres`, "psql", "-h", "localhost", "-U", "postgres", "-d", db, "-tAc", sql], { encoding: "utf8" }).trim();
 const psql = (db: string, sql: string) => psqlIn(PROD, db, sql);
 const neo4j = async (statement: string) => {
@@ -36,6 +40,13 @@ const neo4j = async (statement: string) => {
 const imageId = (kind: "container" | "image", name: string) => execFileSync("docker", [kind, "inspect", "-f", kind === "container" ? "{{.Image}}" : "{{.Id}}", name], { encoding: "utf8" }).trim();
 
 /** Marker data in an app database the rollback restores (n8n), one it leaves alone (letta), and Neo4j. */
+/** Production's target as the operator commands read it (with its backup settings). */
+async function productionTarget(box: Sandbox): Promise<Target> {
+    const log = new Logger({ repo: box.dir, kind: "backup", debug: false });
+    const real = new RealOperations({ projectRoot: box.dir, engine: new AutomationEngine(box.dir), git: new GitCli(box.dir), docker, http: httpProbe, log });
+    return real.targetOf(await real.openStack(STACKS.production));
+}
+
 async function writeMarkers(): Promise<void> {
     for (const db of ["n8n", "letta"]) psql(db, "CREATE TABLE IF NOT EXISTS e2e_marker (v text); DELETE FROM e2e_marker; INSERT INTO e2e_marker VALUES ('kept')");
     await neo4j("MERGE (:E2eMarker {v: 'kept'})");
@@ -99,8 +110,21 @@ describe("operator workflow on the real engine", () => {
         const points = await listPoints(new GitCli(box.dir), STACKS.production);
         assert.strictEqual(points.length, 1);
         assert.strictEqual(points[0].manifest.validated, true);
-        assert.ok(fs.existsSync(path.join(box.dir, points[0].manifest.backup!, "manifest.json")));
+        const id = resticBackupIdOf(points[0].manifest.backup ?? "");
+        assert.ok(id, `the point names a restic backup: ${points[0].manifest.backup}`);
+        assert.ok(!fs.existsSync(path.join(box.dir, "backups")), "no backup is written into the checkout");
+        const target = await productionTarget(box);
+        const backups = await listBackups(target, backupDeps);
+        const taken = backups.find((b) => b.id === id);
+        assert.ok(taken?.complete, JSON.stringify(backups));
+        assert.strictEqual(taken.point, points[0].tag);
+        assert.strictEqual(taken.reason, "promote");
         assert.strictEqual(await box.pa("rollback", "--list"), EXIT.ok);
+    });
+
+    it("the promotion's backup of the real apps' data passes the restore drill", async () => {
+        assert.strictEqual(await box.pa("backup", "verify", "latest", "--read", "100"), EXIT.ok);
+        assert.strictEqual(await box.pa("backup", "list"), EXIT.ok);
     });
 
     it("a broken image in production is rolled back automatically, data intact", async () => {
