@@ -202,7 +202,8 @@ async function freeze(docker: DockerClient, container: string): Promise<void> {
 
 async function removeQuietly(docker: DockerClient, kind: "container" | "volume", names: string[]): Promise<void> {
     if (names.length === 0) return;
-    await docker.run(kind === "container" ? ["rm", "-f", ...names] : ["volume", "rm", "-f", ...names]);
+    // -v: the anonymous volumes of the images (a scratch Postgres's data) go with their container.
+    await docker.run(kind === "container" ? ["rm", "-f", "-v", ...names] : ["volume", "rm", "-f", ...names]);
 }
 
 export interface TakeOptions {
@@ -229,7 +230,8 @@ export async function takeBackup(target: Target, deps: BackupDeps, options: Take
         const before = await graphCounts(target, deps.docker);
         await checked(deps.docker, "creating the scratch volume", ["volume", "create", ...scratchLabels(target, "backup"), scratch]);
         const frozenSeconds = await copyNeo4jStore(target, deps, scratch, copier);
-        const after = await graphCounts(target, deps.docker);
+        // Counted again while the parts are stored: equal counts before and after the freeze are the copy's.
+        const afterCounts = graphCounts(target, deps.docker);
         deps.say(`backup: Neo4j frozen ${frozenSeconds.toFixed(1)} s for its store copy`);
         const volumes = dataVolumes(target);
         const mounts = volumes.map((v) => (v.service === "neo4j" && v.purpose === "data" ? `${scratch}:/volumes/${v.key}:ro` : `${v.volume}:/volumes/${v.key}:ro`));
@@ -250,6 +252,7 @@ export async function takeBackup(target: Target, deps: BackupDeps, options: Take
             { env: secretEnv(target), onStdout: progress(deps.say) },
         );
         const lines = parseResults(result.stdout);
+        const after = await afterCounts;
         const manifest: ResticManifest = {
             format: 2,
             id,

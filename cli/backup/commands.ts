@@ -129,12 +129,18 @@ SQL
   rm -rf "$d"
 }
 [ -f ${PATHS.repo}/config ] || $R init >&2
-part globals --stdin-from-command --stdin-filename postgres-globals.sql -- pg_dumpall --globals-only
-for db in "$@"; do dump_db "$db"; done
+# The parts run side by side (restic's backup lock is shared): each restic spends most of a second
+# deriving its key and loading the index, and one part's dump overlaps another's compression.
+pids=""
+part globals --stdin-from-command --stdin-filename postgres-globals.sql -- pg_dumpall --globals-only & pids="$pids $!"
+for db in "$@"; do dump_db "$db" & pids="$pids $!"; done
 if [ -d ${PATHS.volumes} ] && [ -n "$(ls -A ${PATHS.volumes})" ]; then
   for v in ${PATHS.volumes}/*; do emit volume "\${v#${PATHS.volumes}/}" "$(tally "$v")"; done
-  part volumes --exclude '.pa-restore-*' --exclude '.pa-previous-*' ${PATHS.volumes}
+  part volumes --exclude '.pa-restore-*' --exclude '.pa-previous-*' ${PATHS.volumes} & pids="$pids $!"
 fi
+failed=0
+for pid in $pids; do wait "$pid" || failed=1; done
+exit $failed
 `;
 }
 

@@ -182,6 +182,6 @@ function removeLabelled(label: string): void {
         execFileSync("docker", [kind, "ls", ...(kind === "container" ? ["-a"] : []), "-q", "--filter", `label=${label}`], { encoding: "utf8" }).split("\n").filter(Boolean);
     for (const kind of ["container", "network", "volume"]) {
         const found = ids(kind);
-        if (found.length) execFileSync("docker", [kind, "rm", "-f", ...found], { stdio: "ignore" });
+        if (found.length) execFileSync("docker", [kind, "rm", "-f", ...(kind === "container" ? ["-v"] : []), ...found], { stdio: "ignore" });
     }
 }

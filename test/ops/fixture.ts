@@ -97,7 +97,7 @@ export function removeOpsStack(): void {
 export function removePrefixed(prefix: string): void {
     const list = (kind: string) => docker(kind, "ls", "--filter", `name=${prefix}-`, "--format", "{{.Name}}").split("\n").filter(Boolean);
     const containers = docker("ps", "-a", "--filter", `name=^${prefix}-`, "--format", "{{.Names}}").split("\n").filter(Boolean);
-    if (containers.length) docker("rm", "-f", ...containers);
+    if (containers.length) docker("rm", "-f", "-v", ...containers);
     const volumes = list("volume");
     if (volumes.length) docker("volume", "rm", "-f", ...volumes);
     const networks = list("network");
