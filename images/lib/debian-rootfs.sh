@@ -1,0 +1,34 @@
+# Sourced by images/*/build.sh: a Debian minbase root filesystem made by mmdebstrap, without docs, man
+# pages and translations, the downloaded .debs kept in the image cache so a rebuild does not fetch them
+# again (mmdebstrap(1), "sync-in/sync-out").
+# Usage: debian_rootfs SUITE PACKAGES OUT [more mmdebstrap options, e.g. --customize-hook=...]
+#   PACKAGES: comma-separated; OUT: a tar file, or - for stdout.
+debian_rootfs() {
+  local suite=$1 include=$2 out=$3 debs=${PA_IMAGE_CACHE:-$HOME/.cache/pa-images}/debs/$1
+  shift 3
+  command -v mmdebstrap >/dev/null || { echo "error: mmdebstrap is needed (apt-get install mmdebstrap)" >&2; return 1; }
+  mkdir -p "$debs"
+  # shellcheck disable=SC2016 # "$1" in hooks is expanded by mmdebstrap (the chroot path)
+  mmdebstrap --variant=minbase --mode=root --format=tar \
+    --include="$include" \
+    --dpkgopt='path-exclude=/usr/share/doc/*' \
+    --dpkgopt='path-exclude=/usr/share/man/*' \
+    --dpkgopt='path-exclude=/usr/share/locale/*' \
+    --skip=essential/unlink \
+    --setup-hook='mkdir -p "$1"/var/cache/apt/archives' \
+    --setup-hook="sync-in $debs /var/cache/apt/archives" \
+    --customize-hook="sync-out /var/cache/apt/archives $debs" \
+    "$@" \
+    "$suite" "$out"
+}
+
+# Fails the build when the root filesystem's PACKAGE is not the VERSION a TAG promises.
+# Usage: require_package_version ROOTFS PACKAGE VERSION IMAGE_DIR
+require_package_version() {
+  local root=$1 package=$2 version=$3 dir=$4 installed
+  installed=$(chroot "$root" dpkg-query -W -f='${Version}' "$package")
+  case $installed in
+    "$version"-*) ;;
+    *) echo "error: Debian ships $package $installed, but $dir/TAG asks for $version; update $dir/TAG" >&2; return 1 ;;
+  esac
+}
