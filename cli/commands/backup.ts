@@ -62,7 +62,9 @@ export async function run(flags: ParsedFlags): Promise<number> {
     switch (action as Action) {
         case "key":
             if (!json) ctx.log.warn("this password is the ONLY key to the backups: without it they cannot be read. Keep a copy outside the server.");
-            out({ stack, password: target.backup.password }, target.backup.password);
+            // Straight to stdout: the logger would mask it, and a secret never goes into a log file.
+            process.stdout.write(json ? `${JSON.stringify({ stack, password: target.backup.password })}\n` : `${target.backup.password}\n`);
+            ctx.log.info(`printed the backup key of ${stack}`);
             return EXIT.ok;
         case "list": {
             const backups = await listBackups(target, deps);
