@@ -148,8 +148,8 @@ function scratchLabels(target: Target, kind: "backup" | "drill" | "restore"): st
     return ["--label", `${STACK_LABEL}=${target.stack}`, "--label", `${SCRATCH_LABEL}=${kind}`];
 }
 
-async function restic(target: Target, docker: DockerClient, what: string, args: string[], options: { stdin?: string; init?: boolean } = {}): Promise<string> {
-    const result = await checked(docker, what, resticArgs(placeOf(target), args, { stdin: options.stdin !== undefined, init: options.init }), { env: secretEnv(target), stdin: options.stdin });
+async function restic(target: Target, docker: DockerClient, what: string, args: string[], options: { stdin?: string } = {}): Promise<string> {
+    const result = await checked(docker, what, resticArgs(placeOf(target), args, { stdin: options.stdin !== undefined }), { env: secretEnv(target), stdin: options.stdin });
     return result.stdout;
 }
 
@@ -295,6 +295,10 @@ function progress(say: (line: string) => void): (chunk: string) => void {
         const complete = pending.slice(0, end + 1);
         pending = pending.slice(end + 1);
         for (const line of parseResults(complete)) {
+            if (line.kind === "space") {
+                const fits = line.freeKiB >= line.dataKiB;
+                say(`backup: ${formatBytes(line.freeKiB * 1024)} free on the repository's disk for ${formatBytes(line.dataKiB * 1024)} of data${fits ? "" : " (WARNING: fits only if less than that changed since the last backup; restic stores new data alone, compressed)"}`);
+            }
             if (line.kind === "snapshot") say(`backup: ${line.part} stored (${formatBytes(line.summary.data_added_packed ?? line.summary.data_added ?? 0)} new)`);
         }
     };

@@ -38,10 +38,9 @@ const resticEnv = (place: ResticPlace): string[] => [
     "-v", `${place.cache}:${PATHS.cache}`,
 ];
 
-/** `restic <args>` in the restic image; the repository is created on first use when `init` is set. */
-export function resticArgs(place: ResticPlace, args: string[], options: { stdin?: boolean; init?: boolean } = {}): string[] {
-    const script = `set -eu\n${options.init ? `[ -f ${PATHS.repo}/config ] || restic init >&2\n` : ""}exec restic "$@"`;
-    return ["run", "--rm", ...(options.stdin ? ["-i"] : []), "--network", "none", ...resticEnv(place), "--entrypoint", "sh", place.image, "-c", script, "sh", ...args];
+/** `restic <args>` in the restic image, without any network (the repository is created by the first backup). */
+export function resticArgs(place: ResticPlace, args: string[], options: { stdin?: boolean } = {}): string[] {
+    return ["run", "--rm", ...(options.stdin ? ["-i"] : []), "--network", "none", ...resticEnv(place), place.image, ...args];
 }
 
 /** Copies the restic binary of the image into the tools volume (runners use it). */
@@ -80,10 +79,15 @@ export function runnerArgs(o: RunnerOptions): string[] {
 // own output stays out of stdout unless asked for.
 const PRELUDE = `set -eu
 R=${PATHS.tools}/restic
-emit() { printf 'PA'; for f in "$@"; do printf '\\t%s' "$f"; done; printf '\\n'; }
+# One write per line: parts run side by side, and separate printf calls would interleave their lines.
+tab=$(printf '\\t')
+emit() { line=PA; for f in "$@"; do line="$line$tab$f"; done; printf '%s\\n' "$line"; }
 # Files and bytes of a directory, leaving out a restore's own working folders.
 tally() { find "$1" \\( -name '.pa-restore-*' -o -name '.pa-previous-*' \\) -prune -o -type f -printf '%s\\n' | awk '{ n++; s += $1 } END { printf "%d\\t%d", n, s }'; }
 `;
+
+/** Below this much free space on the repository's disk a backup does not start. */
+export const MIN_FREE_KIB = 64 * 1024;
 
 /** Row counts of every table of the connected database, one JSON pair per line (psql \\gexec). */
 export const COUNT_ROWS_SQL = `SELECT format('SELECT json_build_array(%L, count(*)) FROM %I.%I', n.nspname || '.' || c.relname, n.nspname, c.relname)
@@ -128,7 +132,19 @@ SQL
   while IFS= read -r row; do emit rows "$db" "$row"; done <"$d/counts"
   rm -rf "$d"
 }
-[ -f ${PATHS.repo}/config ] || $R init >&2
+# A new repository: restic's notice about the password goes nowhere (pa backup key says it).
+[ -f ${PATHS.repo}/config ] || $R init >/dev/null
+# Free space first: a backup cannot fit in less than MIN_FREE_KIB; up to the data's size is needed when
+# everything changed (restic stores only new chunks, compressed).
+free=$(df -Pk ${PATHS.repo} | awk 'NR == 2 { print $4 }')
+names=$(for db in "$@"; do printf "'%s'," "$db"; done)
+data=$(psql -X -At -d postgres -c "SELECT (coalesce(sum(pg_database_size(datname)), 0) / 1024)::bigint FROM pg_database WHERE datname IN (\${names%,})")
+if [ -d ${PATHS.volumes} ]; then data=$((data + $(du -sk ${PATHS.volumes} | awk '{ print $1 }'))); fi
+emit space "$free" "$data"
+if [ "$free" -lt ${MIN_FREE_KIB} ]; then
+  echo "no space left for a backup: the repository's disk has $((free / 1024)) MiB free, a backup needs at least $((${MIN_FREE_KIB} / 1024)) MiB and up to $((data / 1024)) MiB; free space there or set pa:backup.repository to a bigger disk" >&2
+  exit 1
+fi
 # The parts run side by side (restic's backup lock is shared): each restic spends most of a second
 # deriving its key and loading the index, and one part's dump overlaps another's compression.
 pids=""
@@ -250,7 +266,8 @@ export type ResultLine =
     | { kind: "rows"; database: string; table: string; rows: number }
     | { kind: "volume"; key: string; files: number; bytes: number }
     | { kind: "extensions"; database: string; extensions: [string, string][] }
-    | { kind: "settings"; database: string; settings: string };
+    | { kind: "settings"; database: string; settings: string }
+    | { kind: "space"; freeKiB: number; dataKiB: number };
 
 export function parseResults(stdout: string): ResultLine[] {
     const out: ResultLine[] = [];
@@ -264,6 +281,7 @@ export function parseResults(stdout: string): ResultLine[] {
         } else if (kind === "volume") out.push({ kind, key: f[0], files: Number(f[1]), bytes: Number(f[2]) });
         else if (kind === "extensions") out.push({ kind, database: f[0], extensions: JSON.parse(f[1] || "[]") });
         else if (kind === "settings") out.push({ kind, database: f[0], settings: f[1] ?? "" });
+        else if (kind === "space") out.push({ kind, freeKiB: Number(f[0]), dataKiB: Number(f[1]) });
     }
     return out;
 }

@@ -143,13 +143,31 @@ describe("backups with restic on real containers", function () {
         assert.match(report.check.detail, /pack|hash|does not match|error/i);
     });
 
-    it("a full disk during a backup fails it, leaves production running and thawed, and no complete backup is listed", async () => {
+    it("a repository disk with almost no space refuses the backup before it starts, naming what is free and needed", async () => {
+        const tiny = `${PREFIX}-tiny-repo`;
+        docker("volume", "create", "--driver", "local", "--opt", "type=tmpfs", "--opt", "device=tmpfs", "--opt", "o=size=3m", tiny);
+        const full: Target = { ...target, backup: { ...target.backup!, repository: tiny } };
+        await assert.rejects(takeBackup(full, deps(), { reason: "manual" }), (error: Error) => error instanceof BackupError && /no space left for a backup: the repository's disk has \d+ MiB free, a backup needs at least 64 MiB and up to \d+ MiB/.test(error.message));
+        assert.strictEqual(docker("inspect", "-f", "{{.State.Status}} {{.State.Paused}}", containerOf("neo4j")), "running false");
+    });
+
+    it("a disk that fills up during a backup fails it, leaves production running and thawed, and no complete backup is listed", async function () {
+        this.timeout(600_000);
         const small = `${PREFIX}-small-repo`;
-        docker("volume", "create", "--driver", "local", "--opt", "type=tmpfs", "--opt", "device=tmpfs", "--opt", "o=size=3m", small);
+        docker("volume", "create", "--driver", "local", "--opt", "type=tmpfs", "--opt", "device=tmpfs", "--opt", "o=size=80m", small);
+        // 120 MB that neither compress nor deduplicate: more than the disk holds.
+        docker("run", "--rm", "-v", `${volumeOf("n8n")}:/v`, "--entrypoint", "sh", target.images.postgres, "-c", "head -c 120000000 /dev/urandom > /v/incompressible.bin");
         const full: Target = { ...target, backup: { ...target.backup!, repository: small } };
-        await assert.rejects(takeBackup(full, deps(), { reason: "manual" }), (error: Error) => error instanceof BackupError && /no space left|failed/i.test(error.message));
+        const said: string[] = [];
+        try {
+            await assert.rejects(takeBackup(full, { ...deps(), say: (l) => said.push(l) }, { reason: "manual" }), (error: Error) => error instanceof BackupError && /no space left on device/i.test(error.message));
+        } finally {
+            docker("run", "--rm", "-v", `${volumeOf("n8n")}:/v`, "--entrypoint", "rm", target.images.postgres, "-f", "/v/incompressible.bin");
+        }
+        assert.ok(said.some((l) => /free on the repository's disk.*WARNING/.test(l)), said.join("\n"));
         assert.strictEqual(docker("inspect", "-f", "{{.State.Status}} {{.State.Paused}}", containerOf("neo4j")), "running false");
         assert.strictEqual(docker("inspect", "-f", "{{.State.Status}}", containerOf("postgres")), "running");
+        assert.strictEqual(psql("letta", "SELECT 1"), "1");
         const listed = await listBackups(full, deps()).catch(() => []);
         assert.strictEqual(listed.filter((b) => b.complete).length, 0);
     });

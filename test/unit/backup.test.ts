@@ -60,11 +60,10 @@ describe("backups: docker argv", () => {
         assert.ok(runner.includes("pa-production-backups:/repo"));
     });
 
-    it("runs restic alone without any network, and creates the repository only when asked", () => {
+    it("runs restic alone without any network, through the image's own entrypoint", () => {
         const argv = resticArgs(place, ["check"]);
         assert.deepStrictEqual(argv.slice(0, 4), ["run", "--rm", "--network", "none"]);
-        assert.ok(!argv.join(" ").includes("restic init"));
-        assert.ok(resticArgs(place, ["snapshots"], { init: true }).join(" ").includes("restic init"));
+        assert.deepStrictEqual(argv.slice(-2), ["restic/restic:0.18.0", "check"]);
         assert.strictEqual(installToolsArgs(place, "t")[0], "run");
         assert.strictEqual(toolsVolume("production", "restic/restic:0.18.0"), "pa-production-restic-tools-restic_restic_0.18.0");
         assert.strictEqual(resticTime(new Date("2026-12-02T10:20:30.456Z")), "2026-12-02 10:20:30");
@@ -80,6 +79,7 @@ describe("backups: results and restore plans", () => {
             "PA\tvolume\tn8n-data\t26\t12345",
             'PA\textensions\tletta\t[["vector", "letta"]]',
             "PA\tsettings\tletta\tsearch_path=letta",
+            "PA\tspace\t1048576\t204800",
         ].join("\n");
         assert.deepStrictEqual(parseResults(out), [
             { kind: "snapshot", part: "postgres:letta", summary: { message_type: "summary", snapshot_id: "abc", data_added: 10 } },
@@ -87,6 +87,7 @@ describe("backups: results and restore plans", () => {
             { kind: "volume", key: "n8n-data", files: 26, bytes: 12345 },
             { kind: "extensions", database: "letta", extensions: [["vector", "letta"]] },
             { kind: "settings", database: "letta", settings: "search_path=letta" },
+            { kind: "space", freeKiB: 1048576, dataKiB: 204800 },
         ]);
     });
 
