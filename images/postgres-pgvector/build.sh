@@ -7,29 +7,16 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../lib/debian-rootfs.sh
+. "$here/../lib/debian-rootfs.sh"
 TAG=$(<"$here/TAG")
-cache=${PA_IMAGE_CACHE:-$HOME/.cache/pa-images}
-debs=$cache/debs/trixie
 work=$(mktemp -d "${TMPDIR:-/tmp}/pa-postgres.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-command -v mmdebstrap >/dev/null || { echo "error: mmdebstrap is needed (apt-get install mmdebstrap)" >&2; exit 1; }
-mkdir -p "$debs"
 
-# Docs, man pages and translations are not needed in a test image (keeps the locale alias file).
-# The cache hooks follow mmdebstrap(1) "sync-in/sync-out" for reusing downloaded packages.
-# shellcheck disable=SC2016 # "$1" in hooks is expanded by mmdebstrap (the chroot path)
-mmdebstrap --variant=minbase --mode=root --format=tar \
-  --include=postgresql-17,postgresql-17-pgvector,locales \
-  --dpkgopt='path-exclude=/usr/share/doc/*' \
-  --dpkgopt='path-exclude=/usr/share/man/*' \
-  --dpkgopt='path-exclude=/usr/share/locale/*' \
+# The locale alias file stays (debian_rootfs leaves translations out).
+debian_rootfs trixie postgresql-17,postgresql-17-pgvector,locales "$work/rootfs.tar" \
   --dpkgopt='path-include=/usr/share/locale/locale.alias' \
-  --skip=essential/unlink \
-  --setup-hook='mkdir -p "$1"/var/cache/apt/archives' \
-  --setup-hook="sync-in $debs /var/cache/apt/archives" \
-  --customize-hook="sync-out /var/cache/apt/archives $debs" \
-  --customize-hook="$here/customize-rootfs.sh" \
-  trixie "$work/rootfs.tar"
+  --customize-hook="$here/customize-rootfs.sh"
 
 cp "$here/Dockerfile" "$here/docker-entrypoint.sh" "$work/"
 docker build --quiet --tag "$TAG" "$work" >/dev/null
