@@ -7,7 +7,7 @@ import { DataSync } from "./components/DataSync";
 import { Environment } from "./components/Environment";
 import { CONFIG_NAMESPACE, parseStackConfig } from "./config/read";
 import { backupRepository } from "./model/backup";
-import { STACK_LABEL } from "./model/names";
+import { stackLabels } from "./model/names";
 
 const config = parseStackConfig(pulumi.getStack(), pulumi.runtime.allConfig());
 const secretConfig = new pulumi.Config(CONFIG_NAMESPACE);
@@ -53,7 +53,7 @@ const backups = config.backup
           {
               repository: backupRepository(config.stack, config.backup),
               image: config.images.restic,
-              labels: { "pa.project": "pa-ecosystem", [STACK_LABEL]: config.stack },
+              labels: stackLabels(config.stack),
               protect: config.environment === "production",
           },
           { providers: [dockerHost] },
@@ -79,13 +79,9 @@ export const credentials = pulumi.secret({
 /** For `pa backup`: where the repository is, the restic image, the retention, and the repository's password (secret). */
 export const backup = backups
     ? pulumi.secret({
+          ...config.backup,
           repository: backups.repositorySource,
           image: backups.image,
           password: backups.password,
-          keepDaily: config.backup!.keepDaily,
-          keepWeekly: config.backup!.keepWeekly,
-          keepMonthly: config.backup!.keepMonthly,
-          keepPoints: config.backup!.keepPoints,
-          verifyReadPercent: config.backup!.verifyReadPercent,
       })
     : undefined;

@@ -108,7 +108,8 @@ export class RealOperations implements Operations {
         }
         await restoreFromBackup(target, this.backupDeps(), await findBackup(target, this.backupDeps(), id), services);
     }
-    private backupDeps(): BackupDeps {
+    /** What the backup operations need: this Docker client, the log for progress, the clock. */
+    backupDeps(): BackupDeps {
         return { docker: this.deps.docker, say: (l) => this.deps.log.info(l), now: () => this.now() };
     }
     readConfigFile(stack: string): string {

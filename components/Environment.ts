@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PortKey, Service, StackConfig } from "../config/schema";
 import { environmentSpec } from "../model/environment";
-import { NetworkRole, STACK_LABEL } from "../model/names";
+import { NetworkRole, stackLabels } from "../model/names";
 import { Gateway } from "./Gateway";
 import { Letta } from "./Letta";
 import { N8n } from "./N8n";
@@ -52,7 +52,7 @@ export class Environment extends pulumi.ComponentResource {
         };
         const networks = new Networks(
             "networks",
-            { networks: spec.networks, labels: { "pa.project": "pa-ecosystem", [STACK_LABEL]: cfg.stack } },
+            { networks: spec.networks, labels: stackLabels(cfg.stack) },
             { parent: this },
         );
         let postgres: Postgres | undefined;

@@ -1,7 +1,7 @@
 // What every container of the ecosystem has in common, as plain data: the components turn a
 // ContainerSpec into Docker resources, and tests assert on specs without any mocks.
 import { CONTAINER_PORTS, PortKey, ResourceLimit, Service, StackConfig } from "../config/schema";
-import { ContainerRole, HOSTNAMES, NetworkRole, SERVICE_LABEL, STACK_LABEL, containerName, volumeName } from "./names";
+import { ContainerRole, HOSTNAMES, NetworkRole, SERVICE_LABEL, stackLabels, containerName, volumeName } from "./names";
 
 export interface PublishedPort {
     /** Port inside the container. */
@@ -184,8 +184,7 @@ export function containerSpec(cfg: StackConfig, args: BaseSpecArgs): ContainerSp
         healthcheck: args.healthcheck,
         limits: args.service === "gateway" ? args.fixedLimits : effectiveLimits(cfg, args.service),
         labels: {
-            "pa.project": "pa-ecosystem",
-            [STACK_LABEL]: cfg.stack,
+            ...stackLabels(cfg.stack),
             "pa.environment": cfg.environment,
             [SERVICE_LABEL]: args.service,
         },

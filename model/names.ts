@@ -21,6 +21,11 @@ export type NetworkRole = "backend" | "frontend";
 export const STACK_LABEL = "pa.stack";
 export const SERVICE_LABEL = "pa.service";
 
+/** The labels every Docker object of a stack carries (containers add their environment and service). */
+export function stackLabels(stack: string): Record<string, string> {
+    return { "pa.project": "pa-ecosystem", [STACK_LABEL]: stack };
+}
+
 export function namePrefix(stack: string): string {
     return `pa-${stack}`;
 }

@@ -144,7 +144,7 @@ async function removeLeftovers(target: Target, deps: BackupDeps): Promise<void> 
 }
 
 /** Labels of the scratch containers and volumes of a backup or drill run. */
-function scratchLabels(target: Target, kind: "backup" | "drill" | "restore"): string[] {
+function scratchLabels(target: Target, kind: "backup" | "drill"): string[] {
     return ["--label", `${STACK_LABEL}=${target.stack}`, "--label", `${SCRATCH_LABEL}=${kind}`];
 }
 
@@ -535,7 +535,13 @@ export interface RestoreReport {
 }
 
 /** The databases and volumes of a backup that a restore of `services` replaces (`postgres` = every database). */
-export function restorePlan(manifest: ResticManifest, services: readonly Service[]): { databases: AppDatabase[]; volumes: string[] } {
+/** What a restore replaces: databases, and volumes by their key in the backup. */
+export interface RestorePlan {
+    databases: AppDatabase[];
+    volumes: string[];
+}
+
+export function restorePlan(manifest: ResticManifest, services: readonly Service[]): RestorePlan {
     const databases = APP_DATABASES.filter((d) => manifest.databases[d.name] && (services.includes("postgres") || services.includes(d.app)));
     const volumes = Object.entries(manifest.volumes).filter(([, v]) => services.includes(v.service)).map(([key]) => key);
     return { databases, volumes };
@@ -580,18 +586,18 @@ export async function restoreFromBackup(target: Target, deps: BackupDeps, backup
         }
         if (findings.some((f) => !f.ok)) throw fail("the restored copies do not match the backup's manifest");
     } catch (error) {
-        await dropRestoreLeftovers(target, deps, plan.databases, volumeMounts, runner);
+        await dropRestoreLeftovers(target, deps, plan, volumeMounts, runner);
         throw error;
     }
-    await swapIn(target, deps, backup, plan, volumeMounts, runner);
+    await swapIn(target, deps, backup.id, plan, volumeMounts, runner);
     return { backup: backup.id, databases: plan.databases.map((d) => d.name), volumes: plan.volumes, findings };
 }
 
 type Runner = (name: string, script: string, args: string[], mounts: string[]) => Promise<ExecResult>;
 
-async function dropRestoreLeftovers(target: Target, deps: BackupDeps, databases: AppDatabase[], volumeMounts: string[], runner: Runner): Promise<void> {
-    for (const db of databases) await psqlIn(target, deps, `DROP DATABASE IF EXISTS "${db.name}_pa_restore" WITH (FORCE);`).catch(() => undefined);
-    if (volumeMounts.length) await runner("removing restore folders", cleanVolumesScript(), volumeMounts.map((m) => m.split(":/target/")[1]), volumeMounts).catch(() => undefined);
+async function dropRestoreLeftovers(target: Target, deps: BackupDeps, plan: RestorePlan, volumeMounts: string[], runner: Runner): Promise<void> {
+    for (const db of plan.databases) await psqlIn(target, deps, `DROP DATABASE IF EXISTS "${db.name}_pa_restore" WITH (FORCE);`).catch(() => undefined);
+    if (plan.volumes.length) await runner("removing restore folders", cleanVolumesScript(), plan.volumes, volumeMounts).catch(() => undefined);
 }
 
 async function psqlIn(target: Target, deps: BackupDeps, sql: string): Promise<string> {
@@ -601,7 +607,7 @@ async function psqlIn(target: Target, deps: BackupDeps, sql: string): Promise<st
 }
 
 /** Stops what uses the restored data, swaps the copies in, starts everything again. */
-async function swapIn(target: Target, deps: BackupDeps, backup: BackupSummary, plan: { databases: AppDatabase[]; volumes: string[] }, volumeMounts: string[], runner: Runner): Promise<void> {
+async function swapIn(target: Target, deps: BackupDeps, id: string, plan: RestorePlan, volumeMounts: string[], runner: Runner): Promise<void> {
     const volumeServices = dataVolumes(target).filter((v) => plan.volumes.includes(v.key)).map((v) => v.service);
     const services = [...new Set<Service>([...plan.databases.map((d) => d.app), ...volumeServices])];
     const stopped: string[] = [];
@@ -631,7 +637,7 @@ async function swapIn(target: Target, deps: BackupDeps, backup: BackupSummary, p
             for (const d of plan.databases) await psqlIn(target, deps, `DROP DATABASE IF EXISTS "${d.name}_pa_previous" WITH (FORCE);`);
         }
         if (plan.volumes.length > 0) {
-            await runner("swapping the volumes", swapVolumesScript(), [backup.id, ...plan.volumes], volumeMounts);
+            await runner("swapping the volumes", swapVolumesScript(), [id, ...plan.volumes], volumeMounts);
             deps.say(`restore: volumes ${plan.volumes.join(", ")} swapped in`);
         }
     } finally {

@@ -1,7 +1,7 @@
 // `pa backup`: encrypted restic backups of a stack's data, on the stack's own host (docs/backups.md):
 // take one now, list them, prove one by a restore drill, restore one, apply the retention, print the key.
 import { CommandSpec, ParsedFlags, UsageError } from "../args";
-import { applyRetention, BackupDeps, findBackup, formatBytes, listBackups, restoreFromBackup, takeBackup, verifyBackup } from "../backup/backups";
+import { applyRetention, findBackup, formatBytes, listBackups, restoreFromBackup, takeBackup, verifyBackup } from "../backup/backups";
 import { createContext, Context } from "../context";
 import { EXIT } from "../../platform/exitCodes";
 import { SERVICES, Service } from "../../config/schema";
@@ -55,7 +55,7 @@ export async function run(flags: ParsedFlags): Promise<number> {
     const stack = typeof flags.get("stack") === "string" ? (flags.get("stack") as string) : productionStack();
     const target = await ctx.ops.targetOf(await ctx.ops.openStack(stack));
     if (!target.backup) throw new UsageError(`stack '${stack}' has no backups: set pa:backup in Pulumi.${stack}.yaml and run pulumi up (production has them by default)`);
-    const deps: BackupDeps = { docker: ctx.docker, say: (line) => ctx.log.info(line), now: () => new Date() };
+    const deps = ctx.ops.backupDeps();
     const out = (value: unknown, text: string) => ctx.log.result(json ? JSON.stringify(value, null, 2) : text);
     const locked = <T>(what: string, body: () => Promise<T>) => withLock(ctx.projectRoot, stack, `backup ${what}`, flags.has("force-unlock"), ctx.log, body);
 

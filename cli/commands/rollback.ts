@@ -42,8 +42,7 @@ export async function run(flags: ParsedFlags): Promise<number> {
         const production = await ctx.ops.openStack(stack);
         const history = await production.history();
         const target = history.length > 0 ? await ctx.ops.targetOf(production).catch(() => undefined) : undefined;
-        const deps = { docker: ctx.docker, say: (line: string) => ctx.log.debug(line), now: () => new Date() };
-        const inRepository = target?.backup ? new Set((await listBackups(target, deps)).filter((b) => b.complete).map((b) => b.id)) : new Set<string>();
+        const inRepository = target?.backup ? new Set((await listBackups(target, ctx.ops.backupDeps())).filter((b) => b.complete).map((b) => b.id)) : new Set<string>();
         const statuses = describePoints(points, history, ctx.projectRoot, inRepository);
         ctx.log.result(json ? JSON.stringify(statuses.map((s) => ({ tag: s.point.tag, ...s.point.manifest, config: undefined, matchingUpdate: s.update ?? null, backupPresent: s.backupPresent })), null, 2) : formatPoints(statuses));
         return EXIT.ok;

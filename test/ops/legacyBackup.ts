@@ -3,8 +3,8 @@
 // restic can still restore their data (cli/backup/legacy.ts).
 import * as fs from "fs";
 import * as path from "path";
-import { Service } from "../../config/schema";
 import { APP_DATABASES } from "../../model/databases";
+import { dataVolumes } from "../../cli/backup/backups";
 import { BackupItem, BackupManifest, fileFacts, MANIFEST } from "../../cli/backup/legacy";
 import { DockerClient } from "../../cli/probes/docker";
 import { Target } from "../../cli/target";
@@ -14,15 +14,6 @@ function timestamp(date: Date): string {
 }
 
 /** Volumes worth backing up as files: not Postgres (dumped logically) and not logs. */
-export function volumesToArchive(target: Target): { service: Service; purpose: string; volume: string }[] {
-    const out: { service: Service; purpose: string; volume: string }[] = [];
-    for (const [service, byPurpose] of Object.entries(target.volumes) as [Service, Record<string, string>][]) {
-        if (service === "postgres") continue;
-        for (const [purpose, volume] of Object.entries(byPurpose)) if (purpose !== "logs") out.push({ service, purpose, volume });
-    }
-    return out;
-}
-
 export async function createBackup(
     target: Target,
     docker: DockerClient,
@@ -45,7 +36,7 @@ export async function createBackup(
         );
         items.push({ kind: "postgres", database: db.name, app: db.app, file, ...fileFacts(path.join(partial, file)) });
     }
-    for (const { service, purpose, volume } of volumesToArchive(target)) {
+    for (const { service, purpose, volume } of dataVolumes(target)) {
         const file = `volume-${service}-${purpose}.tar.gz`;
         // Neo4j Community has no online backup: stop it so the store files are consistent.
         const offline = service === "neo4j";
