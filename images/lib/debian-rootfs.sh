@@ -28,7 +28,7 @@ require_package_version() {
   local root=$1 package=$2 version=$3 dir=$4 installed
   installed=$(chroot "$root" dpkg-query -W -f='${Version}' "$package")
   case $installed in
-    "$version"-*) ;;
+    "$version"-* | "$version"+*) ;;
     *) echo "error: Debian ships $package $installed, but $dir/TAG asks for $version; update $dir/TAG" >&2; return 1 ;;
   esac
 }
