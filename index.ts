@@ -2,11 +2,14 @@
 // whole environment on the configured Docker host.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { BackupScheduler } from "./components/BackupScheduler";
 import { Backups } from "./components/Backups";
 import { DataSync } from "./components/DataSync";
 import { Environment } from "./components/Environment";
 import { CONFIG_NAMESPACE, parseStackConfig } from "./config/read";
 import { backupRepository } from "./model/backup";
+import { backupSchedulerSpecs } from "./model/backupScheduler";
+import { bundleSidecar } from "./sidecars/bundle";
 import { stackLabels } from "./model/names";
 
 const config = parseStackConfig(pulumi.getStack(), pulumi.runtime.allConfig());
@@ -60,6 +63,33 @@ const backups = config.backup
       )
     : undefined;
 
+// Scheduled backups and restore drills on the stack's own host (docs/backups.md, "Scheduled backups").
+const backupScheduler =
+    backups && config.backup?.scheduler
+        ? (() => {
+              const b = config.backup!;
+              const specs = backupSchedulerSpecs(config, b, b.notifyUrl !== undefined, b.heartbeatUrl !== undefined);
+              return new BackupScheduler(
+                  "backup-scheduler",
+                  {
+                      ...specs,
+                      programs: { dockerApiProxy: bundleSidecar("dockerApiProxy"), backupScheduler: bundleSidecar("backupScheduler") },
+                      dockerCliImage: config.images.dockerCli,
+                      secrets: {
+                          resticPassword: backups.password,
+                          postgresPassword: environment.secrets.postgresSuperuserPassword,
+                          neo4jPassword: environment.secrets.neo4jPassword,
+                          notifyUrl: b.notifyUrl,
+                          heartbeatUrl: b.heartbeatUrl,
+                      },
+                      labels: stackLabels(config.stack),
+                      dependsOn: [environment, backups],
+                  },
+                  { providers: [dockerHost] },
+              );
+          })()
+        : undefined;
+
 export const stackEnvironment = config.environment;
 export const hostProfile = config.hostProfile;
 export const urls = environment.urls;
@@ -85,3 +115,5 @@ export const backup = backups
           password: backups.password,
       })
     : undefined;
+/** The backup scheduler's container (its log records every scheduled run). */
+export const backupSchedulerContainer = backupScheduler?.schedulerContainer;

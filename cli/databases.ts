@@ -1,7 +1,7 @@
 // Queries inside the stack's database containers through `docker exec`, so they work in production,
 // where the databases publish no port. Passwords come from the containers' own env (the program
 // sets them there), so the commands need no credentials and print none.
-import { AppDatabase, passwordEnvVar } from "../model/databases";
+import { AppDatabase, CYPHER_COMMAND, passwordEnvVar } from "../model/databases";
 import { HOSTNAMES } from "../model/names";
 import { DockerClient } from "./probes/docker";
 
@@ -39,13 +39,7 @@ export async function neo4jHttp(docker: DockerClient, neo4j: string): Promise<Qu
 /** Runs Cypher statements in one transaction over the HTTP API, authenticated from NEO4J_AUTH. */
 export async function cypher(docker: DockerClient, neo4j: string, statements: string[]): Promise<QueryResult> {
     const body = JSON.stringify({ statements: statements.map((statement) => ({ statement })) });
-    const script = [
-        'user="${NEO4J_AUTH%%/*}"; pass="${NEO4J_AUTH#*/}"',
-        "url=http://localhost:7474/db/neo4j/tx/commit",
-        'if command -v curl >/dev/null; then curl -sS -u "$user:$pass" -H "Content-Type: application/json" --data-binary @- "$url";',
-        'else wget -qO- --auth-no-challenge --http-user="$user" --http-password="$pass" --header="Content-Type: application/json" --post-file=/dev/stdin "$url"; fi',
-    ].join("\n");
-    const result = await docker.exec(neo4j, ["sh", "-c", script], { stdin: body });
+    const result = await docker.exec(neo4j, [...CYPHER_COMMAND], { stdin: body });
     if (result.code !== 0) return { ok: false, output: result.stdout, error: result.stderr.trim(), ms: result.ms };
     try {
         const parsed = JSON.parse(result.stdout) as { results: { data: { row: unknown[] }[] }[]; errors: { message: string }[] };

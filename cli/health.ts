@@ -7,6 +7,8 @@ import { appSql, cypher, neo4jHttp, pgIsReady } from "./databases";
 import { ContainerState, DockerClient } from "./probes/docker";
 import { HttpProbe, HttpResult } from "./probes/http";
 import { Target } from "./target";
+import { BackupStatus, backupStatus } from "./backup/backups";
+import { freshness, schedulerToolsVolume } from "../model/backupScheduler";
 
 export interface CheckResult {
     service: Service;
@@ -23,16 +25,59 @@ export interface ServiceDetails {
     recentLogs?: string;
 }
 
+/** A check of the stack's backups (stacks with pa:backup): the newest good backup and drill. */
+export interface BackupCheck {
+    check: "last backup" | "last drill";
+    ok: boolean;
+    detail: string;
+}
+
 export interface HealthReport {
     stack: string;
     healthy: boolean;
     checks: CheckResult[];
+    backups?: BackupCheck[];
     details?: ServiceDetails[];
 }
 
 export interface Probes {
     http: HttpProbe;
     docker: DockerClient;
+}
+
+/**
+ * How recent the stack's newest good backup and drill are, against the schedules: failing when a
+ * scheduled run is missing (model/backupScheduler.ts, freshness). One listing of the repository.
+ */
+export async function checkBackups(target: Target, docker: DockerClient, now: Date): Promise<BackupCheck[]> {
+    const b = target.backup;
+    if (!b) return [];
+    let status: BackupStatus;
+    try {
+        status = await backupStatus(target, { docker, say: () => undefined, now: () => now });
+    } catch (error) {
+        const detail = `the repository cannot be read: ${(error as Error).message}`;
+        return [{ check: "last backup", ok: false, detail }, { check: "last drill", ok: false, detail }];
+    }
+    const lastDrill = status.lastDrill && !status.lastDrill.ok ? ` (the newest drill, ${status.lastDrill.time}, FAILED: pa backup verify says why)` : "";
+    if (!b.scheduler || !b.schedule || !b.drillSchedule || !target.backupScheduler) {
+        const off = "; no schedule (pa:backup.scheduler is off): `pa backup now` and `pa backup verify` by hand";
+        return [
+            { check: "last backup", ok: true, detail: `${status.lastBackup ? `${status.lastBackup.id} (${status.lastBackup.time})` : "none yet"}${off}` },
+            { check: "last drill", ok: !lastDrill, detail: `${status.lastGoodDrill ? `${status.lastGoodDrill.backup} proven at ${status.lastGoodDrill.time}` : "none yet"}${lastDrill}` },
+        ];
+    }
+    // Runs are due from the scheduler's first start: its tools volume outlives redeploys of the container.
+    const created = await docker.run(["volume", "inspect", "-f", "{{.CreatedAt}}", schedulerToolsVolume(target.stack)]);
+    const createdAt = new Date(created.stdout.trim());
+    const since = created.code === 0 && !Number.isNaN(createdAt.getTime()) ? createdAt.toISOString() : undefined;
+    const scheduled = { timezone: b.timezone ?? "UTC", since, now };
+    const backup = freshness({ what: "backup", last: status.lastBackup?.time, schedule: b.schedule, ...scheduled });
+    const drill = freshness({ what: "drill", last: status.lastGoodDrill?.time, schedule: b.drillSchedule, ...scheduled });
+    return [
+        { check: "last backup", ...backup },
+        { check: "last drill", ok: drill.ok, detail: drill.detail + lastDrill },
+    ];
 }
 
 export async function checkHealth(target: Target, probes: Probes, options: { verbose?: boolean; logLines?: number } = {}): Promise<HealthReport> {
@@ -115,6 +160,7 @@ export function formatHealthTable(report: HealthReport): string {
     for (const c of report.checks) rows.push([c.service, c.check, c.ok ? "ok" : "FAIL", `${c.ms} ms`, c.detail]);
     const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
     const lines = rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join("  "));
+    for (const b of report.backups ?? []) lines.push(`backups  ${b.check.padEnd(12)}  ${b.ok ? "ok  " : "FAIL"}  ${b.detail}`);
     for (const d of report.details ?? []) {
         const s = d.state;
         lines.push("", `${d.service} (${d.container}): ${s ? `${s.status}, health ${s.health ?? "none"}, restarts ${s.restartCount}, started ${s.startedAt}, image ${s.image}` : "no such container"}`);

@@ -21,6 +21,11 @@ export interface BackupTarget {
     keepMonthly: number;
     keepPoints: number;
     verifyReadPercent: number;
+    /** Whether the stack runs the backup scheduler, and its schedules (absent in older stacks' outputs). */
+    scheduler?: boolean;
+    schedule?: string;
+    drillSchedule?: string;
+    timezone?: string;
 }
 
 export interface Target {
@@ -32,6 +37,8 @@ export interface Target {
     images: Record<Service, string>;
     credentials: Credentials;
     backup?: BackupTarget;
+    /** The backup scheduler's container, when the stack runs one. */
+    backupScheduler?: string;
 }
 
 /** Builds a Target from `pulumi stack output --show-secrets` values; throws naming what is missing. */
@@ -55,6 +62,7 @@ export function targetFromOutputs(stack: string, outputs: Record<string, unknown
         images: need("images") as Target["images"],
         credentials: (outputs.credentials ?? {}) as Credentials,
         backup: (outputs.backup ?? undefined) as BackupTarget | undefined,
+        backupScheduler: typeof outputs.backupSchedulerContainer === "string" ? outputs.backupSchedulerContainer : undefined,
     };
 }
 

@@ -1,5 +1,6 @@
 // The one schema for a stack's config (namespace `pa`). Every rule lives here so a bad value fails
 // before any resource is touched, with a message naming the key, the value and what is allowed.
+import { Cron } from "croner";
 import { z } from "zod";
 import { isPhoneRegion } from "./phoneRegions";
 
@@ -80,8 +81,35 @@ const sync = z.strictObject({
 export type SyncConfig = z.infer<typeof sync>;
 
 export const DEFAULT_RESTIC_IMAGE = "restic/restic:0.18.0";
+export const DEFAULT_NODE_IMAGE = "node:22.12.0-bookworm-slim";
+export const DEFAULT_DOCKER_CLI_IMAGE = "docker:27.5.1-cli";
 
 const retentionCount = z.number().int().min(0).max(1000);
+
+/** A cron expression (5 fields, or 6 with seconds first), checked by the scheduler's own parser. */
+const cronExpression = z.string().refine(
+    (expr) => {
+        try {
+            new Cron(expr, { paused: true }).stop();
+            return true;
+        } catch {
+            return false;
+        }
+    },
+    { message: "must be a cron expression such as '30 3 * * *' (03:30 every day)" },
+);
+
+const timeZone = z.string().refine(
+    (zone) => {
+        try {
+            new Intl.DateTimeFormat("en", { timeZone: zone });
+            return true;
+        } catch {
+            return false;
+        }
+    },
+    { message: "must be an IANA time zone such as UTC or Europe/Berlin" },
+);
 
 /** Encrypted restic backups of the stack's data, on its own host; production has them by default (docs/backups.md). */
 const backup = z.strictObject({
@@ -98,6 +126,22 @@ const backup = z.strictObject({
     keepPoints: retentionCount.default(3),
     /** Share of the repository's data that `pa backup verify` reads back and checks, in percent. */
     verifyReadPercent: z.number().int().min(1).max(100).default(10),
+    /** Run the backup scheduler on the stack's host (a container with its Docker API proxy). */
+    scheduler: z.boolean().default(true),
+    /** When the scheduler takes a backup (then applies the retention): a cron expression. */
+    schedule: cronExpression.default("30 3 * * *"),
+    /** When the scheduler runs the restore drill of the newest backup: a cron expression. */
+    drillSchedule: cronExpression.default("30 4 * * 0"),
+    /** The time zone both schedules are read in (IANA name). */
+    timezone: timeZone.default("UTC"),
+    /** Where a failed scheduled backup or drill is reported: an http(s) URL that takes a POST (webhook or ntfy topic). */
+    notifyUrl: httpUrl.optional(),
+    /** The notification's body: JSON (`{stack, event, message, text, at}`) or ntfy's plain text with a title. */
+    notifyFormat: z.enum(["json", "ntfy"]).default("json"),
+    /** Pinged (GET) after each good scheduled backup and drill, so an outside monitor notices a dead scheduler. */
+    heartbeatUrl: httpUrl.optional(),
+    /** The Docker socket on the stack's host; only the scheduler's API proxy mounts it. */
+    dockerSocket: z.string().regex(/^\/[^\0]+$/, "must be an absolute path such as /var/run/docker.sock").default("/var/run/docker.sock"),
 });
 export type BackupConfig = z.infer<typeof backup>;
 export const BACKUP_DEFAULTS: BackupConfig = backup.parse({});
@@ -124,6 +168,10 @@ export const stackConfigSchema = z
             gateway: imageRef,
             /** restic, for the stack's backups (see docs/backups.md). */
             restic: imageRef.default(DEFAULT_RESTIC_IMAGE),
+            /** Node.js, for the backup scheduler and its Docker API proxy. */
+            node: imageRef.default(DEFAULT_NODE_IMAGE),
+            /** The Docker CLI image whose `docker` binary the backup scheduler uses. */
+            dockerCli: imageRef.default(DEFAULT_DOCKER_CLI_IMAGE),
         }),
         ports: z
             .strictObject({

@@ -78,3 +78,19 @@ export function postgresInitScript(databases: readonly AppDatabase[] = APP_DATAB
         "",
     ].join("\n");
 }
+
+/**
+ * The command that runs Cypher statements (a JSON body on stdin) inside a Neo4j container through its
+ * own HTTP API on localhost, with the container's NEO4J_AUTH: the one command the backup scheduler may
+ * exec in production's Neo4j (model/dockerPolicy.ts).
+ */
+export const CYPHER_COMMAND: readonly string[] = [
+    "sh",
+    "-c",
+    [
+        'user="${NEO4J_AUTH%%/*}"; pass="${NEO4J_AUTH#*/}"',
+        "url=http://localhost:7474/db/neo4j/tx/commit",
+        'if command -v curl >/dev/null; then curl -sS -u "$user:$pass" -H "Content-Type: application/json" --data-binary @- "$url";',
+        'else wget -qO- --auth-no-challenge --http-user="$user" --http-password="$pass" --header="Content-Type: application/json" --post-file=/dev/stdin "$url"; fi',
+    ].join("\n"),
+];

@@ -20,6 +20,8 @@ export type NetworkRole = "backend" | "frontend";
 /** Labels on every container: how tools find a stack's containers whatever their names. */
 export const STACK_LABEL = "pa.stack";
 export const SERVICE_LABEL = "pa.service";
+/** Marks the scratch containers, volumes and networks of backup runs, by kind (backup, drill). */
+export const SCRATCH_LABEL = "pa.backup.scratch";
 
 /** The labels every Docker object of a stack carries (containers add their environment and service). */
 export function stackLabels(stack: string): Record<string, string> {

@@ -20,5 +20,7 @@ doc.config["pa:images"] = {
     n8n: tag("n8n"),
     gateway: tag("gateway"),
     restic: tag("restic"),
+    node: tag("node"),
+    dockerCli: tag("docker-cli"),
 };
 process.stdout.write(yaml.dump(doc));

@@ -6,10 +6,7 @@ import * as crypto from "crypto";
 import { Service } from "../../config/schema";
 import { BackupReason, backupId, backupTags, resticCacheVolume, tagValues, volumeKey } from "../../model/backup";
 import { APP_DATABASES, AppDatabase } from "../../model/databases";
-import { STACK_LABEL, namePrefix } from "../../model/names";
-
-/** Marks the scratch containers and volumes of backup runs, by kind. */
-const SCRATCH_LABEL = "pa.backup.scratch";
+import { SCRATCH_LABEL, STACK_LABEL, namePrefix } from "../../model/names";
 import { cypher } from "../databases";
 import { DockerClient, ExecResult } from "../probes/docker";
 import { BackupTarget, Target } from "../target";
@@ -28,6 +25,7 @@ import {
     resticArgs,
     resticTime,
     runnerArgs,
+    scratchLabelArgs,
     swapVolumesScript,
     toolsVolume,
 } from "./commands";
@@ -96,7 +94,7 @@ function settingsOf(target: Target): BackupTarget {
 
 function placeOf(target: Target): ResticPlace {
     const b = settingsOf(target);
-    return { repository: b.repository, cache: resticCacheVolume(target.stack), image: b.image };
+    return { stack: target.stack, repository: b.repository, cache: resticCacheVolume(target.stack), image: b.image };
 }
 
 function secretEnv(target: Target): Record<string, string> {
@@ -143,9 +141,8 @@ async function removeLeftovers(target: Target, deps: BackupDeps): Promise<void> 
     await removeQuietly(deps.docker, "volume", volumes);
 }
 
-/** Labels of the scratch containers and volumes of a backup or drill run. */
 function scratchLabels(target: Target, kind: "backup" | "drill"): string[] {
-    return ["--label", `${STACK_LABEL}=${target.stack}`, "--label", `${SCRATCH_LABEL}=${kind}`];
+    return scratchLabelArgs(target.stack, kind);
 }
 
 async function restic(target: Target, docker: DockerClient, what: string, args: string[], options: { stdin?: string } = {}): Promise<string> {
@@ -325,12 +322,20 @@ function rowsByDatabase(lines: ResultLine[]): Record<string, Record<string, numb
     return out;
 }
 
+/** Every snapshot of the stack in its repository (none when the repository does not exist yet). */
+async function stackSnapshots(target: Target, deps: BackupDeps): Promise<Snapshot[]> {
+    const place = placeOf(target);
+    const probe = await deps.docker.run(["run", "--rm", ...scratchLabels(target, "backup"), "--network", "none", "-v", `${place.repository}:/repo:ro`, "--entrypoint", "sh", place.image, "-c", "test -f /repo/config"]);
+    if (probe.code !== 0) return [];
+    return JSON.parse(await restic(target, deps.docker, "listing the snapshots", ["snapshots", "--json", "--no-lock", "--tag", `stack=${target.stack}`])) as Snapshot[];
+}
+
 /** Every backup of the stack in the repository, oldest first, with its parts. */
 export async function listBackups(target: Target, deps: BackupDeps): Promise<BackupSummary[]> {
-    const place = placeOf(target);
-    const probe = await deps.docker.run(["run", "--rm", "--network", "none", "-v", `${place.repository}:/repo:ro`, "--entrypoint", "sh", place.image, "-c", "test -f /repo/config"]);
-    if (probe.code !== 0) return [];
-    const snapshots = JSON.parse(await restic(target, deps.docker, "listing the snapshots", ["snapshots", "--json", "--no-lock", "--tag", `stack=${target.stack}`])) as Snapshot[];
+    return backupsOf(await stackSnapshots(target, deps));
+}
+
+function backupsOf(snapshots: Snapshot[]): BackupSummary[] {
     const byId = new Map<string, BackupSummary>();
     for (const s of snapshots) {
         const tags = tagValues(s.tags);
@@ -671,6 +676,7 @@ export async function applyRetention(target: Target, deps: BackupDeps, keepPoint
         ...(b.keepMonthly ? ["--keep-monthly", String(b.keepMonthly)] : []),
         ...keepPoints.flatMap((p) => ["--keep-tag", `point=${p}`]),
     ];
+    await restic(target, deps.docker, "forgetting old drill records", ["forget", "--tag", `stack=${target.stack},${DRILL_TAG}`, "--keep-last", String(DRILL_RECORDS_KEPT)]);
     const decision = JSON.parse(await restic(target, deps.docker, "the retention policy", ["forget", "--json", "--dry-run", "--no-lock", "--tag", `stack=${target.stack},part=manifest`, ...policy])) as { remove: Snapshot[] | null; keep: Snapshot[] | null }[];
     const removedIds = new Set(decision.flatMap((g) => g.remove ?? []).map((s) => tagValues(s.tags).backup).filter(Boolean));
     const dayAgo = deps.now().getTime() - 24 * 3600_000;
@@ -687,5 +693,45 @@ export async function applyRetention(target: Target, deps: BackupDeps, keepPoint
         removed: [...removedIds] as string[],
         pointsLosingData: backups.filter((x) => removedIds.has(x.id) && x.point).map((x) => x.point!),
         incompleteRemoved: incomplete.map((x) => x.id),
+    };
+}
+
+/** Drill records: one small snapshot per drill, tagged with its backup and result, so `pa health` and anyone reading the repository see when a backup was last proven. */
+const DRILL_TAG = "kind=drill";
+const DRILL_RECORDS_KEPT = 12;
+
+export async function recordDrill(target: Target, deps: BackupDeps, report: VerifyReport): Promise<void> {
+    const tags = ["pa", `stack=${target.stack}`, DRILL_TAG, `drill=${report.backup}`, `result=${report.ok ? "ok" : "failed"}`];
+    await checked(deps.docker, "recording the drill", resticArgs(placeOf(target), ["backup", "--quiet", "--host", namePrefix(target.stack), "--tag", tags.join(","), "--stdin", "--stdin-filename", "drill.json"], { stdin: true }), {
+        env: secretEnv(target),
+        stdin: JSON.stringify({ ...report, at: deps.now().toISOString() }, null, 2),
+    });
+}
+
+export interface BackupStatus {
+    /** The newest complete backup. */
+    lastBackup?: { id: string; time: string };
+    /** The newest drill record, passed or not. */
+    lastDrill?: { backup: string; time: string; ok: boolean };
+    /** The newest drill that passed. */
+    lastGoodDrill?: { backup: string; time: string };
+}
+
+/** What `pa health` reports of a stack's backups: one listing of the repository. */
+export async function backupStatus(target: Target, deps: BackupDeps): Promise<BackupStatus> {
+    const snapshots = await stackSnapshots(target, deps);
+    const complete = backupsOf(snapshots).filter((b) => b.complete);
+    const drills = snapshots
+        .map((s) => ({ tags: tagValues(s.tags), time: s.time }))
+        .filter((d) => d.tags.kind === "drill")
+        .sort((a, b) => a.time.localeCompare(b.time))
+        .map((d) => ({ backup: d.tags.drill ?? "?", time: d.time, ok: d.tags.result === "ok" }));
+    const last = complete[complete.length - 1];
+    const good = drills.filter((d) => d.ok);
+    const lastGood = good[good.length - 1];
+    return {
+        lastBackup: last && { id: last.id, time: last.time },
+        lastDrill: drills[drills.length - 1],
+        lastGoodDrill: lastGood && { backup: lastGood.backup, time: lastGood.time },
     };
 }

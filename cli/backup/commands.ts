@@ -8,7 +8,7 @@
 // - a runner: the stack's own Postgres image (its pg_dump matches the server) with the restic binary
 //   copied from the restic image into a small tools volume, for the parts that pipe a database.
 import { BackupPart } from "../../model/backup";
-import { namePrefix } from "../../model/names";
+import { SCRATCH_LABEL, STACK_LABEL, namePrefix } from "../../model/names";
 
 /** Where things are inside the backup containers. */
 export const PATHS = { repo: "/repo", cache: "/cache", tools: "/pa-tools", volumes: "/volumes", restore: "/restore" } as const;
@@ -17,6 +17,8 @@ export const PATHS = { repo: "/repo", cache: "/cache", tools: "/pa-tools", volum
 export const SECRET_ENV = ["RESTIC_PASSWORD", "PGPASSWORD"] as const;
 
 export interface ResticPlace {
+    /** The stack the backups belong to: every container a run starts is labelled with it. */
+    stack: string;
     /** Volume name or host path of the repository. */
     repository: string;
     /** restic's cache volume. */
@@ -30,6 +32,14 @@ export function toolsVolume(stack: string, resticImage: string): string {
     return `${namePrefix(stack)}-restic-tools-${resticImage.replace(/[^a-zA-Z0-9_.-]+/g, "_")}`;
 }
 
+/**
+ * The labels of every container, volume and network a backup run creates: how a killed run's leftovers
+ * are found, and what the scheduler's Docker API proxy lets it touch (sidecars/dockerPolicy.ts).
+ */
+export function scratchLabelArgs(stack: string, kind: "backup" | "drill"): string[] {
+    return ["--label", `${STACK_LABEL}=${stack}`, "--label", `${SCRATCH_LABEL}=${kind}`];
+}
+
 const resticEnv = (place: ResticPlace): string[] => [
     "-e", "RESTIC_PASSWORD",
     "-e", `RESTIC_REPOSITORY=${PATHS.repo}`,
@@ -40,12 +50,12 @@ const resticEnv = (place: ResticPlace): string[] => [
 
 /** `restic <args>` in the restic image, without any network (the repository is created by the first backup). */
 export function resticArgs(place: ResticPlace, args: string[], options: { stdin?: boolean } = {}): string[] {
-    return ["run", "--rm", ...(options.stdin ? ["-i"] : []), "--network", "none", ...resticEnv(place), place.image, ...args];
+    return ["run", "--rm", ...(options.stdin ? ["-i"] : []), ...scratchLabelArgs(place.stack, "backup"), "--network", "none", ...resticEnv(place), place.image, ...args];
 }
 
 /** Copies the restic binary of the image into the tools volume (runners use it). */
 export function installToolsArgs(place: ResticPlace, tools: string): string[] {
-    return ["run", "--rm", "--network", "none", "-v", `${tools}:${PATHS.tools}`, "--entrypoint", "sh", place.image, "-c",
+    return ["run", "--rm", ...scratchLabelArgs(place.stack, "backup"), "--network", "none", "-v", `${tools}:${PATHS.tools}`, "--entrypoint", "sh", place.image, "-c",
         `cp "$(command -v restic)" ${PATHS.tools}/restic.tmp && mv ${PATHS.tools}/restic.tmp ${PATHS.tools}/restic`];
 }
 
@@ -66,7 +76,7 @@ export interface RunnerOptions {
 
 export function runnerArgs(o: RunnerOptions): string[] {
     return [
-        "run", "--rm", "-i", "--name", o.name, "--network", o.network,
+        "run", "--rm", "-i", "--name", o.name, ...scratchLabelArgs(o.place.stack, "backup"), "--network", o.network,
         ...resticEnv(o.place),
         "-e", "PGPASSWORD", "-e", "PGHOST=localhost", "-e", "PGUSER=postgres",
         "-v", `${o.tools}:${PATHS.tools}:ro`,

@@ -1,7 +1,7 @@
 // `pa backup`: encrypted restic backups of a stack's data, on the stack's own host (docs/backups.md):
 // take one now, list them, prove one by a restore drill, restore one, apply the retention, print the key.
 import { CommandSpec, ParsedFlags, UsageError } from "../args";
-import { applyRetention, findBackup, formatBytes, listBackups, restoreFromBackup, takeBackup, verifyBackup } from "../backup/backups";
+import { applyRetention, findBackup, formatBytes, listBackups, recordDrill, restoreFromBackup, takeBackup, verifyBackup } from "../backup/backups";
 import { createContext, Context } from "../context";
 import { EXIT } from "../../platform/exitCodes";
 import { SERVICES, Service } from "../../config/schema";
@@ -88,6 +88,8 @@ export async function run(flags: ParsedFlags): Promise<number> {
         case "verify": {
             const percent = readPercent(flags, target.backup.verifyReadPercent);
             const report = await verifyBackup(target, deps, ref ?? "latest", percent);
+            // Recorded in the repository, so `pa health` counts a drill run by hand as the scheduler's.
+            await recordDrill(target, deps, report);
             const text = [
                 `backup ${report.backup}: ${report.ok ? "PROVEN" : "NOT PROVEN"} in ${report.seconds} s`,
                 `  ${report.check.ok ? "ok  " : "FAIL"} restic check, ${report.check.readPercent}% of the data read back: ${report.check.detail}`,

@@ -2,7 +2,7 @@
 import { CommandSpec, ParsedFlags } from "../args";
 import { createContext } from "../context";
 import { EXIT } from "../../platform/exitCodes";
-import { checkHealth, formatHealthTable } from "../health";
+import { checkBackups, checkHealth, formatHealthTable } from "../health";
 import { httpProbe } from "../probes/http";
 import { chosenStack, STACK_FLAGS } from "./common";
 
@@ -15,7 +15,9 @@ export const spec: CommandSpec = {
         { name: "verbose", help: "add container state, restart count and recent log lines" },
         { name: "json", help: "print a JSON report on stdout (for scripts)" },
     ],
-    details: "Exit code 0 when every check passes, 1 otherwise. Log: logs/health/health-check-YYYYMMDD.log",
+    details:
+        "Stacks with pa:backup also show their newest good backup and restore drill, and fail when one the schedule wanted is missing (docs/backups.md). " +
+        "Exit code 0 when every check passes, 1 otherwise. Log: logs/health/health-check-YYYYMMDD.log",
 };
 
 export async function run(flags: ParsedFlags): Promise<number> {
@@ -24,6 +26,10 @@ export async function run(flags: ParsedFlags): Promise<number> {
     const stack = chosenStack(flags);
     const target = await ctx.ops.targetOf(await ctx.ops.openStack(stack));
     const report = await checkHealth(target, { http: httpProbe, docker: ctx.docker }, { verbose: flags.has("verbose") });
+    if (target.backup) {
+        report.backups = await checkBackups(target, ctx.docker, new Date());
+        report.healthy &&= report.backups.every((b) => b.ok);
+    }
     ctx.log.result(json ? JSON.stringify(report, null, 2) : formatHealthTable(report));
     return report.healthy ? EXIT.ok : EXIT.failed;
 }

@@ -23,6 +23,7 @@ import { BackupDeps, listBackups } from "../../cli/backup/backups";
 import { Target } from "../../cli/target";
 import { resticBackupIdOf } from "../../model/backup";
 import { containerOf } from "../e2e/docker";
+import { waitFor } from "../ops/fixture";
 import { createSandbox, Sandbox, STACKS } from "./sandbox";
 
 const PROD = `pa-${STACKS.production}`;
@@ -73,9 +74,13 @@ describe("operator workflow on the real engine", () => {
         assert.strictEqual(await box.pa("health", "--staging"), EXIT.ok);
     });
 
-    it("the first promotion deploys production (nothing to roll back to yet)", async () => {
+    it("the first promotion deploys production (nothing to roll back to yet) with its backup scheduler", async () => {
         assert.strictEqual(await box.pa("promote", "--yes"), EXIT.ok);
         assert.strictEqual(await box.pa("health", "--production"), EXIT.ok);
+        // Declared by the stack: the scheduler copied its docker CLI through the proxy and reads the repository.
+        const scheduler = `pa-${STACKS.production}-backup-scheduler`;
+        waitFor(() => execFileSync("docker", ["logs", scheduler], { encoding: "utf8" }).includes(`scheduler of ${STACKS.production}: backups '30 3 * * *'`), 60, "the backup scheduler's start");
+        assert.strictEqual(execFileSync("docker", ["logs", `pa-${STACKS.production}-docker-api`], { encoding: "utf8" }).includes("refused"), false);
     });
 
     it("sync-production-data copies production into staging through pulumi up, sanitized; staging's workflows still pass", async () => {

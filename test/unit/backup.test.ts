@@ -7,7 +7,7 @@ import { parseStackConfig } from "../../config/read";
 import { BACKUP_DEFAULTS } from "../../config/schema";
 import { backupId, backupRepository, backupTags, resticBackupIdOf, resticBackupRef, tagValues } from "../../model/backup";
 
-const place = { repository: "pa-production-backups", cache: "pa-production-restic-cache", image: "restic/restic:0.18.0" };
+const place = { stack: "production", repository: "pa-production-backups", cache: "pa-production-restic-cache", image: "restic/restic:0.18.0" };
 const PASSWORD = "s3cret-password-value";
 
 describe("backups: decisions", () => {
@@ -54,15 +54,23 @@ describe("backups: docker argv", () => {
     });
 
     it("runs the dump beside the database (its network namespace), with the stack's own Postgres image and the volumes read-only", () => {
-        assert.deepStrictEqual(runner.slice(0, 7), ["run", "--rm", "-i", "--name", "pa-production-backup-x", "--network", "container:pa-production-postgres"]);
+        assert.deepStrictEqual(runner.slice(0, 5), ["run", "--rm", "-i", "--name", "pa-production-backup-x"]);
+        assert.deepStrictEqual(runner.slice(9, 11), ["--network", "container:pa-production-postgres"]);
         assert.ok(runner.includes("pgvector/pgvector:0.8.1-pg17"));
         assert.ok(runner.includes("pa-production-n8n-data:/volumes/n8n-data:ro"));
         assert.ok(runner.includes("pa-production-backups:/repo"));
     });
 
+    it("labels every container it starts with the stack and as a backup run's scratch (what the scheduler's proxy allows)", () => {
+        for (const argv of [runner, resticArgs(place, ["check"]), installToolsArgs(place, "t")]) {
+            assert.deepStrictEqual(argv.filter((_, i) => argv[i - 1] === "--label"), ["pa.stack=production", "pa.backup.scratch=backup"]);
+        }
+    });
+
     it("runs restic alone without any network, through the image's own entrypoint", () => {
         const argv = resticArgs(place, ["check"]);
-        assert.deepStrictEqual(argv.slice(0, 4), ["run", "--rm", "--network", "none"]);
+        assert.deepStrictEqual(argv.slice(0, 2), ["run", "--rm"]);
+        assert.deepStrictEqual(argv.slice(6, 8), ["--network", "none"]);
         assert.deepStrictEqual(argv.slice(-2), ["restic/restic:0.18.0", "check"]);
         assert.strictEqual(installToolsArgs(place, "t")[0], "run");
         assert.strictEqual(toolsVolume("production", "restic/restic:0.18.0"), "pa-production-restic-tools-restic_restic_0.18.0");

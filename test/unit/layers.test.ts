@@ -14,6 +14,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
     components: ["model", "config"],
     sync: ["model", "config", "platform"],
     cli: ["model", "config", "platform"],
+    sidecars: ["cli", "model", "config", "platform"],
 };
 
 function sources(dir: string): string[] {

@@ -79,17 +79,20 @@ for (const stack of STACKS) {
             run = await runStack(stack, stackFileConfig(stack));
         });
 
-        const dataVolumes = () => byType(run, TYPES.volume).filter((v) => v.name !== "backup-repository");
         const hasBackups = stack === "production";
+        const dataVolumes = () => byType(run, TYPES.volume).filter((v) => !v.name.startsWith("backup-"));
 
         it("declares five containers and the gateway, two networks, the data volumes and ten generated secrets (plus the backups' in production)", () => {
-            assert.deepStrictEqual(byType(run, TYPES.container).map((c) => c.name).sort(), [...CONTAINERS].sort());
+            const scheduler = hasBackups ? ["backup-scheduler", "docker-api"] : [];
+            assert.deepStrictEqual(byType(run, TYPES.container).map((c) => c.name).sort(), [...CONTAINERS, ...scheduler].sort());
             assert.deepStrictEqual(byType(run, TYPES.network).map((n) => n.inputs.name).sort(), [
                 networkName("backend"),
+                ...(hasBackups ? [networkName("backup-api")] : []),
                 networkName("frontend"),
             ]);
             assert.strictEqual(byType(run, TYPES.password).length, hasBackups ? 11 : 10);
-            assert.strictEqual(byType(run, TYPES.image).length, hasBackups ? 7 : 6);
+            // Production adds restic, node and the docker CLI for its backups and their scheduler.
+            assert.strictEqual(byType(run, TYPES.image).length, hasBackups ? 9 : 6);
         });
 
         it(hasBackups ? "keeps backups: a repository volume that outlives the stack, a generated password, a pinned restic" : "has no backups of its own", () => {
@@ -111,6 +114,39 @@ for (const stack of STACKS) {
             assert.strictEqual(backup.repository, `pa-${stack}-backups`);
             assert.strictEqual(backup.password, run.generated["backup-password"], "the password is the generated one");
         });
+
+        if (hasBackups) {
+            it("schedules backups with no container but the proxy holding the Docker socket, the proxy on an internal network only", () => {
+                const proxy = one(run, TYPES.container, "docker-api");
+                const scheduler = one(run, TYPES.container, "backup-scheduler");
+                const socketHolders = byType(run, TYPES.container).filter((c) => JSON.stringify([c.inputs.mounts ?? [], c.inputs.volumes ?? []]).includes("docker.sock"));
+                assert.deepStrictEqual(socketHolders.map((c) => c.name), ["docker-api"]);
+                assert.deepStrictEqual(proxy.inputs.networksAdvanced.map((n: any) => n.name), [networkName("backup-api")]);
+                assert.strictEqual(one(run, TYPES.network, "backup-api").inputs.internal, true);
+                assert.deepStrictEqual(scheduler.inputs.networksAdvanced.map((n: any) => n.name), [networkName("backup-api"), networkName("frontend")]);
+                for (const c of [proxy, scheduler]) {
+                    assert.deepStrictEqual(c.inputs.capabilities, { drops: ["ALL"] });
+                    assert.deepStrictEqual(c.inputs.securityOpts, ["no-new-privileges"]);
+                    assert.strictEqual(c.inputs.uploads.length, 1);
+                    assert.ok(c.inputs.uploads[0].content.length > 10_000, "the bundled program is written in");
+                }
+                const images = byType(run, TYPES.image).map((i) => i.inputs.name);
+                assert.ok(images.includes("node:22.12.0-bookworm-slim") && images.includes("docker:27.5.1-cli"), images.join(", "));
+            });
+
+            it("hands the scheduler its passwords as secrets and its schedule in plain settings", () => {
+                const scheduler = one(run, TYPES.container, "backup-scheduler");
+                // The engine sees a secret as a wrapped value with the secret signature.
+                const wrapped = scheduler.inputs.envs as { [signature: string]: unknown; value: string[] };
+                assert.strictEqual(wrapped["4dabf18193072939515e22adb298388d"], "1b47061264138c4ac30d75fd1eb44270", "the env is a secret");
+                const envs = wrapped.value;
+                const settings = JSON.parse(envs.find((e) => e.startsWith("PA_SCHEDULER="))!.slice("PA_SCHEDULER=".length));
+                assert.strictEqual(settings.schedule, "30 3 * * *");
+                assert.strictEqual(settings.dockerHost, "tcp://docker-api:2375");
+                assert.strictEqual(envs.find((e) => e.startsWith("RESTIC_PASSWORD=")), `RESTIC_PASSWORD=${run.generated["backup-password"]}`);
+                assert.ok(!JSON.stringify(settings).includes(run.generated["backup-password"]));
+            });
+        }
 
         it("publishes exactly the configured ports, on the configured address", () => {
             for (const service of CONTAINERS) {
