@@ -32,3 +32,22 @@ require_package_version() {
     *) echo "error: Debian ships $package $installed, but $dir/TAG asks for $version; update $dir/TAG" >&2; return 1 ;;
   esac
 }
+
+# Builds the image of an images/NAME folder whose root filesystem is Debian packages and whose Dockerfile
+# adds only metadata: the root filesystem holds PACKAGE at the version its TAG names (after the colon).
+# Prints the tag.
+# Usage: debian_package_image DIR PACKAGE INCLUDE [more mmdebstrap options]
+debian_package_image() {
+  local dir=$1 package=$2 include=$3 tag work
+  shift 3
+  tag=$(<"$dir/TAG")
+  work=$(mktemp -d "${TMPDIR:-/tmp}/pa-image.XXXXXX")
+  # shellcheck disable=SC2064 # the folder is fixed now
+  trap "rm -rf '$work'" EXIT
+  debian_rootfs trixie "$include" "$work/rootfs.tar" \
+    --customize-hook="bash -c '. \"$dir/../lib/debian-rootfs.sh\" && require_package_version \"\$1\" $package \"${tag##*:}\" images/${dir##*/}' sh \"\$1\"" \
+    "$@"
+  cp "$dir/Dockerfile" "$work/"
+  docker build --quiet --tag "$tag" "$work" >/dev/null
+  echo "$tag"
+}
