@@ -10,7 +10,7 @@ import { CONFIG_NAMESPACE, parseStackConfig } from "./config/read";
 import { backupRepository } from "./model/backup";
 import { backupSchedulerSpecs } from "./model/backupScheduler";
 import { bundleSidecar } from "./sidecars/bundle";
-import { stackLabels } from "./model/names";
+import { networkName, stackLabels } from "./model/names";
 
 const config = parseStackConfig(pulumi.getStack(), pulumi.runtime.allConfig());
 const secretConfig = new pulumi.Config(CONFIG_NAMESPACE);
@@ -81,6 +81,7 @@ const backupScheduler =
                           neo4jPassword: environment.secrets.neo4jPassword,
                           notifyUrl: b.notifyUrl,
                           heartbeatUrl: b.heartbeatUrl,
+                          offsite: b.offsite.length ? JSON.stringify(b.offsite) : undefined,
                       },
                       labels: stackLabels(config.stack),
                       dependsOn: [environment, backups],
@@ -113,6 +114,7 @@ export const backup = backups
           repository: backups.repositorySource,
           image: backups.image,
           password: backups.password,
+          offsiteNetwork: networkName(config.stack, "frontend"),
       })
     : undefined;
 /** The backup scheduler's container (its log records every scheduled run). */

@@ -8,7 +8,7 @@ import { ContainerState, DockerClient } from "./probes/docker";
 import { HttpProbe, HttpResult } from "./probes/http";
 import { Target } from "./target";
 import { BackupStatus, backupStatus } from "./backup/backups";
-import { freshness, schedulerToolsVolume } from "../model/backupScheduler";
+import { freshness, schedulerToolsVolume } from "../model/backupSchedule";
 
 export interface CheckResult {
     service: Service;

@@ -1,6 +1,6 @@
 // What the operator commands need to know about a deployed stack, read from its stack outputs
 // (`containers`, `urls`, `volumes`, `images`, `credentials`), so they never guess names.
-import { PortKey, SERVICES, Service } from "../config/schema";
+import { OffsiteRepository, PortKey, SERVICES, Service } from "../config/schema";
 
 export interface Credentials {
     lettaServerPassword?: string;
@@ -21,6 +21,10 @@ export interface BackupTarget {
     keepMonthly: number;
     keepPoints: number;
     verifyReadPercent: number;
+    /** Off-site repositories every backup is copied to, with their credentials. */
+    offsite?: OffsiteRepository[];
+    /** The network off-site repositories are reached over (the stack's front network). */
+    offsiteNetwork?: string;
     /** Whether the stack runs the backup scheduler, and its schedules (absent in older stacks' outputs). */
     scheduler?: boolean;
     schedule?: string;

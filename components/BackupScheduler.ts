@@ -4,7 +4,8 @@
 // programs written in before they start.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { SchedulerSecret, SidecarSpec } from "../model/backupScheduler";
+import { SchedulerSecret } from "../model/backupSchedule";
+import { SidecarSpec } from "../model/backupScheduler";
 
 export interface BackupSchedulerArgs {
     /** The Docker API proxy's container. */

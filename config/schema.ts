@@ -111,6 +111,25 @@ const timeZone = z.string().refine(
     { message: "must be an IANA time zone such as UTC or Europe/Berlin" },
 );
 
+/** An off-site copy of the repository: a restic repository URL reached from the stack's host. */
+const offsiteRepository = z.strictObject({
+    /** A short name for commands and messages, e.g. nas. */
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,30}$/, "must be a short name such as nas or s3-eu (lowercase letters, digits, dashes)"),
+    /** The repository URL: rest:, s3:, b2:, azure:, gs: or swift: (credentials go in env, not in the URL). */
+    url: z
+        .string()
+        .regex(
+            /^(rest|s3|b2|azure|gs|swift):\S+$/,
+            "must be a restic repository URL with the rest:, s3:, b2:, azure:, gs: or swift: backend (sftp: is not supported: it needs an SSH key inside the restic container)",
+        ),
+    /** The backend's credentials and options as environment variables, e.g. AWS_ACCESS_KEY_ID, RESTIC_REST_PASSWORD. */
+    env: z
+        .record(z.string(), z.string())
+        .refine((env) => Object.keys(env).every((k) => /^[A-Z][A-Z0-9_]*$/.test(k)), "keys must be environment variable names such as AWS_ACCESS_KEY_ID")
+        .default({}),
+});
+export type OffsiteRepository = z.infer<typeof offsiteRepository>;
+
 /** Encrypted restic backups of the stack's data, on its own host; production has them by default (docs/backups.md). */
 const backup = z.strictObject({
     /** Where the restic repository lives on the stack's host: a Docker volume name, or an absolute path on that host. */
@@ -140,6 +159,11 @@ const backup = z.strictObject({
     notifyFormat: z.enum(["json", "ntfy"]).default("json"),
     /** Pinged (GET) after each good scheduled backup and drill, so an outside monitor notices a dead scheduler. */
     heartbeatUrl: httpUrl.optional(),
+    /** Off-site restic repositories every backup is copied to (restic copy), each with its backend's credentials as env. */
+    offsite: z
+        .array(offsiteRepository)
+        .default([])
+        .refine((list) => new Set(list.map((o) => o.name)).size === list.length, "off-site repository names must be unique"),
     /** The Docker socket on the stack's host; only the scheduler's API proxy mounts it. */
     dockerSocket: z.string().regex(/^\/[^\0]+$/, "must be an absolute path such as /var/run/docker.sock").default("/var/run/docker.sock"),
 });

@@ -5,63 +5,26 @@
 //   notifies a webhook when one fails, pings a heartbeat when one succeeds.
 // The component (components/BackupScheduler.ts) turns these specs into resources; the tests start the
 // same specs with `docker create` (test/backup), so both run the same containers.
-import { Cron } from "croner";
 import { BackupConfig, SERVICES, Service, StackConfig } from "../config/schema";
 import { BackupRepository, backupRepository, repositoryMountSource } from "./backup";
 import { CYPHER_COMMAND } from "./databases";
 import { DockerPolicy } from "./dockerPolicy";
 import { environmentSpec } from "./environment";
-import { SCRATCH_LABEL, STACK_LABEL, containerName, namePrefix, networkName, stackLabels } from "./names";
+import {
+    FREEZE_DEADLINE_SECONDS,
+    PROGRAM_DIR,
+    PROXY_ENV,
+    PROXY_HOSTNAME,
+    PROXY_PORT,
+    SCHEDULER_ENV,
+    SOCKET_IN_PROXY,
+    SchedulerSecret,
+    SchedulerSettings,
+    TOOLS_PATH,
+    schedulerToolsVolume,
+} from "./backupSchedule";
+import { containerName, namePrefix, networkName, stackLabels } from "./names";
 
-/** Env names the scheduler reads; the secret ones come from Pulumi secrets. */
-export const SCHEDULER_ENV = {
-    settings: "PA_SCHEDULER",
-    resticPassword: "RESTIC_PASSWORD",
-    postgresPassword: "PGPASSWORD",
-    neo4jPassword: "NEO4J_PASSWORD",
-    notifyUrl: "PA_NOTIFY_URL",
-    heartbeatUrl: "PA_HEARTBEAT_URL",
-} as const;
-export const SCHEDULER_SECRET_ENV = ["resticPassword", "postgresPassword", "neo4jPassword", "notifyUrl", "heartbeatUrl"] as const;
-export type SchedulerSecret = (typeof SCHEDULER_SECRET_ENV)[number];
-
-/** Env names the proxy reads. */
-export const PROXY_ENV = { policy: "PA_DOCKER_POLICY", socket: "PA_DOCKER_SOCKET", port: "PA_LISTEN_PORT", freezeDeadline: "PA_FREEZE_DEADLINE_SECONDS" } as const;
-
-export const PROXY_PORT = 2375;
-/** A freeze the scheduler did not end by then is ended by the proxy (Neo4j store copies take seconds). */
-export const FREEZE_DEADLINE_SECONDS = 600;
-const PROXY_HOSTNAME = "docker-api";
-const SOCKET_IN_PROXY = "/var/run/docker.sock";
-const TOOLS_PATH = "/pa-tools";
-const PROGRAM_DIR = "/opt/pa";
-
-/** What the scheduler needs to know of its stack, beside its secrets (PA_SCHEDULER, JSON). */
-export interface SchedulerSettings {
-    stack: string;
-    /** The containers a scheduled run touches: Postgres (dumped beside) and Neo4j (frozen, counted). */
-    containers: { postgres: string; neo4j: string };
-    volumes: Record<Service, Record<string, string>>;
-    images: Record<Service, string>;
-    backup: {
-        repository: string;
-        image: string;
-        keepDaily: number;
-        keepWeekly: number;
-        keepMonthly: number;
-        keepPoints: number;
-        verifyReadPercent: number;
-    };
-    schedule: string;
-    drillSchedule: string;
-    timezone: string;
-    notifyFormat: "json" | "ntfy";
-    /** The image whose /usr/local/bin/docker the scheduler copies into its tools volume at start. */
-    dockerCliImage: string;
-    toolsVolume: string;
-    /** The Docker API the scheduler talks to (the proxy). */
-    dockerHost: string;
-}
 
 export interface SidecarMount {
     source: string;
@@ -93,9 +56,6 @@ export function schedulerNetworkName(stack: string): string {
     return `${namePrefix(stack)}-backup-api`;
 }
 
-export function schedulerToolsVolume(stack: string): string {
-    return `${namePrefix(stack)}-backup-tools`;
-}
 
 /** What the scheduler may ask of Docker: exactly what scheduled backups, retention and drills need. */
 export function schedulerPolicy(stack: string, images: { postgres: string; neo4j: string; restic: string; dockerCli: string }, repository: BackupRepository): DockerPolicy {
@@ -146,6 +106,15 @@ export interface SchedulerFacts {
     heartbeat: boolean;
 }
 
+/** Which of the optional secrets a stack has: their values reach the scheduler only as secrets. */
+function optionalSecrets(backup: BackupConfig, f: SchedulerFacts): Partial<Record<SchedulerSecret, string>> {
+    return {
+        ...(f.notify ? { notifyUrl: SCHEDULER_ENV.notifyUrl } : {}),
+        ...(f.heartbeat ? { heartbeatUrl: SCHEDULER_ENV.heartbeatUrl } : {}),
+        ...(backup.offsite.length ? { offsite: SCHEDULER_ENV.offsite } : {}),
+    };
+}
+
 export function schedulerSettings(f: SchedulerFacts): SchedulerSettings {
     const { postgres, neo4j, letta, openWebui, n8n } = f.images;
     return {
@@ -161,6 +130,7 @@ export function schedulerSettings(f: SchedulerFacts): SchedulerSettings {
             keepMonthly: f.backup.keepMonthly,
             keepPoints: f.backup.keepPoints,
             verifyReadPercent: f.backup.verifyReadPercent,
+            offsiteNetwork: f.egressNetwork,
         },
         schedule: f.backup.schedule,
         drillSchedule: f.backup.drillSchedule,
@@ -189,8 +159,7 @@ export function backupSchedulerSpec(f: SchedulerFacts): SidecarSpec {
             resticPassword: SCHEDULER_ENV.resticPassword,
             postgresPassword: SCHEDULER_ENV.postgresPassword,
             neo4jPassword: SCHEDULER_ENV.neo4jPassword,
-            ...(f.notify ? { notifyUrl: SCHEDULER_ENV.notifyUrl } : {}),
-            ...(f.heartbeat ? { heartbeatUrl: SCHEDULER_ENV.heartbeatUrl } : {}),
+            ...optionalSecrets(f.backup, f),
         },
         mounts: [{ source: settings.toolsVolume, target: TOOLS_PATH, readOnly: false, kind: "volume" }],
         networks: [
@@ -202,18 +171,6 @@ export function backupSchedulerSpec(f: SchedulerFacts): SidecarSpec {
     };
 }
 
-/** The Docker create body that copies the docker CLI into the tools volume (through the proxy). */
-export function installCliContainer(settings: SchedulerSettings): { name: string; body: Record<string, unknown> } {
-    return {
-        name: `${namePrefix(settings.stack)}-backup-install-cli`,
-        body: {
-            Image: settings.dockerCliImage,
-            Entrypoint: ["sh", "-c", `cp /usr/local/bin/docker ${TOOLS_PATH}/docker.tmp && mv ${TOOLS_PATH}/docker.tmp ${TOOLS_PATH}/docker`],
-            Labels: { [STACK_LABEL]: settings.stack, [SCRATCH_LABEL]: "backup" },
-            HostConfig: { NetworkMode: "none", Binds: [`${settings.toolsVolume}:${TOOLS_PATH}`] },
-        },
-    };
-}
 
 /** The scheduler's two containers for a stack with pa:backup (index.ts declares them when backup.scheduler is on). */
 export function backupSchedulerSpecs(cfg: StackConfig, backup: BackupConfig, notify: boolean, heartbeat: boolean): { proxy: SidecarSpec; scheduler: SidecarSpec } {
@@ -228,42 +185,3 @@ export function backupSchedulerSpecs(cfg: StackConfig, backup: BackupConfig, not
     };
 }
 
-/** How long after its scheduled time a run may take before `pa health` calls it missing. */
-export const FRESHNESS_GRACE_HOURS = { backup: 2, drill: 6 } as const;
-
-export interface Freshness {
-    ok: boolean;
-    detail: string;
-}
-
-/**
- * Whether the newest good backup (or drill) is as recent as the schedule wants: the latest scheduled
- * time that is at least the grace old must have a run at or after it. Before the first due time since
- * the scheduler started, "none yet" is fine.
- */
-export function freshness(o: {
-    what: "backup" | "drill";
-    /** Time of the newest good run. */
-    last?: string;
-    schedule: string;
-    timezone: string;
-    /** When the scheduler started (runs are due only after it). */
-    since?: string;
-    now: Date;
-}): Freshness {
-    const graceMs = FRESHNESS_GRACE_HOURS[o.what] * 3600_000;
-    const due = new Cron(o.schedule, { timezone: o.timezone, paused: true }).previousRuns(1, new Date(o.now.getTime() - graceMs))[0];
-    const age = o.last ? ` ${formatAge(o.now.getTime() - Date.parse(o.last))} old` : "";
-    const lastText = o.last ? `last good ${o.what}${age} (${o.last})` : `no good ${o.what} yet`;
-    // A minute of slack: a run's recorded time is when it started, a manual one may come just before.
-    if (!due || (o.last && Date.parse(o.last) >= due.getTime() - 60_000)) return { ok: true, detail: `${lastText}; schedule '${o.schedule}' ${o.timezone}` };
-    if (!o.last && o.since && Date.parse(o.since) > due.getTime()) return { ok: true, detail: `${lastText}; the first is due on schedule '${o.schedule}' ${o.timezone}` };
-    return { ok: false, detail: `${lastText}; schedule '${o.schedule}' ${o.timezone} wanted one at ${due.toISOString()} (see the scheduler's log: docker logs <stack's backup-scheduler>)` };
-}
-
-export function formatAge(ms: number): string {
-    const minutes = Math.max(0, Math.round(ms / 60_000));
-    if (minutes < 120) return `${minutes} min`;
-    const hours = Math.round(minutes / 60);
-    return hours < 72 ? `${hours} h` : `${Math.round(hours / 24)} d`;
-}

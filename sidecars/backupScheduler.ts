@@ -5,10 +5,11 @@
 // Docker is reached only through the stack's docker-api proxy; the docker CLI that the backup code runs
 // is copied from the pinned docker CLI image into the tools volume at start.
 import { Cron } from "croner";
-import { applyRetention, BackupDeps, backupStatus, listBackups, recordDrill, takeBackup, verifyBackup } from "../cli/backup/backups";
+import { applyRetention, BackupDeps, backupStatus, copyToOffsite, listBackups, recordDrill, takeBackup, verifyBackup } from "../cli/backup/backups";
 import { DockerCli } from "../cli/probes/docker";
 import { Target } from "../cli/target";
-import { SCHEDULER_ENV, SchedulerSettings, installCliContainer } from "../model/backupScheduler";
+import { OffsiteRepository } from "../config/schema";
+import { SCHEDULER_ENV, SchedulerSettings, installCliContainer } from "../model/backupSchedule";
 
 const say = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
 
@@ -28,7 +29,7 @@ function targetOf(s: SchedulerSettings): Target {
         volumes: s.volumes,
         images: s.images,
         credentials: { postgresSuperuserPassword: env[SCHEDULER_ENV.postgresPassword], neo4jPassword: env[SCHEDULER_ENV.neo4jPassword] },
-        backup: { ...s.backup, password: env[SCHEDULER_ENV.resticPassword] ?? "" },
+        backup: { ...s.backup, password: env[SCHEDULER_ENV.resticPassword] ?? "", offsite: JSON.parse(env[SCHEDULER_ENV.offsite] ?? "[]") as OffsiteRepository[] },
     };
 }
 
@@ -56,11 +57,19 @@ async function installDockerCli(s: SchedulerSettings): Promise<void> {
 }
 
 /** Posts a failure to the notification URL, if one is set; tried three times, never throws. */
-async function notify(s: SchedulerSettings, event: "backup-failed" | "drill-failed" | "scheduler-failed", message: string): Promise<void> {
+type Event = "backup-failed" | "offsite-failed" | "drill-failed" | "scheduler-failed";
+const TITLES: Record<Event, string> = {
+    "backup-failed": "backup FAILED",
+    "offsite-failed": "off-site copy FAILED",
+    "drill-failed": "restore drill FAILED",
+    "scheduler-failed": "backup scheduler FAILED",
+};
+
+async function notify(s: SchedulerSettings, event: Event, message: string): Promise<void> {
     const url = process.env[SCHEDULER_ENV.notifyUrl];
     say(`${event}: ${message}`);
     if (!url) return;
-    const title = `${s.stack}: ${event === "drill-failed" ? "restore drill FAILED" : event === "backup-failed" ? "backup FAILED" : "backup scheduler FAILED"}`;
+    const title = `${s.stack}: ${TITLES[event]}`;
     const request: RequestInit =
         s.notifyFormat === "ntfy"
             ? { method: "POST", headers: { Title: title, Priority: "high", Tags: "warning" }, body: message }
@@ -95,12 +104,17 @@ function describe(error: unknown): string {
 async function scheduledBackup(s: SchedulerSettings, target: Target, deps: BackupDeps): Promise<void> {
     try {
         const manifest = await takeBackup(target, deps, { reason: "scheduled" });
+        const offsite = (await copyToOffsite(target, deps)).filter((o) => !o.ok);
+        if (offsite.length) await notify(s, "offsite-failed", `backup ${manifest.id} is in the stack's repository, but not off-site: ${offsite.map((o) => `${o.name}: ${o.detail}`).join("; ")}`);
         // Rollback points live in the operator's checkout: here every point's backup is kept, and
         // `pa backup forget` expires them by the points (docs/backups.md).
         const points = [...new Set((await listBackups(target, deps)).flatMap((b) => (b.point ? [b.point] : [])))];
         const retention = await applyRetention(target, deps, points);
         say(`retention: kept ${retention.kept.length}, removed ${retention.removed.length + retention.incompleteRemoved.length}`);
-        await heartbeat(`backup ${manifest.id}`);
+        const offsiteRetention = retention.offsite.filter((o) => !o.ok);
+        if (offsiteRetention.length) await notify(s, "offsite-failed", `retention off-site: ${offsiteRetention.map((o) => `${o.name}: ${o.detail}`).join("; ")}`);
+        // The heartbeat says "all is well": not after a run that left an off-site repository behind.
+        if (!offsite.length && !offsiteRetention.length) await heartbeat(`backup ${manifest.id}`);
     } catch (error) {
         await notify(s, "backup-failed", describe(error));
     }
@@ -126,11 +140,19 @@ async function main(): Promise<void> {
     const s = readSettings();
     const target = targetOf(s);
     const deps: BackupDeps = { docker: new DockerCli(), say, now: () => new Date() };
-    try {
-        await installDockerCli(s);
-    } catch (error) {
-        await notify(s, "scheduler-failed", `the scheduler cannot start: ${describe(error)}`);
-        process.exit(1);
+    // The proxy starts first but may not listen yet: a minute of tries before calling it a failure.
+    for (let attempt = 1; ; attempt++) {
+        try {
+            await installDockerCli(s);
+            break;
+        } catch (error) {
+            if (attempt < 30) {
+                await new Promise((r) => setTimeout(r, 2000));
+                continue;
+            }
+            await notify(s, "scheduler-failed", `the scheduler cannot start: ${describe(error)}`);
+            process.exit(1);
+        }
     }
     // One run at a time: a drill never meets a backup half written, and runs do not compete for the disk.
     let queue = Promise.resolve();

@@ -1,9 +1,9 @@
 // The Docker API proxy of the backup scheduler: the one container of the stack that holds the Docker
 // socket. It listens on the scheduler's internal network only and forwards a request only when
-// sidecars/dockerPolicy.ts allows it (the reason is logged and answered with 403 otherwise). It is also
+// model/dockerPolicy.ts allows it (the reason is logged and answered with 403 otherwise). It is also
 // the freeze watchdog: a container it paused is thawed after a deadline if no thaw came, so a scheduler
-// killed during Neo4j's store copy cannot leave production frozen. Written by hand (node:http, ~150
-// lines) because no maintained proxy checks request bodies (see dockerPolicy.ts).
+// killed during Neo4j's store copy cannot leave production frozen. Written by hand (node:http) because
+// no maintained proxy checks request bodies (see model/dockerPolicy.ts).
 import * as http from "http";
 import * as net from "net";
 import { ApiRequest, DockerPolicy, Subject, decide, lookupFor } from "../model/dockerPolicy";

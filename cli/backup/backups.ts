@@ -3,7 +3,7 @@
 // list them, prove them by a restore drill into scratch containers, restore them without destroying
 // first, and apply the retention. One backup is several restic snapshots sharing a `backup=<id>` tag.
 import * as crypto from "crypto";
-import { Service } from "../../config/schema";
+import { OffsiteRepository, Service } from "../../config/schema";
 import { BackupReason, backupId, backupTags, resticCacheVolume, tagValues, volumeKey } from "../../model/backup";
 import { APP_DATABASES, AppDatabase } from "../../model/databases";
 import { SCRATCH_LABEL, STACK_LABEL, namePrefix } from "../../model/names";
@@ -19,6 +19,7 @@ import {
     drillScript,
     installToolsArgs,
     manifestPartArgs,
+    offsiteArgs,
     parseResults,
     restoreDatabasesScript,
     restoreVolumesScript,
@@ -145,9 +146,80 @@ function scratchLabels(target: Target, kind: "backup" | "drill"): string[] {
     return scratchLabelArgs(target.stack, kind);
 }
 
-async function restic(target: Target, docker: DockerClient, what: string, args: string[], options: { stdin?: string } = {}): Promise<string> {
-    const result = await checked(docker, what, resticArgs(placeOf(target), args, { stdin: options.stdin !== undefined }), { env: secretEnv(target), stdin: options.stdin });
+async function restic(target: Target, docker: DockerClient, what: string, args: string[], options: { stdin?: string; repo?: OffsiteRepository } = {}): Promise<string> {
+    const place = options.repo ? offsitePlace(target, options.repo) : placeOf(target);
+    const env = options.repo ? offsiteEnv(target, options.repo) : secretEnv(target);
+    const result = await checked(docker, options.repo ? `${what} (off-site ${options.repo.name})` : what, resticArgs(place, args, { stdin: options.stdin !== undefined }), { env, stdin: options.stdin });
     return result.stdout;
+}
+
+/** An off-site repository as a place restic runs against: reached over the stack's front network. */
+function offsitePlace(target: Target, repo: OffsiteRepository): ResticPlace {
+    return { ...placeOf(target), remote: { network: settingsOf(target).offsiteNetwork ?? "bridge", env: Object.keys(repo.env) } };
+}
+
+/** An off-site repository's env: the same password as the stack's (one key), its URL and credentials. */
+function offsiteEnv(target: Target, repo: OffsiteRepository): Record<string, string> {
+    const password = settingsOf(target).password;
+    return { ...repo.env, RESTIC_PASSWORD: password, RESTIC_FROM_PASSWORD: password, RESTIC_REPOSITORY: repo.url };
+}
+
+/** The off-site repository a name picks; the error lists the configured ones. */
+export function offsiteRepository(target: Target, name: string): OffsiteRepository {
+    const list = settingsOf(target).offsite ?? [];
+    const repo = list.find((o) => o.name === name);
+    if (!repo) throw new BackupError(`stack '${target.stack}' has no off-site repository '${name}' (${list.length ? `configured: ${list.map((o) => o.name).join(", ")}` : "none configured: pa:backup.offsite"})`);
+    return repo;
+}
+
+/** How long the first question to an off-site repository may take before it counts as unreachable. */
+const OFFSITE_PROBE_SECONDS = 45;
+/** How long listing an off-site repository's snapshots may take. */
+const OFFSITE_LIST_SECONDS = 300;
+
+export interface OffsiteCopy {
+    name: string;
+    ok: boolean;
+    detail: string;
+    seconds: number;
+}
+
+/**
+ * Copies every backup of the stack the off-site repositories do not hold yet (`restic copy` skips what
+ * it copied before), creating a repository on first use with the stack's chunker parameters so the copies
+ * deduplicate as well as the original. Runs on the stack's host; one failing repository does not stop the others.
+ */
+export async function copyToOffsite(target: Target, deps: BackupDeps): Promise<OffsiteCopy[]> {
+    const results: OffsiteCopy[] = [];
+    for (const repo of settingsOf(target).offsite ?? []) {
+        const started = Date.now();
+        const place = offsitePlace(target, repo);
+        const env = offsiteEnv(target, repo);
+        const done = (ok: boolean, detail: string) => {
+            results.push({ name: repo.name, ok, detail, seconds: Math.round((Date.now() - started) / 100) / 10 });
+            deps.say(`off-site ${repo.name}: ${ok ? "" : "FAILED: "}${detail}`);
+        };
+        const config = await deps.docker.run(resticArgs(place, ["cat", "config"], { deadlineSeconds: OFFSITE_PROBE_SECONDS }), { env });
+        if (config.code !== 0) {
+            // restic's "Is there a repository" hint follows network errors too: those first.
+            const unreachable = config.code === 124 || /dial tcp|no such host|connection refused|i\/o timeout|tls:|certificate|401|403|unauthorized/i.test(config.stderr);
+            if (unreachable || !/Is there a repository|does not exist|no such file/i.test(config.stderr)) {
+                const why = config.code === 124 ? `no answer within ${OFFSITE_PROBE_SECONDS} s` : lastLines(config.stderr);
+                done(false, `cannot reach the repository: ${why}`);
+                continue;
+            }
+            deps.say(`off-site ${repo.name}: creating the repository`);
+            const init = await deps.docker.run(offsiteArgs(place, placeOf(target), ["init", "--copy-chunker-params"]), { env });
+            if (init.code !== 0) {
+                done(false, `creating the repository failed: ${lastLines(init.stderr)}`);
+                continue;
+            }
+        }
+        const copy = await deps.docker.run(offsiteArgs(place, placeOf(target), ["copy", "--tag", `stack=${target.stack}`]), { env, timeoutMs: 24 * 3600_000 });
+        if (copy.code !== 0) done(false, `restic copy failed: ${lastLines(copy.stderr)}`);
+        else done(true, `${(copy.stdout.match(/^snapshot \S+ saved/gm) ?? []).length} snapshot(s) copied`);
+    }
+    return results;
 }
 
 /** Neo4j's node and relationship counts, or undefined when it does not answer. */
@@ -322,17 +394,24 @@ function rowsByDatabase(lines: ResultLine[]): Record<string, Record<string, numb
     return out;
 }
 
-/** Every snapshot of the stack in its repository (none when the repository does not exist yet). */
-async function stackSnapshots(target: Target, deps: BackupDeps): Promise<Snapshot[]> {
+/** Every snapshot of the stack in its repository, or an off-site one (none when the repository does not exist yet). */
+async function stackSnapshots(target: Target, deps: BackupDeps, repo?: OffsiteRepository): Promise<Snapshot[]> {
+    if (repo) {
+        const result = await deps.docker.run(resticArgs(offsitePlace(target, repo), ["snapshots", "--json", "--no-lock", "--tag", `stack=${target.stack}`], { deadlineSeconds: OFFSITE_LIST_SECONDS }), { env: offsiteEnv(target, repo) });
+        if (result.code !== 0 && /Is there a repository|does not exist/i.test(result.stderr)) return [];
+        if (result.code === 124) throw new BackupError(`listing the snapshots (off-site ${repo.name}): no answer within ${OFFSITE_LIST_SECONDS} s`);
+        if (result.code !== 0) throw new BackupError(`listing the snapshots (off-site ${repo.name}) failed: ${lastLines(result.stderr)}`);
+        return JSON.parse(result.stdout) as Snapshot[];
+    }
     const place = placeOf(target);
     const probe = await deps.docker.run(["run", "--rm", ...scratchLabels(target, "backup"), "--network", "none", "-v", `${place.repository}:/repo:ro`, "--entrypoint", "sh", place.image, "-c", "test -f /repo/config"]);
     if (probe.code !== 0) return [];
     return JSON.parse(await restic(target, deps.docker, "listing the snapshots", ["snapshots", "--json", "--no-lock", "--tag", `stack=${target.stack}`])) as Snapshot[];
 }
 
-/** Every backup of the stack in the repository, oldest first, with its parts. */
-export async function listBackups(target: Target, deps: BackupDeps): Promise<BackupSummary[]> {
-    return backupsOf(await stackSnapshots(target, deps));
+/** Every backup of the stack in the repository (or an off-site one), oldest first, with its parts. */
+export async function listBackups(target: Target, deps: BackupDeps, repo?: OffsiteRepository): Promise<BackupSummary[]> {
+    return backupsOf(await stackSnapshots(target, deps, repo));
 }
 
 function backupsOf(snapshots: Snapshot[]): BackupSummary[] {
@@ -394,8 +473,27 @@ export async function verifyBackup(target: Target, deps: BackupDeps, ref: string
     if (!checkResult.ok) deps.say(`verify: restic check FAILED: ${checkResult.detail}`);
     const manifest = await readManifest(target, deps, backup);
     const drill = await restoreDrill(target, deps, backup, manifest);
+    drill.push(...(await verifyOffsite(target, deps, backup, readPercent)));
     const ok = checkResult.ok && drill.every((f) => f.ok);
     return { ok, backup: backup.id, check: checkResult, drill, seconds: Math.round((deps.now().getTime() - started) / 100) / 10 };
+}
+
+/** Each off-site repository holds the backup whole and passes its own `restic check`. */
+export async function verifyOffsite(target: Target, deps: BackupDeps, backup: BackupSummary, readPercent: number): Promise<Finding[]> {
+    const findings: Finding[] = [];
+    for (const repo of settingsOf(target).offsite ?? []) {
+        deps.say(`verify: off-site ${repo.name}`);
+        try {
+            const copy = (await listBackups(target, deps, repo)).find((b) => b.id === backup.id);
+            const parts = Object.keys(backup.parts).sort().join(",");
+            findings.push({ what: `off-site ${repo.name}: holds ${backup.id} whole`, ok: copy?.complete === true && Object.keys(copy.parts).sort().join(",") === parts, detail: copy ? `parts ${Object.keys(copy.parts).sort().join(", ")}` : "not copied yet (the next backup copies it)" });
+            await restic(target, deps.docker, "restic check", ["check", "--read-data-subset", `${readPercent}%`], { repo });
+            findings.push({ what: `off-site ${repo.name}: restic check, ${readPercent}% read back`, ok: true, detail: "no errors were found" });
+        } catch (error) {
+            findings.push({ what: `off-site ${repo.name}`, ok: false, detail: (error as Error).message });
+        }
+    }
+    return findings;
 }
 
 async function restoreDrill(target: Target, deps: BackupDeps, backup: BackupSummary, manifest: ResticManifest): Promise<Finding[]> {
@@ -659,16 +757,34 @@ export interface RetentionReport {
     /** Rollback points whose backup this run removed: they can no longer restore data. */
     pointsLosingData: string[];
     incompleteRemoved: string[];
+    /** The same policy applied to each off-site repository. */
+    offsite: { name: string; ok: boolean; detail: string }[];
 }
 
 /**
- * Applies the retention: restic's policy (--keep-daily/weekly/monthly, always the newest, and every
- * backup of the given rollback points) decides over the manifests, and each backup goes as a whole;
- * incomplete backups older than a day go too. Then `prune` frees the space.
+ * Applies the retention to the stack's repository, then to each off-site one: restic's policy
+ * (--keep-daily/weekly/monthly, always the newest, and every backup of the given rollback points)
+ * decides over the manifests, and each backup goes as a whole; incomplete backups older than a day go
+ * too. Then `prune` frees the space. An off-site repository that fails is reported, not thrown.
  */
 export async function applyRetention(target: Target, deps: BackupDeps, keepPoints: readonly string[]): Promise<RetentionReport> {
+    const report: RetentionReport = { ...(await retainIn(target, deps, keepPoints)), offsite: [] };
+    for (const repo of settingsOf(target).offsite ?? []) {
+        try {
+            const r = await retainIn(target, deps, keepPoints, repo);
+            report.offsite.push({ name: repo.name, ok: true, detail: `kept ${r.kept.length}, removed ${r.removed.length + r.incompleteRemoved.length}` });
+        } catch (error) {
+            report.offsite.push({ name: repo.name, ok: false, detail: (error as Error).message });
+            deps.say(`retention: off-site ${repo.name} FAILED: ${(error as Error).message}`);
+        }
+    }
+    return report;
+}
+
+async function retainIn(target: Target, deps: BackupDeps, keepPoints: readonly string[], repo?: OffsiteRepository): Promise<Omit<RetentionReport, "offsite">> {
     const b = settingsOf(target);
-    const backups = await listBackups(target, deps);
+    const backups = await listBackups(target, deps, repo);
+    if (backups.length === 0) return { kept: [], removed: [], pointsLosingData: [], incompleteRemoved: [] };
     const policy = [
         "--keep-last", "1",
         ...(b.keepDaily ? ["--keep-daily", String(b.keepDaily)] : []),
@@ -676,17 +792,18 @@ export async function applyRetention(target: Target, deps: BackupDeps, keepPoint
         ...(b.keepMonthly ? ["--keep-monthly", String(b.keepMonthly)] : []),
         ...keepPoints.flatMap((p) => ["--keep-tag", `point=${p}`]),
     ];
-    await restic(target, deps.docker, "forgetting old drill records", ["forget", "--tag", `stack=${target.stack},${DRILL_TAG}`, "--keep-last", String(DRILL_RECORDS_KEPT)]);
-    const decision = JSON.parse(await restic(target, deps.docker, "the retention policy", ["forget", "--json", "--dry-run", "--no-lock", "--tag", `stack=${target.stack},part=manifest`, ...policy])) as { remove: Snapshot[] | null; keep: Snapshot[] | null }[];
+    const run = (what: string, args: string[]) => restic(target, deps.docker, what, args, { repo });
+    await run("forgetting old drill records", ["forget", "--tag", `stack=${target.stack},${DRILL_TAG}`, "--keep-last", String(DRILL_RECORDS_KEPT)]);
+    const decision = JSON.parse(await run("the retention policy", ["forget", "--json", "--dry-run", "--no-lock", "--tag", `stack=${target.stack},part=manifest`, ...policy])) as { remove: Snapshot[] | null; keep: Snapshot[] | null }[];
     const removedIds = new Set(decision.flatMap((g) => g.remove ?? []).map((s) => tagValues(s.tags).backup).filter(Boolean));
     const dayAgo = deps.now().getTime() - 24 * 3600_000;
     const incomplete = backups.filter((x) => !x.complete && Date.parse(x.time) < dayAgo);
     const doomed = backups.filter((x) => removedIds.has(x.id)).concat(incomplete);
     const snapshotIds = doomed.flatMap((x) => Object.values(x.parts));
     if (snapshotIds.length > 0) {
-        deps.say(`retention: forgetting ${doomed.length} backup(s): ${doomed.map((x) => x.id).join(", ")}`);
-        await restic(target, deps.docker, "forgetting old backups", ["forget", ...snapshotIds]);
-        await restic(target, deps.docker, "pruning the repository", ["prune"]);
+        deps.say(`retention${repo ? ` (off-site ${repo.name})` : ""}: forgetting ${doomed.length} backup(s): ${doomed.map((x) => x.id).join(", ")}`);
+        await run("forgetting old backups", ["forget", ...snapshotIds]);
+        await run("pruning the repository", ["prune"]);
     }
     return {
         kept: backups.filter((x) => x.complete && !removedIds.has(x.id)).map((x) => x.id),

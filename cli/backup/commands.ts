@@ -11,7 +11,7 @@ import { BackupPart } from "../../model/backup";
 import { SCRATCH_LABEL, STACK_LABEL, namePrefix } from "../../model/names";
 
 /** Where things are inside the backup containers. */
-export const PATHS = { repo: "/repo", cache: "/cache", tools: "/pa-tools", volumes: "/volumes", restore: "/restore" } as const;
+export const PATHS = { repo: "/repo", from: "/from", cache: "/cache", tools: "/pa-tools", volumes: "/volumes", restore: "/restore" } as const;
 
 /** The env names handed to backup containers from the docker CLI's environment. */
 export const SECRET_ENV = ["RESTIC_PASSWORD", "PGPASSWORD"] as const;
@@ -25,6 +25,11 @@ export interface ResticPlace {
     cache: string;
     /** The pinned restic image. */
     image: string;
+    /**
+     * An off-site repository instead of the mounted one: its URL (RESTIC_REPOSITORY) and its backend's
+     * credentials come from the docker CLI's environment by name, and it is reached over this network.
+     */
+    remote?: { network: string; env: string[] };
 }
 
 /** The tools volume holding the restic binary for runners, one per restic image. */
@@ -34,23 +39,42 @@ export function toolsVolume(stack: string, resticImage: string): string {
 
 /**
  * The labels of every container, volume and network a backup run creates: how a killed run's leftovers
- * are found, and what the scheduler's Docker API proxy lets it touch (sidecars/dockerPolicy.ts).
+ * are found, and what the scheduler's Docker API proxy lets it touch (model/dockerPolicy.ts).
  */
 export function scratchLabelArgs(stack: string, kind: "backup" | "drill"): string[] {
     return ["--label", `${STACK_LABEL}=${stack}`, "--label", `${SCRATCH_LABEL}=${kind}`];
 }
 
-const resticEnv = (place: ResticPlace): string[] => [
-    "-e", "RESTIC_PASSWORD",
-    "-e", `RESTIC_REPOSITORY=${PATHS.repo}`,
-    "-e", `RESTIC_CACHE_DIR=${PATHS.cache}`,
-    "-v", `${place.repository}:${PATHS.repo}`,
-    "-v", `${place.cache}:${PATHS.cache}`,
-];
+const resticEnv = (place: ResticPlace): string[] =>
+    place.remote
+        ? ["-e", "RESTIC_PASSWORD", "-e", "RESTIC_REPOSITORY", ...place.remote.env.flatMap((name) => ["-e", name]), "-e", `RESTIC_CACHE_DIR=${PATHS.cache}`, "-v", `${place.cache}:${PATHS.cache}`]
+        : [
+              "-e", "RESTIC_PASSWORD",
+              "-e", `RESTIC_REPOSITORY=${PATHS.repo}`,
+              "-e", `RESTIC_CACHE_DIR=${PATHS.cache}`,
+              "-v", `${place.repository}:${PATHS.repo}`,
+              "-v", `${place.cache}:${PATHS.cache}`,
+          ];
 
-/** `restic <args>` in the restic image, without any network (the repository is created by the first backup). */
-export function resticArgs(place: ResticPlace, args: string[], options: { stdin?: boolean } = {}): string[] {
-    return ["run", "--rm", ...(options.stdin ? ["-i"] : []), ...scratchLabelArgs(place.stack, "backup"), "--network", "none", ...resticEnv(place), place.image, ...args];
+/**
+ * `restic <args>` in the restic image: without any network for the stack's own repository (created by
+ * the first backup), on the given network for an off-site one.
+ */
+export function resticArgs(place: ResticPlace, args: string[], options: { stdin?: boolean; deadlineSeconds?: number } = {}): string[] {
+    // restic retries an unreachable backend for up to 15 minutes; a deadline ends it sooner (`timeout` is in both images).
+    const command = options.deadlineSeconds ? ["--entrypoint", "timeout", place.image, String(options.deadlineSeconds), "restic", ...args] : [place.image, ...args];
+    return ["run", "--rm", ...(options.stdin ? ["-i"] : []), ...scratchLabelArgs(place.stack, "backup"), "--network", place.remote?.network ?? "none", ...resticEnv(place), ...command];
+}
+
+/**
+ * `restic <args>` against the off-site repository `to`, with the stack's own repository `from` mounted
+ * as the source (`restic copy`, `restic init --copy-chunker-params`); the source's password is
+ * RESTIC_FROM_PASSWORD from the docker CLI's environment.
+ */
+export function offsiteArgs(to: ResticPlace, from: ResticPlace, args: string[]): string[] {
+    const run = resticArgs(to, args);
+    const image = run.indexOf(to.image);
+    return [...run.slice(0, image), "-e", `RESTIC_FROM_REPOSITORY=${PATHS.from}`, "-e", "RESTIC_FROM_PASSWORD", "-v", `${from.repository}:${PATHS.from}`, ...run.slice(image)];
 }
 
 /** Copies the restic binary of the image into the tools volume (runners use it). */

@@ -1,7 +1,7 @@
 // `pa backup`: encrypted restic backups of a stack's data, on the stack's own host (docs/backups.md):
 // take one now, list them, prove one by a restore drill, restore one, apply the retention, print the key.
 import { CommandSpec, ParsedFlags, UsageError } from "../args";
-import { applyRetention, findBackup, formatBytes, listBackups, recordDrill, restoreFromBackup, takeBackup, verifyBackup } from "../backup/backups";
+import { applyRetention, copyToOffsite, findBackup, formatBytes, listBackups, offsiteRepository, recordDrill, restoreFromBackup, takeBackup, verifyBackup } from "../backup/backups";
 import { createContext, Context } from "../context";
 import { EXIT } from "../../platform/exitCodes";
 import { SERVICES, Service } from "../../config/schema";
@@ -23,23 +23,27 @@ export const spec: CommandSpec = {
         { name: "stack", value: "name", help: "another stack than production (one with pa:backup)" },
         { name: "service", value: "list", help: "restore: only these services' data, comma-separated (postgres = every database)" },
         { name: "read", value: "percent", help: "verify: share of the repository's data read back (default: pa:backup.verifyReadPercent)" },
+        { name: "repository", value: "name", help: "list: an off-site repository's backups (a name from pa:backup.offsite)" },
         { name: "yes", help: "restore: do not stop for confirmation" },
         { name: "json", help: "print a JSON result on stdout (for scripts)" },
         { name: "force-unlock", help: "take the stack's lock even if another run holds it (only when that run is dead)" },
     ],
     details: [
         "now      take a backup: every app database (pg_dump in one snapshot with its row counts), Neo4j's store (frozen",
-        "         for the copy, never stopped), the data volumes, then the manifest; then the retention runs",
-        "list     the backups in the repository: id, time, reason, rollback point, complete or not, size added",
+        "         for the copy, never stopped), the data volumes, then the manifest; then it is copied to each off-site",
+        "         repository (pa:backup.offsite) and the retention runs",
+        "list     the backups in the repository (or --repository <off-site name>): id, time, reason, rollback point,",
+        "         complete or not, size added",
         "verify   restic check (reads part of the data back) and a restore drill into scratch containers: every",
-        "         table's rows, Letta's extension and search_path, Neo4j's counts, each volume's files and bytes",
-        "         (<backup>: an id, a unique prefix, or latest; default latest)",
+        "         table's rows, Letta's extension and search_path, Neo4j's counts, each volume's files and bytes; each",
+        "         off-site repository holds the backup and passes restic check (<backup>: an id, a unique prefix, or",
+        "         latest; default latest)",
         "restore  restore <backup> (an id, prefix or latest): a backup of the current data is taken first, the copies",
         "         are restored beside the live data and checked, then swapped in; the live data is never dropped first",
         "forget   apply the retention now (pa:backup keepDaily/keepWeekly/keepMonthly, the newest rollback points)",
         "key      print the repository's password: the only key to the backups; keep it outside the server",
         "",
-        "Exit codes: 0 ok, 1 failed (verify: the backup is not proven), 2 usage, 3 locked.",
+        "Exit codes: 0 ok, 1 failed (verify: the backup is not proven; now: the backup or an off-site copy failed), 2 usage, 3 locked.",
         "Log: logs/production/backup-YYYYMMDD.log",
     ].join("\n"),
 };
@@ -50,6 +54,7 @@ export async function run(flags: ParsedFlags): Promise<number> {
     if (action === "restore" && !ref) throw new UsageError("backup restore: name the backup to restore (an id from `pa backup list`, or latest)");
     if (ref && !["verify", "restore"].includes(action)) throw new UsageError(`backup ${action} takes no <backup> argument`);
     if (flags.has("service") && action !== "restore") throw new UsageError("--service is for `pa backup restore`");
+    if (flags.has("repository") && action !== "list") throw new UsageError("--repository is for `pa backup list`");
     const json = flags.has("json");
     const ctx = createContext("backup", { json });
     const stack = typeof flags.get("stack") === "string" ? (flags.get("stack") as string) : productionStack();
@@ -67,16 +72,21 @@ export async function run(flags: ParsedFlags): Promise<number> {
             ctx.log.info(`printed the backup key of ${stack}`);
             return EXIT.ok;
         case "list": {
-            const backups = await listBackups(target, deps);
+            const name = flags.get("repository");
+            const backups = await listBackups(target, deps, typeof name === "string" ? offsiteRepository(target, name) : undefined);
             out(backups, formatList(backups));
             return EXIT.ok;
         }
         case "now":
             return locked("now", async () => {
                 const manifest = await takeBackup(target, deps, { reason: "manual" });
+                const offsite = await copyToOffsite(target, deps);
                 const retention = await applyRetention(target, deps, await pointsToKeep(ctx, target));
-                out({ manifest, retention }, `backup ${manifest.id}: ${formatBytes(manifest.bytesAdded)} added in ${manifest.seconds} s`);
-                return EXIT.ok;
+                const failed = [...offsite, ...retention.offsite].filter((o) => !o.ok);
+                const lines = [`backup ${manifest.id}: ${formatBytes(manifest.bytesAdded)} added in ${manifest.seconds} s`, ...offsite.map((o) => `  off-site ${o.name}: ${o.ok ? "copied" : "FAILED"}: ${o.detail}`)];
+                out({ manifest, offsite, retention }, lines.join("\n"));
+                if (failed.length) ctx.log.error(`the backup is in the stack's repository, but off-site ${[...new Set(failed.map((o) => o.name))].join(", ")} failed: ${failed.map((o) => o.detail).join("; ")}`);
+                return failed.length ? EXIT.failed : EXIT.ok;
             });
         case "forget":
             return locked("forget", async () => {

@@ -4,26 +4,17 @@
 // `node -`, so no secret is on a command line. Bundles are built once per process.
 import * as fs from "fs";
 import * as path from "path";
+import { bundleProgram } from "../../platform/bundle";
 
 export type SidecarEntry = "rows" | "graph" | "files" | "names";
 
 /** The oldest Node.js a production image may bring (n8n 1.x images ship Node 20 or 22). */
 const NODE_TARGET = "node18";
 
-const bundles = new Map<SidecarEntry, string>();
-
 export function sidecarBundle(entry: SidecarEntry): string {
-    const cached = bundles.get(entry);
-    if (cached) return cached;
-    // Loaded here only: the Pulumi program and the operator commands never bundle anything.
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const esbuild = require("esbuild") as typeof import("esbuild");
     const source = [".ts", ".js"].map((ext) => path.join(__dirname, entry + ext)).find((file) => fs.existsSync(file));
     if (!source) throw new Error(`sidecar entry ${entry} not found beside ${__filename}`);
-    const result = esbuild.buildSync({ entryPoints: [source], bundle: true, platform: "node", target: NODE_TARGET, format: "cjs", write: false, logLevel: "silent", legalComments: "none" });
-    const bundle = result.outputFiles[0].text;
-    bundles.set(entry, bundle);
-    return bundle;
+    return bundleProgram(source, NODE_TARGET);
 }
 
 /** The program: its settings as the first line, then the bundle. */

@@ -2,10 +2,13 @@
 // inserting, proven by the restore drill, restored without destroying first, a corrupted repository
 // caught by verify, a full disk during a backup, a file over 2 GiB, and the retention policy.
 import * as assert from "assert";
+import * as crypto from "crypto";
 import * as fs from "fs";
-import { applyRetention, BackupDeps, BackupError, findBackup, listBackups, restoreFromBackup, takeBackup, verifyBackup } from "../../cli/backup/backups";
+import * as path from "path";
+import { applyRetention, BackupDeps, BackupError, copyToOffsite, findBackup, listBackups, restoreFromBackup, takeBackup, verifyBackup, verifyOffsite } from "../../cli/backup/backups";
 import { DockerCli } from "../../cli/probes/docker";
 import { Target } from "../../cli/target";
+import { OffsiteRepository } from "../../config/schema";
 import { docker } from "../ops/fixture";
 import {
     BackupStack,
@@ -31,6 +34,7 @@ const graphCounts = () => {
     return out.results[0].data[0].row;
 };
 const dbs = ["letta", "openwebui", "n8n"];
+const tag = (dir: string) => fs.readFileSync(path.join(__dirname, "../../images", dir, "TAG"), "utf8").trim();
 
 describe("backups with restic on real containers", function () {
     let stack: BackupStack;
@@ -188,6 +192,48 @@ describe("backups with restic on real containers", function () {
         assert.deepStrictEqual((await listBackups(t, deps())).map((b) => b.id).sort(), [ids[0], ids[3], ids[5]].sort());
         const noPoint = await applyRetention(t, deps(new Date("2026-11-30T00:00:00Z")), []);
         assert.deepStrictEqual(noPoint.pointsLosingData, ["rollback-20261001-030000"]);
+    });
+
+    it("copies every backup to an off-site repository (restic's REST protocol) and keeps it under the same retention; an unreachable one fails loudly, the local backup stays", async function () {
+        this.timeout(900_000);
+        const pass = crypto.randomBytes(12).toString("hex");
+        const server = `${PREFIX}-offsite`;
+        docker("run", "-d", "--name", server, "--network", `${PREFIX}-net`, "--network-alias", "offsite", "--label", "pa.stack=bktest", tag("rclone"), "serve", "restic", "/data", "--addr", ":8080", "--user", "pa", "--pass", pass);
+        const nas = { name: "nas", url: "rest:http://offsite:8080/", env: { RESTIC_REST_USERNAME: "pa", RESTIC_REST_PASSWORD: pass } };
+        // The stack's repository had a pack file corrupted above: restic copy reads every blob it sends, so the corruption does not travel.
+        const corrupted = await copyToOffsite({ ...target, backup: { ...target.backup!, offsiteNetwork: `${PREFIX}-net`, offsite: [nas] } }, deps());
+        assert.strictEqual(corrupted[0].ok, false);
+        assert.match(corrupted[0].detail, /ciphertext verification failed/);
+        // One daily, no weekly or monthly: of today's two backups the retention keeps the newest alone
+        // (with more days to keep, restic also keeps the oldest while the days are not all filled).
+        const t: Target = { ...target, backup: { ...target.backup!, keepDaily: 1, keepWeekly: 0, keepMonthly: 0, repository: `${PREFIX}-offsite-source`, offsiteNetwork: `${PREFIX}-net`, offsite: [{ ...nas, url: "rest:http://offsite:8080/clean" }] } };
+        for (let i = 0; i < 2; i++) await takeBackup(t, deps(), { reason: "manual" });
+        lines.length = 0;
+        const first = await copyToOffsite(t, deps());
+        assert.deepStrictEqual(first.map((c) => [c.name, c.ok]), [["nas", true]], JSON.stringify(first));
+        const clean = t.backup!.offsite![0];
+        const complete = async (repo?: OffsiteRepository) => (await listBackups(t, deps(), repo)).filter((b) => b.complete).map((b) => b.id);
+        const local = await complete();
+        assert.strictEqual(local.length, 2);
+        assert.deepStrictEqual(await complete(clean), local, "every complete backup is off-site");
+        const again = await copyToOffsite(t, deps());
+        assert.match(again[0].detail, /^0 snapshot\(s\) copied/, "a second copy sends nothing already there");
+
+        // What `verify` adds to its drill for each off-site repository (the drill itself is proven above).
+        const offsiteFindings = await verifyOffsite(t, deps(), await findBackup(t, deps(), "latest"), 100);
+        assert.deepStrictEqual(offsiteFindings.map((f) => [f.what, f.ok]), [[`off-site nas: holds ${local[local.length - 1]} whole`, true], ["off-site nas: restic check, 100% read back", true]], JSON.stringify(offsiteFindings));
+
+        const retention = await applyRetention(t, deps(), []);
+        assert.deepStrictEqual(retention.offsite.map((o) => [o.name, o.ok]), [["nas", true]], JSON.stringify(retention.offsite));
+        assert.deepStrictEqual(await complete(clean), await complete(), "the same policy leaves the same backups off-site");
+        assert.strictEqual((await complete()).length, 1, "one of today's two backups stays");
+
+        docker("rm", "-f", server);
+        const down = await copyToOffsite(t, deps());
+        assert.strictEqual(down[0].ok, false);
+        assert.match(down[0].detail, /cannot reach the repository/);
+        assert.ok((await complete()).length >= 1, "the stack's own backups are untouched");
+        assert.ok(!lines.join("\n").includes(pass) && !JSON.stringify(down).includes(pass), "the off-site password is in no message");
     });
 });
 

@@ -6,7 +6,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 docker info >/dev/null 2>&1 || { echo "test:backup: no Docker engine answers (setup/docker-engine.sh)" >&2; exit 1; }
 missing=()
-for dir in postgres-pgvector neo4j restic node docker-cli; do
+for dir in postgres-pgvector neo4j restic node docker-cli rclone; do
   tag=$(<"images/$dir/TAG")
   docker image inspect "$tag" >/dev/null 2>&1 || missing+=("$tag")
 done

@@ -5,7 +5,8 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { SchedulerSecret, SidecarSpec } from "../../model/backupScheduler";
+import { SchedulerSecret } from "../../model/backupSchedule";
+import { SidecarSpec } from "../../model/backupScheduler";
 import { bundleSidecar } from "../../sidecars/bundle";
 import { docker } from "../ops/fixture";
 

@@ -2,7 +2,7 @@
 // everything on the stack's host), the result lines the scripts print, the restore plan and the config.
 import * as assert from "assert";
 import { restorePlan, ResticManifest } from "../../cli/backup/backups";
-import { installToolsArgs, manifestPartArgs, parseResults, resticArgs, resticTime, runnerArgs, toolsVolume } from "../../cli/backup/commands";
+import { installToolsArgs, manifestPartArgs, offsiteArgs, parseResults, resticArgs, resticTime, runnerArgs, toolsVolume } from "../../cli/backup/commands";
 import { parseStackConfig } from "../../config/read";
 import { BACKUP_DEFAULTS } from "../../config/schema";
 import { backupId, backupRepository, backupTags, resticBackupIdOf, resticBackupRef, tagValues } from "../../model/backup";
@@ -65,6 +65,29 @@ describe("backups: docker argv", () => {
         for (const argv of [runner, resticArgs(place, ["check"]), installToolsArgs(place, "t")]) {
             assert.deepStrictEqual(argv.filter((_, i) => argv[i - 1] === "--label"), ["pa.stack=production", "pa.backup.scratch=backup"]);
         }
+    });
+
+    it("reaches an off-site repository over the given network, its URL and credentials by name only, the stack's repository mounted as the copy's source", () => {
+        const remote = { ...place, remote: { network: "pa-production-frontend", env: ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] } };
+        const argv = offsiteArgs(remote, place, ["copy", "--tag", "stack=production"]);
+        assert.deepStrictEqual(argv.slice(6, 8), ["--network", "pa-production-frontend"]);
+        const env = argv.flatMap((a, i) => (argv[i - 1] === "-e" ? [a] : []));
+        assert.deepStrictEqual(env, ["RESTIC_PASSWORD", "RESTIC_REPOSITORY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "RESTIC_CACHE_DIR=/cache", "RESTIC_FROM_REPOSITORY=/from", "RESTIC_FROM_PASSWORD"]);
+        assert.ok(argv.includes("pa-production-backups:/from"));
+        assert.ok(!argv.some((a) => a.endsWith(":/repo")), "the off-site repository is not a mount");
+        assert.deepStrictEqual(argv.slice(-4), ["restic/restic:0.18.0", "copy", "--tag", "stack=production"]);
+        // restic retries an unreachable backend for minutes: a question may carry a deadline.
+        assert.deepStrictEqual(resticArgs(remote, ["cat", "config"], { deadlineSeconds: 45 }).slice(-7), ["--entrypoint", "timeout", "restic/restic:0.18.0", "45", "restic", "cat", "config"]);
+    });
+
+    it("takes off-site repositories with a supported backend and unique names, refusing sftp with the reason", () => {
+        const images = { postgres: "pgvector/pgvector:0.8.1-pg17", neo4j: "neo4j:5.26.29", letta: "letta/letta:0.16.8", openWebui: "ghcr.io/open-webui/open-webui:v0.12.4", n8n: "docker.n8n.io/n8nio/n8n:1.123.81", gateway: "haproxy:3.0.11" };
+        const withOffsite = (offsite: unknown) => parseStackConfig("production", { "pa:environment": "production", "pa:hostProfile": "server", "pa:images": JSON.stringify(images), "pa:backup": JSON.stringify({ offsite }) });
+        const ok = withOffsite([{ name: "s3-eu", url: "s3:https://s3.eu-central-1.amazonaws.com/pa-backups", env: { AWS_ACCESS_KEY_ID: "a", AWS_SECRET_ACCESS_KEY: "b" } }]);
+        assert.strictEqual(ok.backup?.offsite[0].name, "s3-eu");
+        assert.throws(() => withOffsite([{ name: "box", url: "sftp:pa@box:/srv/restic" }]), /sftp: is not supported: it needs an SSH key/);
+        assert.throws(() => withOffsite([{ name: "a", url: "rest:http://a/" }, { name: "a", url: "rest:http://b/" }]), /names must be unique/);
+        assert.throws(() => withOffsite([{ name: "a", url: "rest:http://a/", env: { "bad-name": "x" } }]), /environment variable name/);
     });
 
     it("runs restic alone without any network, through the image's own entrypoint", () => {

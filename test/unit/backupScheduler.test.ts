@@ -3,7 +3,8 @@ import * as assert from "assert";
 import { BACKUP_DEFAULTS } from "../../config/schema";
 import { parseStackConfig } from "../../config/read";
 import { backupRepository } from "../../model/backup";
-import { backupSchedulerSpecs, formatAge, freshness, installCliContainer, schedulerPolicy, schedulerSettings } from "../../model/backupScheduler";
+import { formatAge, freshness, installCliContainer } from "../../model/backupSchedule";
+import { backupSchedulerSpecs, schedulerPolicy, schedulerSettings } from "../../model/backupScheduler";
 import { decide } from "../../model/dockerPolicy";
 
 const daily = { what: "backup" as const, schedule: "30 3 * * *", timezone: "UTC" };
