@@ -15,6 +15,7 @@ import { checkHealth, HealthReport } from "./health";
 import { Logger } from "./log";
 import { DockerClient } from "./probes/docker";
 import { HttpProbe } from "./probes/http";
+import { StackUpdateRef } from "./rollbackPoints";
 import { Target, targetFromOutputs, targetSecrets } from "./target";
 import { runWorkflowTests, WorkflowReport } from "./workflows";
 
@@ -33,7 +34,7 @@ export interface Operations {
     waitHealthy(target: Target, timeoutMs: number): Promise<HealthReport>;
     workflowTests(target: Target, allowWrites: boolean): Promise<WorkflowReport>;
     /** A restic backup of the target's data for a promotion, tagged with its rollback point; returns its ref. */
-    backup(target: Target, point: string): Promise<{ ref: string }>;
+    backup(target: Target, point: string, stackUpdate?: StackUpdateRef): Promise<{ ref: string }>;
     /** Restores services' data from a backup ref: `restic:<id>`, or an older backups/ folder. */
     restore(target: Target, ref: string, services: readonly Service[]): Promise<void>;
     readConfigFile(stack: string): string;
@@ -93,11 +94,11 @@ export class RealOperations implements Operations {
         return runWorkflowTests(target, { http: this.deps.http, docker: this.deps.docker }, { allowWrites });
     }
 
-    async backup(target: Target, point: string): Promise<{ ref: string }> {
+    async backup(target: Target, point: string, stackUpdate?: StackUpdateRef): Promise<{ ref: string }> {
         if (!target.backup) {
             throw new Error(`stack '${target.stack}' has no backup repository yet: run \`pulumi up -s ${target.stack}\` once with this version (it creates the repository), then promote again`);
         }
-        const manifest = await takeBackup(target, this.backupDeps(), { reason: "promote", point });
+        const manifest = await takeBackup(target, this.backupDeps(), { reason: "promote", point, stackUpdate });
         return { ref: resticBackupRef(manifest.id) };
     }
     async restore(target: Target, ref: string, services: readonly Service[]): Promise<void> {

@@ -129,7 +129,7 @@ export async function promote(ops: Operations, options: PromoteOptions): Promise
         const prodHealth = await ops.health(prodTarget);
         const tag = tagName(ops.now());
         try {
-            backupDir = (await ops.backup(prodTarget, tag)).ref;
+            backupDir = (await ops.backup(prodTarget, tag, deployedUpdate)).ref;
             say(`backup of ${prodName}: ${backupDir}`);
         } catch (error) {
             return abortAndRestoreConfig("backup", `backup of ${prodName} failed: ${message(error)}`);

@@ -9,6 +9,7 @@ import { APP_DATABASES, AppDatabase } from "../../model/databases";
 import { SCRATCH_LABEL, STACK_LABEL, namePrefix } from "../../model/names";
 import { cypher } from "../databases";
 import { DockerClient, ExecResult } from "../probes/docker";
+import { StackUpdateRef } from "../rollbackPoints";
 import { BackupTarget, Target } from "../target";
 import {
     ResticPlace,
@@ -54,6 +55,8 @@ export interface ResticManifest {
     reason: BackupReason;
     point?: string;
     images: Record<Service, string>;
+    /** The stack update the data belongs to, when the run knew it (promotions and `pa backup now`; the scheduler runs without the state). */
+    stackUpdate?: StackUpdateRef;
     /** Row counts per table, taken in the snapshot each dump was made from. */
     databases: Record<string, Record<string, number>>;
     volumes: Record<string, VolumeFacts>;
@@ -279,6 +282,8 @@ export interface TakeOptions {
     reason: BackupReason;
     /** The rollback point this backup belongs to. */
     point?: string;
+    /** The stack's newest successful update, recorded in the manifest. */
+    stackUpdate?: StackUpdateRef;
 }
 
 /** Takes one backup of the stack's data; returns its manifest once every part and the manifest are stored. */
@@ -333,6 +338,7 @@ export async function takeBackup(target: Target, deps: BackupDeps, options: Take
             reason: options.reason,
             point: options.point,
             images: target.images,
+            stackUpdate: options.stackUpdate,
             databases: rowsByDatabase(lines),
             volumes: Object.fromEntries(
                 volumes.map((v) => {

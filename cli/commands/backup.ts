@@ -6,7 +6,7 @@ import { createContext, Context } from "../context";
 import { EXIT } from "../../platform/exitCodes";
 import { SERVICES, Service } from "../../config/schema";
 import { GitCli } from "../git";
-import { lastGoodPoint, listPoints } from "../rollbackPoints";
+import { currentUpdate, lastGoodPoint, listPoints } from "../rollbackPoints";
 import { Target } from "../target";
 import { productionStack } from "./common";
 import { withLock } from "./withLock";
@@ -58,7 +58,8 @@ export async function run(flags: ParsedFlags): Promise<number> {
     const json = flags.has("json");
     const ctx = createContext("backup", { json });
     const stack = typeof flags.get("stack") === "string" ? (flags.get("stack") as string) : productionStack();
-    const target = await ctx.ops.targetOf(await ctx.ops.openStack(stack));
+    const engine = await ctx.ops.openStack(stack);
+    const target = await ctx.ops.targetOf(engine);
     if (!target.backup) throw new UsageError(`stack '${stack}' has no backups: set pa:backup in Pulumi.${stack}.yaml and run pulumi up (production has them by default)`);
     const deps = ctx.ops.backupDeps();
     const out = (value: unknown, text: string) => ctx.log.result(json ? JSON.stringify(value, null, 2) : text);
@@ -79,7 +80,7 @@ export async function run(flags: ParsedFlags): Promise<number> {
         }
         case "now":
             return locked("now", async () => {
-                const manifest = await takeBackup(target, deps, { reason: "manual" });
+                const manifest = await takeBackup(target, deps, { reason: "manual", stackUpdate: currentUpdate(await engine.history()) });
                 const offsite = await copyToOffsite(target, deps);
                 const retention = await applyRetention(target, deps, await pointsToKeep(ctx, target));
                 const failed = [...offsite, ...retention.offsite].filter((o) => !o.ok);

@@ -19,7 +19,7 @@ import { DockerCli } from "../../cli/probes/docker";
 import { httpProbe } from "../../cli/probes/http";
 import { promote } from "../../cli/promotion";
 import { listPoints } from "../../cli/rollbackPoints";
-import { BackupDeps, listBackups } from "../../cli/backup/backups";
+import { BackupDeps, findBackup, listBackups, readManifest } from "../../cli/backup/backups";
 import { Target } from "../../cli/target";
 import { resticBackupIdOf } from "../../model/backup";
 import { containerOf } from "../e2e/docker";
@@ -130,6 +130,14 @@ describe("operator workflow on the real engine", () => {
     it("the promotion's backup of the real apps' data passes the restore drill", async () => {
         assert.strictEqual(await box.pa("backup", "verify", "latest", "--read", "100"), EXIT.ok);
         assert.strictEqual(await box.pa("backup", "list"), EXIT.ok);
+        // Its manifest names the stack update the data belongs to (the one production ran before this promotion).
+        const log = new Logger({ repo: box.dir, kind: "promote", debug: false });
+        const real = new RealOperations({ projectRoot: box.dir, engine: new AutomationEngine(box.dir), git: new GitCli(box.dir), docker, http: httpProbe, log });
+        const production = await real.targetOf(await real.openStack(STACKS.production));
+        const deps: BackupDeps = real.backupDeps();
+        const manifest = await readManifest(production, deps, await findBackup(production, deps, "latest"));
+        assert.strictEqual(manifest.reason, "promote");
+        assert.ok(manifest.stackUpdate?.startTime, JSON.stringify(manifest.stackUpdate));
     });
 
     it("a broken image in production is rolled back automatically, data intact", async () => {
