@@ -5,7 +5,7 @@ import { OpenOptions, PlannedStep, PreviewOutcome, RunOptions, StackEngine, UpOu
 import { Git, TagRecord } from "../../../cli/git";
 import { HealthReport } from "../../../cli/health";
 import { Checkout, Operations } from "../../../cli/operations";
-import { HistoryEntry } from "../../../cli/rollbackPoints";
+import { HistoryEntry, StackUpdateRef } from "../../../cli/rollbackPoints";
 import { Target } from "../../../cli/target";
 import { WorkflowReport } from "../../../cli/workflows";
 
@@ -144,8 +144,11 @@ export class FakeOps implements Operations {
         const ok = this.script.workflowsOk;
         return { stack: t.stack, writes: allowWrites, ok, results: [{ path: "n8n", ok, ms: 1, detail: ok ? "ok" : "boom" }] };
     }
-    async backup(t: Target, point: string): Promise<{ ref: string }> {
+    /** The stack update each backup was told its data belongs to. */
+    backupUpdates: (string | undefined)[] = [];
+    async backup(t: Target, point: string, stackUpdate?: StackUpdateRef): Promise<{ ref: string }> {
         this.events.push(`backup ${t.stack} ${point}`);
+        this.backupUpdates.push(stackUpdate?.startTime);
         if (this.script.backupThrows) throw new Error("disk full");
         return { ref: "restic:b-20260102T030405Z" };
     }

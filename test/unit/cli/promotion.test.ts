@@ -39,6 +39,7 @@ describe("promote: every failure point", () => {
         assert.strictEqual(manifest.backup, "restic:b-20260102T030405Z");
         assert.strictEqual(manifest.validated, true);
         assert.strictEqual(manifest.stackUpdate?.startTime, "2026-01-02T00:00:00.000Z");
+        assert.deepStrictEqual(ops.backupUpdates, ["2026-01-02T00:00:00.000Z"], "the backup's manifest names the same update as the point");
     });
 
     const beforeUpdate: [string, Partial<Script>, string][] = [
