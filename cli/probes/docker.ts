@@ -80,6 +80,9 @@ export class DockerCli implements DockerClient {
                 if (timer) clearTimeout(timer);
                 resolve({ code: code ?? 1, stdout, stderr, ms: Math.round(performance.now() - started) });
             });
+            // A command that exits without reading its stdin (most do) closes the pipe first: that EPIPE is
+            // no failure of ours, and unhandled it would crash the process.
+            child.stdin.on("error", () => undefined);
             child.stdin.end(options.stdin ?? "");
         });
     }
@@ -146,6 +149,8 @@ export class DockerCli implements DockerClient {
             const flushed = written ? new Promise<void>((done) => written.on("close", () => done())) : Promise.resolve();
             if (written) child.stdout.pipe(written);
             else child.stdout.resume();
+            // A process that dies early closes its stdin: its exit code says so, the EPIPE must not crash us.
+            child.stdin.on("error", () => undefined);
             if (files.in) fs.createReadStream(files.in).pipe(child.stdin);
             else child.stdin.end();
             child.on("error", reject);
