@@ -55,7 +55,7 @@ export class BackupScheduler extends pulumi.ComponentResource {
                     labels: Object.entries(spec.labels).map(([label, value]) => ({ label, value })),
                     restart: "unless-stopped",
                     logDriver: "json-file",
-                    logOpts: { "max-size": "10m", "max-file": "5" },
+                    logOpts: { "max-size": "10m", "max-file": "3" },
                     // Neither listens to anything but its API network; neither needs a capability.
                     capabilities: { drops: ["ALL"] },
                     securityOpts: ["no-new-privileges"],

@@ -107,11 +107,11 @@ export interface SchedulerFacts {
 }
 
 /** Which of the optional secrets a stack has: their values reach the scheduler only as secrets. */
-function optionalSecrets(backup: BackupConfig, f: SchedulerFacts): Partial<Record<SchedulerSecret, string>> {
+function optionalSecrets(f: SchedulerFacts): Partial<Record<SchedulerSecret, string>> {
     return {
         ...(f.notify ? { notifyUrl: SCHEDULER_ENV.notifyUrl } : {}),
         ...(f.heartbeat ? { heartbeatUrl: SCHEDULER_ENV.heartbeatUrl } : {}),
-        ...(backup.offsite.length ? { offsite: SCHEDULER_ENV.offsite } : {}),
+        ...(f.backup.offsite.length ? { offsite: SCHEDULER_ENV.offsite } : {}),
     };
 }
 
@@ -159,7 +159,7 @@ export function backupSchedulerSpec(f: SchedulerFacts): SidecarSpec {
             resticPassword: SCHEDULER_ENV.resticPassword,
             postgresPassword: SCHEDULER_ENV.postgresPassword,
             neo4jPassword: SCHEDULER_ENV.neo4jPassword,
-            ...optionalSecrets(f.backup, f),
+            ...optionalSecrets(f),
         },
         mounts: [{ source: settings.toolsVolume, target: TOOLS_PATH, readOnly: false, kind: "volume" }],
         networks: [

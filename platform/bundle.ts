@@ -2,15 +2,17 @@
 // that run in containers on a stack's host: the sync's sidecars and the backup scheduler. Bundles are
 // deterministic (the same sources give the same text) and built once per process.
 import * as fs from "fs";
+import * as path from "path";
 
 const bundles = new Map<string, string>();
 
-/** Bundles `entry` (a .ts or .js file) for Node.js `target` (e.g. node18). */
-export function bundleProgram(entry: string, target: string): string {
+/** Bundles the program `name` (name.ts, or name.js once compiled) in `dir` for Node.js `target` (e.g. node18). */
+export function bundleProgram(dir: string, name: string, target: string): string {
+    const entry = [".ts", ".js"].map((ext) => path.join(dir, name + ext)).find((file) => fs.existsSync(file));
+    if (!entry) throw new Error(`program ${name} not found in ${dir}`);
     const key = `${entry}\0${target}`;
     const cached = bundles.get(key);
     if (cached) return cached;
-    if (!fs.existsSync(entry)) throw new Error(`program ${entry} not found`);
     // Loaded here only: nothing else in the Pulumi program or the operator commands needs esbuild.
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const esbuild = require("esbuild") as typeof import("esbuild");

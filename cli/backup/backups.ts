@@ -145,10 +145,6 @@ async function removeLeftovers(target: Target, deps: BackupDeps): Promise<void> 
     await removeQuietly(deps.docker, "volume", volumes);
 }
 
-function scratchLabels(target: Target, kind: "backup" | "drill"): string[] {
-    return scratchLabelArgs(target.stack, kind);
-}
-
 async function restic(target: Target, docker: DockerClient, what: string, args: string[], options: { stdin?: string; repo?: OffsiteRepository } = {}): Promise<string> {
     const place = options.repo ? offsitePlace(target, options.repo) : placeOf(target);
     const env = options.repo ? offsiteEnv(target, options.repo) : secretEnv(target);
@@ -250,7 +246,7 @@ async function thawIfFrozen(target: Target, deps: BackupDeps): Promise<void> {
 async function copyNeo4jStore(target: Target, deps: BackupDeps, scratch: string, copier: string): Promise<number> {
     const store = target.volumes.neo4j?.data;
     if (!store) throw new BackupError(`stack '${target.stack}' lists no Neo4j data volume`);
-    await checked(deps.docker, "starting the store copier", ["run", "-d", "--name", copier, ...scratchLabels(target, "backup"), "--network", "none", "-v", `${store}:/from:ro`, "-v", `${scratch}:/to`, "--entrypoint", "sleep", target.images.postgres, "infinity"]);
+    await checked(deps.docker, "starting the store copier", ["run", "-d", "--name", copier, ...scratchLabelArgs(target.stack, "backup"), "--network", "none", "-v", `${store}:/from:ro`, "-v", `${scratch}:/to`, "--entrypoint", "sleep", target.images.postgres, "infinity"]);
     const running = (await deps.docker.inspect(target.containers.neo4j))?.status === "running";
     const frozenAt = Date.now();
     if (running) await freeze(deps.docker, target.containers.neo4j);
@@ -304,7 +300,7 @@ export async function takeBackup(target: Target, deps: BackupDeps, options: Take
         const [tools, before] = await Promise.all([
             installTools(target, deps.docker),
             graphCounts(target, deps.docker),
-            checked(deps.docker, "creating the scratch volume", ["volume", "create", ...scratchLabels(target, "backup"), scratch]),
+            checked(deps.docker, "creating the scratch volume", ["volume", "create", ...scratchLabelArgs(target.stack, "backup"), scratch]),
         ]);
         const frozenSeconds = await copyNeo4jStore(target, deps, scratch, copier);
         // Counted again while the parts are stored: equal counts before and after the freeze are the copy's.
@@ -410,7 +406,7 @@ async function stackSnapshots(target: Target, deps: BackupDeps, repo?: OffsiteRe
         return JSON.parse(result.stdout) as Snapshot[];
     }
     const place = placeOf(target);
-    const probe = await deps.docker.run(["run", "--rm", ...scratchLabels(target, "backup"), "--network", "none", "-v", `${place.repository}:/repo:ro`, "--entrypoint", "sh", place.image, "-c", "test -f /repo/config"]);
+    const probe = await deps.docker.run(["run", "--rm", ...scratchLabelArgs(target.stack, "backup"), "--network", "none", "-v", `${place.repository}:/repo:ro`, "--entrypoint", "sh", place.image, "-c", "test -f /repo/config"]);
     if (probe.code !== 0) return [];
     return JSON.parse(await restic(target, deps.docker, "listing the snapshots", ["snapshots", "--json", "--no-lock", "--tag", `stack=${target.stack}`])) as Snapshot[];
 }
@@ -514,9 +510,9 @@ async function restoreDrill(target: Target, deps: BackupDeps, backup: BackupSumm
     const findings: Finding[] = [];
     try {
         deps.say("drill: scratch Postgres starts");
-        for (const volume of [files, graph]) await checked(deps.docker, "creating a scratch volume", ["volume", "create", ...scratchLabels(target, "drill"), volume]);
+        for (const volume of [files, graph]) await checked(deps.docker, "creating a scratch volume", ["volume", "create", ...scratchLabelArgs(target.stack, "drill"), volume]);
         await checked(deps.docker, "starting the scratch Postgres", [
-            "run", "-d", "--name", pg, ...scratchLabels(target, "drill"), "--network", "none", "-e", "POSTGRES_PASSWORD", "-e", "PGUSER=postgres",
+            "run", "-d", "--name", pg, ...scratchLabelArgs(target.stack, "drill"), "--network", "none", "-e", "POSTGRES_PASSWORD", "-e", "PGUSER=postgres",
             "-e", "RESTIC_PASSWORD", "-e", "RESTIC_REPOSITORY=/repo", "-e", `RESTIC_CACHE_DIR=/cache`,
             "-v", `${place.repository}:/repo`, "-v", `${place.cache}:/cache`, "-v", `${tools}:/pa-tools:ro`, "-v", `${files}:/restore`, "-v", `${graph}:/neo4j`,
             target.images.postgres,
@@ -549,9 +545,9 @@ async function drillNeo4j(target: Target, deps: BackupDeps, o: { pg: string; neo
     deps.say("drill: scratch Neo4j starts on the restored store");
     const password = target.credentials.neo4jPassword ?? "";
     // Neo4j refuses to start without a network (its advertised address does not resolve): an internal one, no way out.
-    await checked(deps.docker, "creating the drill's network", ["network", "create", "--internal", ...scratchLabels(target, "drill"), o.network]);
+    await checked(deps.docker, "creating the drill's network", ["network", "create", "--internal", ...scratchLabelArgs(target.stack, "drill"), o.network]);
     await checked(deps.docker, "starting the scratch Neo4j", [
-        "run", "-d", "--name", o.neo4j, ...scratchLabels(target, "drill"), "--network", o.network, "-e", "NEO4J_AUTH",
+        "run", "-d", "--name", o.neo4j, ...scratchLabelArgs(target.stack, "drill"), "--network", o.network, "-e", "NEO4J_AUTH",
         "-e", "NEO4J_server_memory_heap_max__size=512m", "-e", "NEO4J_server_memory_pagecache_size=128m",
         "-v", `${o.graph}:/data`, target.images.neo4j,
     ], { env: { NEO4J_AUTH: `neo4j/${password}` } });

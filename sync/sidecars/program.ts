@@ -2,8 +2,6 @@
 // file, bundled by esbuild with everything it imports (the detectors, libphonenumber-js and its
 // metadata) into one script, after a first line that sets its settings. It is sent on stdin to
 // `node -`, so no secret is on a command line. Bundles are built once per process.
-import * as fs from "fs";
-import * as path from "path";
 import { bundleProgram } from "../../platform/bundle";
 
 export type SidecarEntry = "rows" | "graph" | "files" | "names";
@@ -12,9 +10,7 @@ export type SidecarEntry = "rows" | "graph" | "files" | "names";
 const NODE_TARGET = "node18";
 
 export function sidecarBundle(entry: SidecarEntry): string {
-    const source = [".ts", ".js"].map((ext) => path.join(__dirname, entry + ext)).find((file) => fs.existsSync(file));
-    if (!source) throw new Error(`sidecar entry ${entry} not found beside ${__filename}`);
-    return bundleProgram(source, NODE_TARGET);
+    return bundleProgram(__dirname, entry, NODE_TARGET);
 }
 
 /** The program: its settings as the first line, then the bundle. */
