@@ -6,11 +6,13 @@ import { BackupScheduler } from "./components/BackupScheduler";
 import { Backups } from "./components/Backups";
 import { DataSync } from "./components/DataSync";
 import { Environment } from "./components/Environment";
+import { SyncKey } from "./components/SyncKey";
 import { CONFIG_NAMESPACE, parseStackConfig } from "./config/read";
 import { backupRepository } from "./model/backup";
 import { backupSchedulerSpecs } from "./model/backupScheduler";
 import { bundleSidecar } from "./sidecars/bundle";
 import { networkName, stackLabels } from "./model/names";
+import { syncKeyVolumeName } from "./model/sync";
 
 const config = parseStackConfig(pulumi.getStack(), pulumi.runtime.allConfig());
 const secretConfig = new pulumi.Config(CONFIG_NAMESPACE);
@@ -32,6 +34,16 @@ const environment = new Environment(
     },
     { providers: [dockerHost] },
 );
+
+// Production holds the pseudonym key of laptop syncs; only the sync's sidecars on its host read it.
+const syncKey =
+    config.environment === "production"
+        ? new SyncKey(
+              "sync-key",
+              { volumeName: syncKeyVolumeName(config.stack), image: environment.images.postgres, labels: stackLabels(config.stack) },
+              { providers: [dockerHost], dependsOn: [environment] },
+          )
+        : undefined;
 
 // Staging stacks with pa:sync copy production's data when pa:sync.request changes (docs/data-sync.md).
 const dataSync = config.sync
@@ -117,5 +129,7 @@ export const backup = backups
           offsiteNetwork: networkName(config.stack, "frontend"),
       })
     : undefined;
+/** The volume on production's host holding the sync's pseudonym key (the key itself is in no output). */
+export const syncKeyVolume = syncKey?.volumeName;
 /** The backup scheduler's container (its log records every scheduled run). */
 export const backupSchedulerContainer = backupScheduler?.schedulerContainer;

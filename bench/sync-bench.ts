@@ -3,6 +3,7 @@
 // two throwaway Postgres containers it starts and removes.
 // Usage: npm run bench:sync -- [--rows N]   (default 1,000,000 generated rows across the three databases)
 import { spawn, spawnSync } from "child_process";
+import { randomBytes } from "crypto";
 
 const args = process.argv.slice(2);
 if (args.includes("--help")) {
@@ -18,6 +19,9 @@ if (!Number.isInteger(rows) || rows < 100) {
 const image = process.env.PA_SYNCTEST_IMAGE ?? "pa-test/postgres-pgvector:17-trixie";
 process.env.PA_SYNCTEST_PRODUCTION = `pa-synctest-bench-production-${process.pid}`;
 process.env.PA_SYNCTEST_STAGING = `pa-synctest-bench-staging-${process.pid}`;
+// Production's pseudonym key, in a volume as its stack keeps it.
+process.env.PA_SYNCTEST_KEY_VOLUME = `pa-synctest-bench-sync-key-${process.pid}`;
+process.env.PA_SYNCTEST_KEY = randomBytes(24).toString("hex");
 // Read after the container names are set: env.ts takes them at load time.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const env = require("../test/sync/env") as typeof import("../test/sync/env");
@@ -25,7 +29,11 @@ const { APP_DATABASES } = require("../model/databases") as typeof import("../mod
 const containers = [env.PRODUCTION, env.STAGING];
 
 function docker(...dockerArgs: string[]): void {
-    const result = spawnSync("docker", dockerArgs, { encoding: "utf8" });
+    dockerWithInput("", ...dockerArgs);
+}
+
+function dockerWithInput(input: string, ...dockerArgs: string[]): void {
+    const result = spawnSync("docker", dockerArgs, { encoding: "utf8", input });
     if (result.status !== 0) throw new Error(`docker ${dockerArgs.join(" ")}: ${result.stderr}`);
 }
 
@@ -52,6 +60,7 @@ async function timedSync(overrides: Record<string, string>): Promise<number> {
 }
 
 async function main(): Promise<void> {
+    dockerWithInput(env.SYNC_KEY, "run", "--rm", "-i", "--label", "pa.test=sync-bench", "-v", `${env.SYNC_KEY_VOLUME}:/key`, "--entrypoint", "sh", image, "-c", "cat > /key/key");
     for (const name of containers) docker("run", "-d", "--name", name, "--label", "pa.test=sync-bench", "-e", "POSTGRES_PASSWORD=bench", image);
     for (const name of containers) {
         for (let i = 0; i < 60 && spawnSync("docker", ["exec", name, "pg_isready", "-h", "localhost", "-U", "postgres", "-q"]).status !== 0; i++) {
@@ -94,4 +103,5 @@ main()
     })
     .finally(() => {
         for (const name of containers) spawnSync("docker", ["rm", "-f", name]);
+        spawnSync("docker", ["volume", "rm", "-f", env.SYNC_KEY_VOLUME]);
     });

@@ -2,14 +2,14 @@
 // when pa:sync.request changes (scripts/sync-production-data.sh bumps it), so every sync is an update
 // in the stack's history. One Command for the databases, the graph and the files together: the CLI
 // swaps them in only when all are verified, so a failed part leaves every part of staging as it was.
-// The pseudonym key is generated here and reaches the command only as a secret env var.
+// The pseudonym key is not here: it is a secret of the production stack, read only by the sync's
+// sidecars on production's host (components/SyncKey.ts).
 // The command names the CLI relative to the Pulumi program's folder: without `dir`, the command
 // provider runs it in its own working directory, which the engine sets to the program's folder. So the
 // resource does not change when the checkout moves or differs between machines.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
-import { SYNC_KEY_ENV, SyncTarget, syncEnvironment } from "../model/sync";
+import { SyncTarget, syncEnvironment } from "../model/sync";
 
 /** The sync command, relative to the Pulumi program's folder (this repository's root). */
 export const SYNC_COMMAND = "node -r ts-node/register/transpile-only sync/cli.ts --json";
@@ -29,22 +29,17 @@ export class DataSync extends pulumi.ComponentResource {
 
     constructor(name: string, args: DataSyncArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pa:index:DataSync", name, {}, opts);
-        const key = new random.RandomPassword("sync-pseudonym-key", { length: 48, special: false }, { parent: this });
-        const environment = pulumi
-            .secret(key.result)
-            .apply((value) => ({ ...syncEnvironment(args.target), [SYNC_KEY_ENV]: value }));
         const sync = new command.local.Command(
             "sync-production-data",
             {
                 create: SYNC_COMMAND,
-                environment: pulumi.secret(environment),
+                environment: syncEnvironment(args.target),
                 triggers: [args.request],
                 logging: "stdoutAndStderr",
             },
             { parent: this, dependsOn: args.dependsOn },
         );
-        // stdout inherits the secret env's secrecy; the summary holds no value, so a script may read it.
-        this.summary = pulumi.unsecret(sync.stdout).apply(summaryLine);
+        this.summary = sync.stdout.apply(summaryLine);
         this.registerOutputs({ summary: this.summary });
     }
 }

@@ -1,5 +1,5 @@
 // Decisions of the production -> staging data sync that the Pulumi program and the sync CLI share.
-import { containerName, volumeName } from "./names";
+import { containerName, namePrefix, volumeName } from "./names";
 
 /** The database a sync restores into, next to the live one, until it is verified and swapped in. */
 export function incomingDatabaseName(database: string): string {
@@ -55,8 +55,22 @@ export function fileVolumeEnvVar(side: "production" | "staging", app: FileSyncAp
     return `PA_SYNC_${side.toUpperCase()}_${app.replace(/[A-Z]/g, (c) => "_" + c).toUpperCase()}_VOLUME`;
 }
 
-/** The env var carrying the secret key of the email pseudonyms to the sync CLI. */
-export const SYNC_KEY_ENV = "PA_SYNC_KEY";
+/**
+ * The volume on production's host holding the pseudonym key (declared by the production stack). The
+ * sidecars there mount it read-only; the sync CLI, which may run on a laptop, never reads it.
+ */
+export function syncKeyVolumeName(productionStack: string): string {
+    return `${namePrefix(productionStack)}-sync-key`;
+}
+
+/** Where the sidecars find the key volume, and the key's file in it. */
+export const SYNC_KEY_DIR = "/run/pa-sync-key";
+export const SYNC_KEY_FILE = "key";
+
+/** The docker run arguments that give a sidecar the key, read-only. */
+export function syncKeyMountArgs(keyVolume: string): string[] {
+    return ["-v", `${keyVolume}:${SYNC_KEY_DIR}:ro`];
+}
 
 export interface SyncTarget {
     /** Docker host of production, undefined for the local engine. */
@@ -73,7 +87,7 @@ export interface SyncTarget {
     phoneRegions?: readonly string[];
 }
 
-/** The environment of the sync CLI for one staging stack (the key is added separately, as a secret). */
+/** The environment of the sync CLI for one staging stack (no secret: the key stays on production's host). */
 export function syncEnvironment(target: SyncTarget): Record<string, string> {
     const env: Record<string, string> = {
         PA_SYNC_PRODUCTION_POSTGRES: containerName(target.productionStack, "postgres"),

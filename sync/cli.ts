@@ -3,7 +3,7 @@
 // environment, 5 personal data found after sanitizing (staging unchanged), 130 interrupted (staging unchanged).
 import * as path from "path";
 import { APP_SERVICES, AppService } from "../config/schema";
-import { FILE_SYNC_APPS, SYNC_KEY_ENV, fileVolumeEnvVar } from "../model/sync";
+import { FILE_SYNC_APPS, fileVolumeEnvVar, syncKeyVolumeName } from "../model/sync";
 import { FileVolumes, FilesLeakFound, imageUsingVolume } from "./files";
 import { SyncLog } from "./log";
 import { docker, serviceImage } from "./docker";
@@ -55,7 +55,9 @@ Environment:
                                    Docker engine (the same engine ID in docker info), checked here
   PA_SYNC_PHONE_REGIONS            regions whose national phone formats are recognised, e.g. DE,FR,US
                                    (default: Europe and North America; international numbers always)
-  ${SYNC_KEY_ENV}                      secret key of the email pseudonyms (required when sanitizing)
+  PA_SYNC_KEY_VOLUME               the volume on production's host holding the pseudonym key (default:
+                                   pa-<PA_SYNC_PRODUCTION_STACK>-sync-key, which production's stack
+                                   declares); only the sidecars there mount it, this process never reads it
   PA_SYNC_LOG_DIR                  default: logs/staging in the repository
   DEBUG=true                       detailed progress
 
@@ -139,6 +141,20 @@ export async function refuseUnsanitizedElsewhere(productionHost: string | undefi
     }
 }
 
+/**
+ * The key volume on production's host, checked to exist there (its content is read by the sidecars
+ * only). A production stack from before the key moved there has none until its next `pulumi up`.
+ */
+async function productionKeyVolume(env: NodeJS.ProcessEnv, productionHost: string | undefined): Promise<string> {
+    const volume = env.PA_SYNC_KEY_VOLUME || (env.PA_SYNC_PRODUCTION_STACK ? syncKeyVolumeName(env.PA_SYNC_PRODUCTION_STACK) : undefined);
+    if (!volume) throw new UsageError("sanitizing needs production's pseudonym key: set PA_SYNC_PRODUCTION_STACK (its stack declares the key volume) or PA_SYNC_KEY_VOLUME (see --help)");
+    const found = await docker({ host: productionHost, container: "" }, ["volume", "ls", "-q", "--filter", `name=${volume}`]);
+    if (!found.split("\n").some((line) => line.trim() === volume)) {
+        throw new UsageError(`production's Docker engine has no volume ${volume} holding the sync's pseudonym key: run "pulumi up" on production's stack first (it declares the key), or set PA_SYNC_KEY_VOLUME to the right volume`);
+    }
+    return volume;
+}
+
 function required(env: NodeJS.ProcessEnv, name: string): string {
     const value = env[name];
     if (!value) throw new UsageError(`${name} is not set (see --help)`);
@@ -193,16 +209,15 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
         return EXIT.ok;
     }
     const sanitize = (env.PA_SYNC_SANITIZE ?? "true") !== "false";
-    const key = env[SYNC_KEY_ENV] ?? "";
-    const log = new SyncLog(env.PA_SYNC_LOG_DIR ?? path.resolve(__dirname, "../logs/staging"), [key], env.DEBUG === "true", args.json);
+    const log = new SyncLog(env.PA_SYNC_LOG_DIR ?? path.resolve(__dirname, "../logs/staging"), env.DEBUG === "true", args.json);
     try {
-        if (sanitize && key.length < 16) throw new UsageError(`${SYNC_KEY_ENV} must hold the sync key (16+ characters) when sanitizing`);
         const configuredVolumes = fileVolumes(env, args.apps);
         const parts = args.parts ?? defaultParts(env, args.apps);
         const productionHost = env.PA_SYNC_PRODUCTION_DOCKER_HOST || undefined;
         const stagingHost = env.PA_SYNC_STAGING_DOCKER_HOST || undefined;
         const regions = phoneRegions(env);
         if (!sanitize) await refuseUnsanitizedElsewhere(productionHost, stagingHost);
+        const keyVolume = sanitize ? await productionKeyVolume(env, productionHost) : undefined;
         // Node.js on production's host: production's n8n image, found by its data volume (volume names are stable).
         let copierImage: string | undefined;
         const productionCopierImage = async () => {
@@ -232,7 +247,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
                 : undefined,
             stagingStack: env.PA_SYNC_STAGING_STACK || undefined,
             appsWaitSeconds: appsWaitSeconds(env),
-            key,
+            keyVolume,
             sanitize,
             phoneRegions: regions,
             apps: args.apps,

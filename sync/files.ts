@@ -8,7 +8,7 @@
 // production's host (sync/files-archiver.ts). The copy is verified (files and bytes per directory)
 // before the swap, which renames directories while staging's apps are stopped and keeps the live ones
 // aside until every part of the sync is swapped in.
-import { FILE_SYNC_DIRS, FileSyncApp, SANITIZED_EMPTY_DIRS } from "../model/sync";
+import { FILE_SYNC_DIRS, FileSyncApp, SANITIZED_EMPTY_DIRS, syncKeyMountArgs } from "../model/sync";
 import { DockerSide, docker, dockerProcess, scratchLabels } from "./docker";
 import { ARCHIVE_REPORT_PREFIX, ArchiveDirReport, ArchiveSettings } from "./files-archiver";
 import { sidecarProgram } from "./sidecars/program";
@@ -271,9 +271,10 @@ async function copyVolume(
         : "byte for byte: server profile";
     log.step(`files: ${volumes.app}: copying ${dirs.map((d) => `${d}/`).join(", ")} (${how})`);
     // Read-only: the archiver cannot change production's volume. No network, no log (the stream is not kept).
-    const archiver = dockerProcess(options.production, ["run", "--rm", "-i", "--log-driver", "none", "--network", "none", "--user", "0", ...labels,
+    // When sanitizing, the key comes from production's key volume, read only by the archiver.
+    const keyMount = options.text ? syncKeyMountArgs(options.text.keyVolume) : [];
+    const archiver = dockerProcess(options.production, ["run", "--rm", "-i", "--log-driver", "none", "--network", "none", "--user", "0", ...labels, ...keyMount,
         "-v", `${volumes.production}:/source:ro`, "--entrypoint", "node", options.archiverImage, "-"]);
-    // The program (with the key when sanitizing) goes on stdin, never on a command line.
     archiver.stdin?.on("error", () => undefined);
     archiver.stdin?.end(sidecarProgram("files", { archive: archiveSettings(volumes.app, options.text !== undefined), text: options.text }));
     const receiver = dockerProcess(options.staging, ["run", "--rm", "-i", "--log-driver", "none", "--network", "none", "--user", "0", ...labels,

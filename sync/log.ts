@@ -1,5 +1,6 @@
 // Progress on stdout, detail with DEBUG=true, and every line appended to logs/staging/sync-YYYYMMDD.log.
-// Every line passes through redact(), which removes the key and anything shaped like one.
+// Every line passes through redact(), which removes hex blobs a failed SQL statement may echo (bytea values).
+// The process holds no secret to remove: the pseudonym key stays on production's host.
 import * as fs from "fs";
 import * as path from "path";
 
@@ -13,7 +14,6 @@ export class SyncLog {
 
     constructor(
         logDir: string,
-        private readonly secrets: readonly string[],
         private readonly debugEnabled: boolean,
         private readonly quiet: boolean,
         now: Date = new Date(),
@@ -39,9 +39,7 @@ export class SyncLog {
     }
 
     redact(text: string): string {
-        let clean = text;
-        for (const secret of this.secrets) if (secret) clean = clean.split(secret).join("[redacted]");
-        return clean.replace(/\\x[0-9a-f]{32,}/gi, "\\x[redacted]");
+        return text.replace(/\\x[0-9a-f]{32,}/gi, "\\x[redacted]");
     }
 
     private write(level: string, message: string, show: boolean, toStderr = false): void {

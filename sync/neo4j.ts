@@ -4,6 +4,7 @@
 // sanitized graph into a fresh Neo4j that never held a raw value, scans it, and only that one is
 // dumped and streamed to staging, where it is loaded next to the live database and swapped in by
 // renaming directories while staging's Neo4j is stopped.
+import { syncKeyMountArgs } from "../model/sync";
 import { DockerSide, docker, dockerProcess, runIn, scratchLabels } from "./docker";
 import { CopierSettings, CopyReport, GraphLeak } from "./graph-copier";
 import { GRAPH_RULES } from "./graph-rules";
@@ -214,8 +215,9 @@ async function copyOnProduction(options: Neo4jSyncOptions, image: string, labels
         { sourceUrl: `http://${scratch("neo4j-source")}:7474`, targetUrl: `http://${scratch("neo4j-target")}:7474`, rules: GRAPH_RULES, batchSize: 2000 },
         options.text,
     );
-    // The program (with the key) goes on stdin, never on a command line.
-    const output = await docker(engine, ["run", "--rm", "-i", ...labels, "--network", scratch("network"), "--entrypoint", "node", options.copierImage, "-"], program);
+    // The key comes from production's key volume, read only by the copier.
+    const keyMount = options.text ? syncKeyMountArgs(options.text.keyVolume) : [];
+    const output = await docker(engine, ["run", "--rm", "-i", ...labels, ...keyMount, "--network", scratch("network"), "--entrypoint", "node", options.copierImage, "-"], program);
     const report = sidecarReport(output) as CopyReport | undefined;
     if (!report) throw new Error("the graph copier on production's host printed no report");
     if (report.leaks.length > 0) throw new GraphLeakFound(report.leaks);

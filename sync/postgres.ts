@@ -5,7 +5,7 @@
 import { randomBytes } from "crypto";
 import { ChildProcess } from "child_process";
 import { AppDatabase, POSTGRES_SUPERUSER } from "../model/databases";
-import { incomingDatabaseName } from "../model/sync";
+import { incomingDatabaseName, syncKeyMountArgs } from "../model/sync";
 import { CATALOG_QUERY, SCHEMA_TEXT_QUERY, SEQUENCES_QUERY, parseCatalog, qualifiedName, quoteIdent } from "./catalog";
 import { CommandError, DockerSide, docker, dockerProcess, execIn, runIn } from "./docker";
 import { SyncLog } from "./log";
@@ -14,7 +14,6 @@ import { LaneTask, assignLanes } from "./lanes";
 import { TablePlan, planTable } from "./plan";
 import { RowReport, RowSettings } from "./row-sanitizer";
 import { APP_RULES } from "./rules";
-import { pseudonymFunctions } from "./session-sql";
 import { sidecarProgram, sidecarReport } from "./sidecars/program";
 import { TextSettings } from "./text";
 import { CopyStreamRewriter, pipeProcesses } from "./stream";
@@ -22,8 +21,6 @@ import { CopyStreamRewriter, pipeProcesses } from "./stream";
 export interface PostgresSyncContext {
     production: DockerSide;
     staging: DockerSide;
-    /** The secret key of the email pseudonyms. */
-    key: string;
     sanitize: boolean;
     /** The names lists inside the production container, one per database (sanitize only). */
     namesFiles: string[];
@@ -221,12 +218,11 @@ async function copyLane(
         // Shares the network namespace of production's Postgres container, to reach it on 127.0.0.1.
         sidecar = `pa-sync-rows-${db.name}-${lane}-${randomBytes(4).toString("hex")}`;
         source = dockerProcess(ctx.production, [
-            "run", "--rm", "-i", "--name", sidecar, ...ctx.labels, "--log-driver", "none",
+            "run", "--rm", "-i", "--name", sidecar, ...ctx.labels, ...syncKeyMountArgs(ctx.rowSanitizer.text.keyVolume), "--log-driver", "none",
             "--network", `container:${ctx.production.container}`, "--entrypoint", "node", ctx.rowSanitizer.image, "-",
         ]);
         const settings: RowSettings = {
             database: db.name,
-            prelude: pseudonymFunctions(ctx.key),
             snapshot: snapshot.id,
             marker,
             namesFiles: ctx.namesFiles,

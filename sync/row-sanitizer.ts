@@ -29,8 +29,6 @@ export interface RowTask {
 
 export interface RowSettings {
     database: string;
-    /** SQL run before the transaction: the pseudonym functions the SELECTs call. */
-    prelude: string;
     /** The snapshot every read joins. */
     snapshot: string;
     /** The line written after each table. */
@@ -55,7 +53,8 @@ export interface RowReport {
     replaced: Record<string, number>;
 }
 
-export async function sanitizeRows(settings: RowSettings, makeText: (names: string[]) => TextSanitizer): Promise<RowReport> {
+/** `prelude`: SQL run before the transaction, the pseudonym functions the SELECTs call (made from the key here). */
+export async function sanitizeRows(settings: RowSettings, prelude: string, makeText: (names: string[]) => TextSanitizer): Promise<RowReport> {
     const ESCAPES: Record<string, string> = { b: "\b", f: "\f", n: "\n", r: "\r", t: "\t", v: "\v" };
     const UNESCAPES: Record<string, string> = { "\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v" };
     const decode = (field: string) => (field.includes("\\") ? field.replace(/\\(.)/g, (_, c: string) => ESCAPES[c] ?? c) : field);
@@ -77,7 +76,7 @@ export async function sanitizeRows(settings: RowSettings, makeText: (names: stri
     }
     const run = (sql: string, onCopy?: (row: Buffer) => void) => session.run(sql, onCopy);
 
-    await run(settings.prelude);
+    await run(prelude);
     const names: string[] = [];
     for (const file of settings.namesFiles) {
         const [[content]] = await run(`SELECT pg_read_file(${literal(file)})`);

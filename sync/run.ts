@@ -46,7 +46,8 @@ export interface SyncOptions {
     stagingStack?: string;
     /** How long to wait for those apps to be healthy again before the sync reports them as not. */
     appsWaitSeconds: number;
-    key: string;
+    /** The volume on production's host holding the pseudonym key (sanitizing only); only sidecars there read it. */
+    keyVolume?: string;
     sanitize: boolean;
     /** Regions whose national phone formats are recognised (sync/pii/phones.ts). */
     phoneRegions: readonly string[];
@@ -88,7 +89,8 @@ export async function runSync(options: SyncOptions, log: SyncLog): Promise<SyncS
         let text: TextSettings | undefined;
         if (options.sanitize && helperImage) {
             log.step("hashing person names on production (they stay in its Postgres)");
-            text = textSettings(options.key, await hashNamesOnProduction(options.production, helperImage, options.key, scratchLabels(runId)), options.phoneRegions);
+            const keyVolume = requiredKeyVolume(options);
+            text = textSettings(keyVolume, await hashNamesOnProduction(options.production, helperImage, keyVolume, scratchLabels(runId)), options.phoneRegions);
         }
         if (options.graph) {
             if (await thawIfFrozen(options.graph.production)) log.step("neo4j: production's Neo4j was left frozen by an interrupted sync; thawed it");
@@ -197,10 +199,9 @@ async function preparePostgres(options: SyncOptions, runId: string, log: SyncLog
     const ctx: PostgresSyncContext = {
         production: options.production,
         staging: options.staging,
-        key: options.key,
         sanitize: options.sanitize,
         namesFiles: options.sanitize ? databases.map((db) => productionNamesFile(runId, db.name)) : [],
-        rowSanitizer: options.sanitize ? { image: rowSanitizerImage(options), text: textSettings(options.key, undefined, options.phoneRegions) } : undefined,
+        rowSanitizer: options.sanitize ? { image: rowSanitizerImage(options), text: textSettings(requiredKeyVolume(options), undefined, options.phoneRegions) } : undefined,
         labels: scratchLabels(runId),
         log,
     };
@@ -243,4 +244,9 @@ async function copyAll(ctx: PostgresSyncContext, databases: AppDatabase[], snaps
     if (other) throw other;
     if (failures.length > 0) throw new LeakFound(failures.flatMap((f: LeakFound) => f.leaks));
     return settled.map((s) => (s as PromiseFulfilledResult<DatabaseResult>).value);
+}
+
+function requiredKeyVolume(options: SyncOptions): string {
+    if (!options.keyVolume) throw new Error("sanitizing needs the key volume of production's stack");
+    return options.keyVolume;
 }

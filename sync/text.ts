@@ -17,8 +17,8 @@ import { TextShape, shapeOf } from "./pii/shape";
 import { SANITIZED_FIRST_NAME, SANITIZED_LAST_NAME, SANITIZED_NAME, SANITIZED_PHONE } from "./patterns";
 
 export interface TextSettings {
-    /** The key of the email pseudonyms and of the names' hashes. */
-    key: string;
+    /** The volume on production's host holding the key of the email pseudonyms and of the names' hashes (the sidecar reads the key there). */
+    keyVolume: string;
     /** Regions whose national phone number formats are recognised (ISO 3166 codes). */
     phoneRegions: string[];
     /** Hex HMAC-SHA256(key, folded name) of the known names (graph and files). */
@@ -68,18 +68,19 @@ export const PLACEHOLDERS = {
 
 /** The settings of textSanitizer in a sidecar on production's host. */
 export function textSettings(
-    key: string,
+    keyVolume: string,
     names: { hashes: string[]; lengths: number[] } = { hashes: [], lengths: [] },
     phoneRegions: readonly string[] = DEFAULT_PHONE_REGIONS,
 ): TextSettings {
-    return { key, phoneRegions: [...phoneRegions], nameHashes: names.hashes, nameLengths: names.lengths };
+    return { keyVolume, phoneRegions: [...phoneRegions], nameHashes: names.hashes, nameLengths: names.lengths };
 }
 
 /** The folded sanitized names, which are nobody's. */
 export const NOT_NAMES: ReadonlySet<string> = new Set([SANITIZED_NAME, SANITIZED_FIRST_NAME, SANITIZED_LAST_NAME].map(fold));
 
-export function textSanitizer(settings: TextSettings): TextSanitizer {
-    const hashed: KnownNameHashes | undefined = settings.nameHashes.length > 0 || !settings.names ? { key: settings.key, hashes: settings.nameHashes, lengths: settings.nameLengths } : undefined;
+/** The sanitizer, in a sidecar that read `key` from the key volume. */
+export function textSanitizer(settings: TextSettings, key: string): TextSanitizer {
+    const hashed: KnownNameHashes | undefined = settings.nameHashes.length > 0 || !settings.names ? { key, hashes: settings.nameHashes, lengths: settings.nameLengths } : undefined;
     const names = new NameMatcher(NOT_NAMES, settings.names ?? [], hashed);
     const phones = new PhoneFinder(settings.phoneRegions);
     // The scan knows the default regions too: a number of a region left out of pa:sync.phoneRegions
@@ -87,7 +88,7 @@ export function textSanitizer(settings: TextSettings): TextSanitizer {
     const scanRegions = [...new Set([...settings.phoneRegions, ...DEFAULT_PHONE_REGIONS])];
     const scanPhones = scanRegions.length === settings.phoneRegions.length ? phones : new PhoneFinder(scanRegions);
     const replaced: Record<Finding, number> = { secret: 0, payload: 0, email: 0, card: 0, iban: 0, phone: 0, name: 0, encoded: 0 };
-    const email = (value: string) => emailPseudonym(settings.key, value);
+    const email = (value: string) => emailPseudonym(key, value);
 
     /** Replaces the spans (sorted, not overlapping) by what `by` makes of each. */
     const replace = (text: string, spans: Span[], by: (found: string) => string, finding: Finding): string => {

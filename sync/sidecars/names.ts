@@ -5,9 +5,9 @@ import { nameHash, searchableName } from "../pii/names";
 import { NOT_NAMES } from "../text";
 import type { NamesSettings } from "../names";
 import { connect } from "./pg-wire";
-import { finish, sidecarSettings } from "./runtime";
+import { finish, sidecarSettings, syncKey } from "./runtime";
 
-async function hashNames(settings: NamesSettings): Promise<{ hashes: string[]; lengths: number[] }> {
+async function hashNames(settings: NamesSettings, key: string): Promise<{ hashes: string[]; lengths: number[] }> {
     const hashes = new Set<string>();
     const lengths = new Set<number>();
     for (const { database, queries } of settings.sources) {
@@ -16,7 +16,7 @@ async function hashNames(settings: NamesSettings): Promise<{ hashes: string[]; l
             for (const [name] of await session.run(query)) {
                 const folded = name ? searchableName(name, NOT_NAMES) : undefined;
                 if (folded === undefined) continue;
-                hashes.add(nameHash(settings.key, folded));
+                hashes.add(nameHash(key, folded));
                 lengths.add(folded.length);
             }
         }
@@ -26,4 +26,4 @@ async function hashNames(settings: NamesSettings): Promise<{ hashes: string[]; l
 }
 
 const settings = sidecarSettings<NamesSettings>();
-finish(hashNames(settings), (result) => process.stdout.write(JSON.stringify(result) + "\n"));
+finish(hashNames(settings, syncKey()), (result) => process.stdout.write(JSON.stringify(result) + "\n"));

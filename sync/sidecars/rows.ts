@@ -2,10 +2,12 @@
 import { RowSettings, sanitizeRows } from "../row-sanitizer";
 import { TextSettings, textSanitizer } from "../text";
 import { EXIT } from "../../platform/exitCodes";
-import { finish, sidecarSettings } from "./runtime";
+import { pseudonymFunctions } from "../session-sql";
+import { finish, sidecarSettings, syncKey } from "./runtime";
 
 const settings = sidecarSettings<{ rows: RowSettings; text: TextSettings }>();
-finish(sanitizeRows(settings.rows, (names) => textSanitizer({ ...settings.text, names })), (report) => {
+const key = syncKey();
+finish(sanitizeRows(settings.rows, pseudonymFunctions(key), (names) => textSanitizer({ ...settings.text, names }, key)), (report) => {
     process.stderr.write(JSON.stringify(report) + "\n");
     process.exitCode = report.leaks.length > 0 ? EXIT.personalData : EXIT.ok;
 });

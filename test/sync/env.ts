@@ -7,7 +7,9 @@ import { DATASETS, DatasetSize, oddPlacesData, schemaSql } from "./dataset";
 
 export const PRODUCTION = process.env.PA_SYNCTEST_PRODUCTION ?? "pa-synctest-production";
 export const STAGING = process.env.PA_SYNCTEST_STAGING ?? "pa-synctest-staging";
-export const SYNC_KEY = "test-sync-key-0123456789abcdef";
+/** Production's pseudonym key (random per run) and the volume holding it, written by test/sync/run.sh. */
+export const SYNC_KEY = process.env.PA_SYNCTEST_KEY ?? "";
+export const SYNC_KEY_VOLUME = process.env.PA_SYNCTEST_KEY_VOLUME ?? "";
 export const REPO = path.resolve(__dirname, "../..");
 
 /** Runs SQL (or a psql script) in a container's database as `user`; throws with stderr on failure. */
@@ -55,7 +57,7 @@ export function cliEnv(overrides: Record<string, string> = {}): NodeJS.ProcessEn
         ...process.env,
         PA_SYNC_PRODUCTION_POSTGRES: PRODUCTION,
         PA_SYNC_STAGING_POSTGRES: STAGING,
-        PA_SYNC_KEY: SYNC_KEY,
+        PA_SYNC_KEY_VOLUME: SYNC_KEY_VOLUME,
         // The row sanitizer's Node.js (production's n8n image in a stack).
         PA_SYNC_COPIER_IMAGE: process.env.PA_SYNCTEST_COPIER_IMAGE ?? "pa-test/n8n:1.123.81",
         PA_SYNC_LOG_DIR: path.join(REPO, "logs/staging-test"),

@@ -5,7 +5,8 @@
 # Usage: test/sync/run.sh [mocha args]
 # Env: PA_SYNCTEST_IMAGE (default pa-test/postgres-pgvector:17-trixie), PA_SYNCTEST_NEO4J_IMAGE (default
 # pa-test/neo4j:5.26.30), PA_SYNCTEST_COPIER_IMAGE (an image with Node.js, default pa-test/n8n:1.123.81),
-# PA_SYNCTEST_OPEN_WEBUI_IMAGE (default pa-test/open-webui:0.12.4)
+# PA_SYNCTEST_OPEN_WEBUI_IMAGE (default pa-test/open-webui:0.12.4). Production's pseudonym key is a random
+# one per run, in a volume as production's stack keeps it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [[ "${1:-}" == "--help" ]]; then sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
@@ -16,6 +17,10 @@ export PA_SYNCTEST_PRODUCTION="pa-synctest-production-$$" PA_SYNCTEST_STAGING="p
 export PA_SYNCTEST_PRODUCTION_NEO4J="pa-synctest-neo4j-production-$$" PA_SYNCTEST_STAGING_NEO4J="pa-synctest-neo4j-staging-$$"
 export PA_SYNCTEST_NEO4J_PASSWORD="synctest-neo4j-pw"
 export PA_SYNCTEST_FILES_ID="$$"
+# Production's pseudonym key, as its stack keeps it: a file in a volume only the sidecars mount.
+export PA_SYNCTEST_KEY_VOLUME="pa-synctest-sync-key-$$"
+PA_SYNCTEST_KEY="synctest-$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export PA_SYNCTEST_KEY
 # Names as test/sync/files.ts builds them: <side>-<app>-data-<pid>, used by container <side>-<app>-<pid>.
 app_volumes=()
 for side in production staging; do
@@ -24,7 +29,7 @@ done
 cleanup() {
     docker rm -f "$PA_SYNCTEST_PRODUCTION" "$PA_SYNCTEST_STAGING" "$PA_SYNCTEST_PRODUCTION_NEO4J" "$PA_SYNCTEST_STAGING_NEO4J" >/dev/null 2>&1 || true
     for volume in "${app_volumes[@]}"; do docker rm -f "${volume/-data-/-}" >/dev/null 2>&1 || true; done
-    docker volume rm "$PA_SYNCTEST_PRODUCTION_NEO4J" "$PA_SYNCTEST_STAGING_NEO4J" "${app_volumes[@]}" >/dev/null 2>&1 || true
+    docker volume rm "$PA_SYNCTEST_PRODUCTION_NEO4J" "$PA_SYNCTEST_STAGING_NEO4J" "$PA_SYNCTEST_KEY_VOLUME" "${app_volumes[@]}" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 for volume in "${app_volumes[@]}"; do
@@ -34,6 +39,7 @@ for volume in "${app_volumes[@]}"; do
     esac
     docker create --name "${volume/-data-/-}" --label pa.test=sync -v "$volume:$mount" "$app_image" >/dev/null
 done
+printf %s "$PA_SYNCTEST_KEY" | docker run --rm -i --label pa.test=sync -v "$PA_SYNCTEST_KEY_VOLUME:/key" --entrypoint sh "$image" -c 'cat > /key/key'
 for name in "$PA_SYNCTEST_PRODUCTION" "$PA_SYNCTEST_STAGING"; do
     docker run -d --name "$name" --label pa.test=sync -e POSTGRES_PASSWORD=synctest "$image" >/dev/null
 done

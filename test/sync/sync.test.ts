@@ -11,7 +11,7 @@ import { docker } from "../e2e/docker";
 import { LETTA_DEFAULT_USER_ID } from "../../sync/rules";
 import { sanitizedEmail } from "../../sync/session-sql";
 import { PEOPLE, SECRETS, oddPlantedValues, plantedValues } from "./dataset";
-import { PRODUCTION, REPO, STAGING, SYNC_KEY, dump, fillProduction, resetDatabases, rowCounts, runCli, sql, startCli } from "./env";
+import { PRODUCTION, REPO, STAGING, SYNC_KEY, SYNC_KEY_VOLUME, dump, fillProduction, resetDatabases, rowCounts, runCli, sql, startCli } from "./env";
 
 const EMPTIED = ["public.credentials_entity", "public.shared_credentials", "public.webhook_entity", "public.oauth_session"];
 const LOG_DIR = path.join(REPO, "logs/staging-test");
@@ -172,6 +172,29 @@ describe("production -> staging sync (real PostgreSQL)", function () {
         assert.strictEqual(run.code, 0, run.stderr);
         const leftovers = sql(STAGING, "postgres", `SELECT count(*) FROM pg_database WHERE datname LIKE '%__pa_%';`).trim();
         assert.strictEqual(leftovers, "0");
+    });
+
+    it("refuses to sanitize without production's key volume, before touching staging", async () => {
+        const before = stagingFingerprint();
+        const run = await runCli(["--json"], { PA_SYNC_KEY_VOLUME: `${SYNC_KEY_VOLUME}-missing` });
+        assert.strictEqual(run.code, EXIT.usage, run.stderr + run.stdout);
+        assert.match(JSON.parse(run.stdout.trim().split("\n").pop()!).error, /no volume .*-missing holding the sync's pseudonym key: run "pulumi up" on production's stack first/);
+        assert.strictEqual(stagingFingerprint(), before, "staging changed");
+    });
+
+    it("fails, staging unchanged, when the key volume holds no key", async () => {
+        const empty = `${SYNC_KEY_VOLUME}-empty`;
+        spawnSync("docker", ["volume", "create", "--label", "pa.test=sync", empty]);
+        const before = stagingFingerprint();
+        try {
+            const run = await runCli(["--json"], { PA_SYNC_KEY_VOLUME: empty });
+            assert.strictEqual(run.code, EXIT.failed, run.stderr + run.stdout);
+            assert.match(JSON.parse(run.stdout.trim().split("\n").pop()!).error, /no sync key at \/run\/pa-sync-key\/key/);
+            assert.strictEqual(stagingFingerprint(), before, "staging changed");
+            assert.strictEqual(sql(STAGING, "postgres", `SELECT count(*) FROM pg_database WHERE datname LIKE '%__pa_%';`).trim(), "0");
+        } finally {
+            spawnSync("docker", ["volume", "rm", "-f", empty]);
+        }
     });
 
     it("fails closed when a new column holds emails, naming table, column and count, never a value", async () => {

@@ -14,7 +14,7 @@ const KEY = "unit-test-key-0123456789";
 /** The names as the names sidecar hashes them: folded, keyed. */
 function settings(names: string[]): TextSettings {
     const folded = names.map((n) => searchableName(n, NOT_NAMES)!);
-    return textSettings(KEY, { hashes: folded.map((n) => nameHash(KEY, n)), lengths: [...new Set(folded.map((n) => n.length))] });
+    return textSettings("pa-production-sync-key", { hashes: folded.map((n) => nameHash(KEY, n)), lengths: [...new Set(folded.map((n) => n.length))] });
 }
 
 describe("graph sync decisions", () => {
@@ -29,7 +29,7 @@ describe("graph sync decisions", () => {
     });
 
     it("replaces emails with the PostgreSQL side's keyed pseudonyms, phones, and known names as whole words", () => {
-        const text = textSanitizer(settings(["Ann", "Ann Lee", "Émile"]));
+        const text = textSanitizer(settings(["Ann", "Ann Lee", "Émile"]), KEY);
         assert.strictEqual(text.email(" Alice@X.org"), sanitizedEmail(KEY, "Alice@X.org"));
         assert.strictEqual(
             text.text("Ann Lee met Annie and Ann, call (415) 555-0100 or a.b@c.org; “Émile”"),
@@ -40,7 +40,7 @@ describe("graph sync decisions", () => {
     });
 
     it("scans for what the sanitizer misses, but not for its own output", () => {
-        const text = textSanitizer(settings(["Ann Lee"]));
+        const text = textSanitizer(settings(["Ann Lee"]), KEY);
         assert.strictEqual(text.leaks(text.text("Ann Lee, a.b@c.org, +44 20 7946 0958")), false);
         assert.strictEqual(text.leaks("write to a.b@c.org"), true);
         assert.strictEqual(text.leaks("+14155550100"), true);
@@ -49,7 +49,7 @@ describe("graph sync decisions", () => {
     });
 
     it("learns names found on person nodes, ignoring short ones and the sanitized forms", () => {
-        const text = textSanitizer(settings([]));
+        const text = textSanitizer(settings([]), KEY);
         for (const name of ["Zoltan Kiss", "Al", "Test User"]) text.addName(name);
         assert.strictEqual(text.text("Zoltan Kiss, Al"), "Test User, Al");
         assert.strictEqual(text.leaks("Test User"), false);
@@ -60,7 +60,8 @@ describe("graph sync decisions", () => {
         assert.doesNotThrow(() => new Function("require", "process", "module", "exports", program));
         const [first, ...rest] = program.split("\n");
         assert.match(first, /^globalThis\.paSidecarSettings = \{"copier":/);
-        assert.ok(first.includes(KEY) && !rest.join("\n").includes(KEY), "the key is in the settings line only");
+        assert.ok(!program.includes(KEY), "the key is sent to the sidecar: it must read it from production's key volume");
+        assert.ok(first.includes('"keyVolume":"pa-production-sync-key"'), "the sidecar is told which volume holds the key");
         assert.match(rest.join("\n"), /async function copyGraph\(/);
     });
 

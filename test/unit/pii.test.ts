@@ -13,7 +13,7 @@ import { phoneRegions } from "../../sync/cli";
 import { parseStackConfig } from "../../config/read";
 
 const KEY = "pii-unit-key-0123456789";
-const sanitizer = (names: string[] = []) => textSanitizer({ ...textSettings(KEY), names });
+const sanitizer = (names: string[] = []) => textSanitizer({ ...textSettings("unused"), names }, KEY);
 
 describe("personal data detection", () => {
     it("reads JSON strings decoded and writes them back as valid JSON, numbers untouched", () => {

@@ -80,17 +80,17 @@ for (const stack of STACKS) {
         });
 
         const hasBackups = stack === "production";
-        const dataVolumes = () => byType(run, TYPES.volume).filter((v) => !v.name.startsWith("backup-"));
+        const dataVolumes = () => byType(run, TYPES.volume).filter((v) => !v.name.startsWith("backup-") && v.name !== "sync-key");
 
-        it("declares five containers and the gateway, two networks, the data volumes and ten generated secrets (plus the backups' in production)", () => {
-            const scheduler = hasBackups ? ["backup-scheduler", "docker-api"] : [];
+        it("declares five containers and the gateway, two networks, the data volumes and ten generated secrets (plus the backups' and the sync key in production)", () => {
+            const scheduler = hasBackups ? ["backup-scheduler", "docker-api", "sync-key-holder"] : [];
             assert.deepStrictEqual(byType(run, TYPES.container).map((c) => c.name).sort(), [...CONTAINERS, ...scheduler].sort());
             assert.deepStrictEqual(byType(run, TYPES.network).map((n) => n.inputs.name).sort(), [
                 networkName("backend"),
                 ...(hasBackups ? [networkName("backup-api")] : []),
                 networkName("frontend"),
             ]);
-            assert.strictEqual(byType(run, TYPES.password).length, hasBackups ? 11 : 10);
+            assert.strictEqual(byType(run, TYPES.password).length, hasBackups ? 12 : 10);
             // Production adds restic, node and the docker CLI for its backups and their scheduler.
             assert.strictEqual(byType(run, TYPES.image).length, hasBackups ? 9 : 6);
         });
@@ -223,7 +223,7 @@ for (const stack of STACKS) {
             assert.strictEqual(neo4j.NEO4J_AUTH, `neo4j/${pw.neo4jPassword}`);
 
             const allPasswords = new Set(Object.values(pw));
-            assert.strictEqual(allPasswords.size, hasBackups ? 11 : 10, "every secret is generated separately");
+            assert.strictEqual(allPasswords.size, hasBackups ? 12 : 10, "every secret is generated separately");
         });
 
         it("the init script creates every app database and the vector extension for Letta", () => {

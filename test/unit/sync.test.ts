@@ -4,7 +4,7 @@ import * as assert from "assert";
 import { createHmac } from "crypto";
 import { Readable } from "stream";
 import { ConfigError, parseStackConfig } from "../../config/read";
-import { incomingDatabaseName, previousDatabaseName, syncEnvironment } from "../../model/sync";
+import { SYNC_KEY_DIR, SYNC_KEY_FILE, incomingDatabaseName, previousDatabaseName, syncEnvironment, syncKeyVolumeName } from "../../model/sync";
 import { CatalogTable } from "../../sync/catalog";
 import { appsWaitSeconds, parseArgs } from "../../sync/cli";
 import { logFileName } from "../../sync/log";
@@ -64,7 +64,7 @@ describe("data sync declaration", () => {
         }
     });
 
-    it("runs the sync CLI as a Command triggered by pa:sync.request, with the key as a secret", async () => {
+    it("runs the sync CLI as a Command triggered by pa:sync.request, without the pseudonym key", async () => {
         const run = await runStack("staging-laptop", { ...stackFileConfig("staging-laptop"), "pa:sync": SYNC });
         const [sync] = byType(run, TYPES.command);
         assert.ok(sync, "no Command declared");
@@ -73,9 +73,11 @@ describe("data sync declaration", () => {
         assert.strictEqual(reveal(sync.inputs.create), "node -r ts-node/register/transpile-only sync/cli.ts --json");
         assert.strictEqual(sync.inputs.dir, undefined);
         assert.ok(!JSON.stringify(reveal(sync.inputs)).includes(process.cwd()), "the repository's absolute path is in the Command's inputs");
-        assert.ok(isSecretValue(sync.inputs.environment), "the environment must be secret");
         const env = reveal(sync.inputs.environment);
-        assert.strictEqual(env.PA_SYNC_KEY, run.generated["sync-pseudonym-key"]);
+        // The key is production's (below): staging's stack, and the laptop running it, never hold it.
+        assert.strictEqual(byType(run, TYPES.password).filter((p) => p.name === "sync-pseudonym-key").length, 0);
+        assert.ok(!Object.keys(env).some((name) => /KEY$/.test(name)), "a key in the sync's environment");
+        assert.strictEqual(env.PA_SYNC_PRODUCTION_STACK, "production", "the stack whose key volume the sidecars mount");
         assert.strictEqual(env.PA_SYNC_PRODUCTION_POSTGRES, "pa-production-postgres");
         assert.strictEqual(env.PA_SYNC_PRODUCTION_DOCKER_HOST, "ssh://me@server");
         assert.strictEqual(env.PA_SYNC_STAGING_POSTGRES, "pa-staging-laptop-postgres");
@@ -88,6 +90,26 @@ describe("data sync declaration", () => {
         assert.ok(sync.dependencies.some((urn) => urn.endsWith("docker:index/container:Container::pa-staging-laptop-postgres") || /Container::.*postgres/.test(urn)), "the sync must wait for staging's Postgres");
         // The summary line is a stack output scripts/sync-production-data.sh reads.
         assert.strictEqual(run.outputs.syncSummary, '{"ok":true,"rows":3}');
+    });
+
+    it("keeps the pseudonym key in production: a generated secret written into a volume by a holder that never runs", async () => {
+        const run = await runStack("production", stackFileConfig("production"));
+        const [volume] = byType(run, TYPES.volume).filter((v) => v.name === "sync-key");
+        assert.strictEqual(volume.inputs.name, syncKeyVolumeName("production"));
+        const [holder] = byType(run, TYPES.container).filter((c) => c.name === "sync-key-holder");
+        assert.strictEqual(holder.inputs.start, false);
+        assert.strictEqual(holder.inputs.mustRun, false);
+        assert.strictEqual(holder.inputs.networkMode, "none");
+        assert.deepStrictEqual(holder.inputs.volumes, [{ volumeName: syncKeyVolumeName("production"), containerPath: SYNC_KEY_DIR }]);
+        const [upload] = holder.inputs.uploads;
+        assert.strictEqual(upload.file, `${SYNC_KEY_DIR}/${SYNC_KEY_FILE}`);
+        assert.ok(isSecretValue(upload.content), "the key must stay a secret in the state");
+        assert.strictEqual(reveal(upload.content), run.generated["sync-pseudonym-key"]);
+        assert.ok(!JSON.stringify(run.outputs).includes(run.generated["sync-pseudonym-key"]), "the key is in a stack output");
+        for (const stack of ["staging-laptop", "staging-server"]) {
+            const staging = await runStack(stack, stackFileConfig(stack));
+            assert.strictEqual(byType(staging, TYPES.container).filter((c) => c.name === "sync-key-holder").length, 0, stack);
+        }
     });
 });
 
