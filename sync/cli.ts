@@ -166,7 +166,7 @@ export function formatSummary(summary: SyncSummary): string {
     const replaced: Record<string, number> = {};
     for (const db of summary.databases) for (const [finding, n] of Object.entries(db.replaced)) replaced[finding] = (replaced[finding] ?? 0) + n;
     const found = Object.entries(replaced).filter(([, n]) => n > 0);
-    const kinds: Record<string, string> = { secret: "secrets", payload: "opaque payloads", email: "emails", card: "card numbers", iban: "IBANs", phone: "phone numbers", name: "names", encoded: "encoded values" };
+    const kinds: Record<string, string> = { secret: "secrets", payload: "opaque payloads", email: "emails", card: "card numbers", iban: "IBANs", phone: "phone numbers", name: "known names", person: "other person names (tagger, conversations)", encoded: "encoded values" };
     if (found.length > 0) lines.push(`  replaced inside free text and JSON: ${found.map(([finding, n]) => `${n} ${kinds[finding] ?? finding}`).join(", ")}`);
     for (const db of summary.databases) {
         lines.push(`  ${db.database}: ${db.tables.reduce((n, t) => n + t.rows, 0)} rows, ${(db.bytes / 1e6).toFixed(1)} MB, ${db.seconds.toFixed(1)} s`);

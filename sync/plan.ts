@@ -81,7 +81,8 @@ export function planTable(table: CatalogTable, options: PlanOptions, rules: AppR
         : [];
     const rowColumns = table.columns.map((column) => {
         const text = appliedRules[column.name] === "text";
-        return { name: column.name, text, scan: !text && scannedColumns.includes(column.name) };
+        const people = text && rules.conversations.includes(`${table.name}.${column.name}`);
+        return { name: column.name, text, people, scan: !text && scannedColumns.includes(column.name) };
     });
     const expressions = table.columns.map((column) => {
         const source = `t.${quoteIdent(column.name)}`;

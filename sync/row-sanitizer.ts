@@ -15,6 +15,8 @@ export interface RowColumn {
     name: string;
     /** Free text, sanitized here (its output is scanned when the sanitizer changed it). */
     text: boolean;
+    /** Conversation text: names no table knows are looked for too (sync/pii/people.ts). */
+    people: boolean;
     /** Scanned as it comes from the SELECT. */
     scan: boolean;
 }
@@ -112,7 +114,7 @@ export async function sanitizeRows(settings: RowSettings, prelude: string, makeT
                 if (fields[i] === "\\N") continue;
                 let value = decode(fields[i]);
                 if (column.text) {
-                    const sanitized = text.text(value);
+                    const sanitized = text.text(value, { people: column.people });
                     if (sanitized === value) continue;
                     fields[i] = encode(sanitized);
                     changed = true;

@@ -22,6 +22,11 @@ export interface AppRules {
     emptyTables: readonly string[];
     /** SELECTs returning one person name per row, for the names searched in free text. */
     nameSources: readonly string[];
+    /**
+     * `table.column` of "text" columns where people write about people (chats, messages, memory,
+     * passages): there, names no table knows are also looked for by a tagger (sync/pii/people.ts).
+     */
+    conversations: readonly string[];
     /** Per-row exceptions as SQL over the source row `t` (column -> expression, NULL for no exception), in every profile. */
     overrides: Record<string, string>;
 }
@@ -87,6 +92,7 @@ export const APP_RULES: Record<AppService, AppRules> = {
             `SELECT "firstName" FROM "user" UNION SELECT "lastName" FROM "user"`,
             `SELECT concat_ws(' ', "firstName", "lastName") FROM "user"`,
         ],
+        conversations: ["chat_hub_messages.content"],
         overrides: {
             "execution_entity.status": `CASE WHEN t.status IN ('waiting', 'new', 'running') THEN 'canceled' ELSE NULL END`,
             // Variables named like secrets (OPENAI_API_KEY, SMTP_PASSWORD) hold them.
@@ -131,6 +137,7 @@ export const APP_RULES: Record<AppService, AppRules> = {
         },
         emptyTables: ["oauth_session", "api_key", "channel_webhook"],
         nameSources: [`SELECT name FROM "user"`],
+        conversations: ["chat.chat", "chat_message.content", "shared_chat.chat", "message.content", "memory.content", "note.data"],
         // Admin webhook URLs and the automations switch live in the config table.
         overrides: {
             "config.value":
@@ -186,6 +193,7 @@ export const APP_RULES: Record<AppService, AppRules> = {
         emptyTables: [],
         // "default_user" searched as a name would hit Open WebUI's config key ui.default_user_role.
         nameSources: [`SELECT name FROM users WHERE id <> '${LETTA_DEFAULT_USER_ID}' UNION SELECT name FROM identities`],
+        conversations: ["messages.text", "messages.content", "block.value", "block_history.value", "archival_passages.text", "conversations.summary"],
         overrides: { "users.name": `CASE WHEN t.id = '${LETTA_DEFAULT_USER_ID}' THEN t.name ELSE NULL END` },
     },
 };

@@ -11,6 +11,7 @@ import { KnownNameHashes, NameMatcher } from "./pii/names";
 import { fold } from "./pii/fold";
 import { BASE64_MIN_RUN, SHORT_BASE64_MIN_RUN, Span, base64Spans, cardSpans, dataUrlSpans, ibanSpans, shortBase64Runs } from "./pii/payloads";
 import { PhoneFinder } from "./pii/phones";
+import { personSpans } from "./pii/people";
 import { DEFAULT_PHONE_REGIONS } from "../config/phoneRegions";
 import { SANITIZED_SECRET, isSecretKey, mayNameSecret, tokenSpans } from "./pii/secrets";
 import { TextShape, shapeOf } from "./pii/shape";
@@ -29,13 +30,16 @@ export interface TextSettings {
     names?: string[];
 }
 
-export type Finding = "secret" | "payload" | "email" | "card" | "iban" | "phone" | "name" | "encoded";
+export type Finding = "secret" | "payload" | "email" | "card" | "iban" | "phone" | "name" | "person" | "encoded";
 
 export interface TextSanitizer {
     /** The keyed pseudonym of an address. */
     email(value: string): string;
-    /** Free text or JSON with every finding replaced. */
-    text(value: string): string;
+    /**
+     * Free text or JSON with every finding replaced; with `people`, also the person names a tagger
+     * finds in English prose (conversations), which are replaced but never stop a sync.
+     */
+    text(value: string, options?: { people?: boolean }): string;
     /** Whether a value still holds anything personal or secret (other than the sanitized forms). */
     leaks(value: string): boolean;
     /** Adds a person's name found in the graph itself to the known names. */
@@ -87,7 +91,7 @@ export function textSanitizer(settings: TextSettings, key: string): TextSanitize
     // stops the sync instead of passing unseen.
     const scanRegions = [...new Set([...settings.phoneRegions, ...DEFAULT_PHONE_REGIONS])];
     const scanPhones = scanRegions.length === settings.phoneRegions.length ? phones : new PhoneFinder(scanRegions);
-    const replaced: Record<Finding, number> = { secret: 0, payload: 0, email: 0, card: 0, iban: 0, phone: 0, name: 0, encoded: 0 };
+    const replaced: Record<Finding, number> = { secret: 0, payload: 0, email: 0, card: 0, iban: 0, phone: 0, name: 0, person: 0, encoded: 0 };
     const email = (value: string) => emailPseudonym(key, value);
 
     /** Replaces the spans (sorted, not overlapping) by what `by` makes of each. */
@@ -137,10 +141,10 @@ export function textSanitizer(settings: TextSettings, key: string): TextSanitize
     /** JSON keys are structure: only what can be rewritten without changing what a program reads. */
     const keyDetectors = detectors.filter((d) => d.finding === "secret" || d.finding === "email");
 
-    function sanitizePlain(value: string): string {
+    function sanitizePlain(value: string, people = false): string {
         const decoded = value.includes("\\u") ? decodeUnicodeEscapes(value) : value;
         // Percent-encoded components first: each is sanitized decoded, and encoded again.
-        let text = rewritePercentEncoded(decoded, sanitizePlain);
+        let text = rewritePercentEncoded(decoded, (part) => sanitizePlain(part));
         const shape = shapeOf(text);
         for (const detector of detectors) {
             if (!detector.applies(shape)) continue;
@@ -150,6 +154,8 @@ export function textSanitizer(settings: TextSettings, key: string): TextSanitize
                 text = replace(text, spans, detector.by, detector.finding);
             }
         }
+        // Last, on what is left: names a tagger finds in prose (the sanitized forms are nobody's).
+        if (people) text = replace(text, personSpans(text), () => SANITIZED_NAME, "person");
         // Escapes were decoded only to look behind them: nothing found, nothing changes.
         return text === decoded ? value : text;
     }
@@ -199,17 +205,18 @@ export function textSanitizer(settings: TextSettings, key: string): TextSanitize
 
     return {
         email,
-        text(value: string): string {
+        text(value: string, options: { people?: boolean } = {}): string {
+            const people = options.people === true;
             if (looksLikeJson(value)) {
-                if (quietJson(value)) return value;
+                if (!people && quietJson(value)) return value;
                 const rewritten = rewriteJson(value, (s, where) => {
                     if (where.isKey) return keyDetectors.reduce((key, d) => replace(key, d.spans(key, false), d.by, d.finding), s);
                     if (secretPlace(where)) return s === "" ? s : (replaced.secret++, "");
-                    return where.json ? s : sanitizePlain(s);
+                    return where.json ? s : sanitizePlain(s, people);
                 });
                 if (rewritten !== undefined) return rewritten;
             }
-            return sanitizePlain(value);
+            return sanitizePlain(value, people);
         },
         leaks: (value: string) => findings(value).size > 0,
         addName: (name: string) => names.add(name),

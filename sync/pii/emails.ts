@@ -14,10 +14,26 @@ const TLD = String.raw`(?:\p{L}[\p{L}\p{M}]{1,62}|xn--[a-z0-9\-]{2,59})`;
 /** An address; not after a backslash (a literal `\n` before it stays), nor inside a longer domain after it. */
 export const EMAIL = new RegExp(String.raw`(?<!\\)(?:${LOCAL})+(?:${AT})(?:${LABEL}\.)+${TLD}(?![\p{L}\p{N}\p{M}\-]|\.[\p{L}\p{N}])`, "gu");
 
+/** What every form of `@` contains. */
+const AT_FORMS = ["@", "%40", "%2540", "&#", "＠"];
+
 /** A cheap necessary condition: some form of `@`. */
 export function mayHoldEmail(text: string): boolean {
-    return text.includes("@") || text.includes("%40") || text.includes("%2540") || text.includes("&#") || text.includes("＠");
+    return firstAt(text, 0) >= 0;
 }
+
+/** Where the first form of `@` at or after `from` starts, or -1. */
+function firstAt(text: string, from: number): number {
+    let first = -1;
+    for (const form of AT_FORMS) {
+        const at = text.indexOf(form, from);
+        if (at >= 0 && (first < 0 || at < first)) first = at;
+    }
+    return first;
+}
+
+/** Characters an address never holds (its local part's escapes included): the search for one starts after the last of them before an `@`. */
+const NOT_IN_ADDRESS = /[\s"'<>()[\]{},;:\\/|]/;
 
 /** The pseudonyms the sanitizer writes (and the SQL side's pa_email()). */
 export const PSEUDONYM = /^user-[0-9a-f]{16}@example\.com$/;
@@ -51,12 +67,18 @@ export function emailPseudonym(key: string, found: string): string {
 
 /** Every address in `text` that is not already a pseudonym. */
 export function emailSpans(text: string): Span[] {
-    if (!mayHoldEmail(text)) return [];
     const spans: Span[] = [];
-    EMAIL.lastIndex = 0;
-    for (const m of text.matchAll(EMAIL)) {
+    // The expression runs from the start of the word holding each `@`, not over the whole text: its
+    // local part would otherwise be tried at every letter of the prose before the address.
+    for (let at = firstAt(text, 0); at >= 0; ) {
+        let start = at;
+        while (start > 0 && !NOT_IN_ADDRESS.test(text[start - 1])) start--;
+        EMAIL.lastIndex = start;
+        const m = EMAIL.exec(text);
+        if (!m) break;
         const pseudonym = m[0].startsWith("user-") && PSEUDONYM.test(canonicalEmail(m[0]));
-        if (!pseudonym) spans.push({ start: m.index!, end: m.index! + m[0].length });
+        if (!pseudonym) spans.push({ start: m.index, end: m.index + m[0].length });
+        at = firstAt(text, m.index + m[0].length);
     }
     return spans;
 }

@@ -4,6 +4,7 @@
 // which parsing and re-serialising the whole document would round to doubles). Hand-written because
 // JSON.parse gives no way back to the original text, and streaming parsers are slower than one
 // regular expression over the literals.
+import { eachMatch } from "./regex";
 
 const LITERAL = /"(?:[^"\\]|\\.)*"/g;
 /** What may stand between string literals in JSON: punctuation, numbers, true, false, null. */
@@ -49,10 +50,11 @@ export function rewriteJson(text: string, visit: (value: string, where: JsonStri
     let changed = false;
     // Per open object, the name of a name/value pair seen in it so far.
     const pairNames: Array<string | undefined> = [];
-    LITERAL.lastIndex = 0;
-    const literals = [...text.matchAll(LITERAL)];
+    // Collected first: a nested document is rewritten with the same expression.
+    const literals: RegExpExecArray[] = [];
+    eachMatch(LITERAL, text, (m) => literals.push(m));
     for (const m of literals) {
-        const start = m.index!;
+        const start = m.index;
         const end = start + m[0].length;
         const gap = text.slice(last, start);
         if (!STRUCTURE.test(gap)) return undefined;

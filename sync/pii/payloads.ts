@@ -2,6 +2,7 @@
 // (ISO 13616 mod-97 checked), `data:` URLs and long base64 runs (opaque: they may encode a photo,
 // a document or text with anything in it). Checksums are a few lines each, so they are written here;
 // the validators people reach for (validator.js) check one whole value, not spans of free text.
+import { eachMatch, matchSpans } from "./regex";
 
 export interface Span {
     start: number;
@@ -56,40 +57,36 @@ function ibanValid(iban: string): boolean {
 
 export function cardSpans(text: string): Span[] {
     const spans: Span[] = [];
-    CARD.lastIndex = 0;
-    for (const m of text.matchAll(CARD)) {
+    eachMatch(CARD, text, (m) => {
         const digits = m[0].replace(/\D/g, "");
         // A run of one repeated digit passes Luhn now and then (000...0) and is nobody's card.
-        if (luhn(digits) && !/^(\d)\1+$/.test(digits)) spans.push({ start: m.index!, end: m.index! + m[0].length, ambiguous: !/[ -]/.test(m[0]) });
-    }
+        if (luhn(digits) && !/^(\d)\1+$/.test(digits)) spans.push({ start: m.index, end: m.index + m[0].length, ambiguous: !/[ -]/.test(m[0]) });
+    });
     return spans;
 }
 
 export function ibanSpans(text: string): Span[] {
     if (!/[A-Z]{2}\d\d/.test(text)) return [];
     const spans: Span[] = [];
-    IBAN.lastIndex = 0;
-    for (const m of text.matchAll(IBAN)) {
+    eachMatch(IBAN, text, (m) => {
         const compact = m[0].replace(/ /g, "");
-        if (compact.length >= 15 && compact.length <= 34 && ibanValid(compact)) spans.push({ start: m.index!, end: m.index! + m[0].length });
-    }
+        if (compact.length >= 15 && compact.length <= 34 && ibanValid(compact)) spans.push({ start: m.index, end: m.index + m[0].length });
+    });
     return spans;
 }
 
 export function dataUrlSpans(text: string): Span[] {
     if (!text.includes("data:")) return [];
-    DATA_URL.lastIndex = 0;
-    return [...text.matchAll(DATA_URL)].map((m) => ({ start: m.index!, end: m.index! + m[0].length }));
+    return matchSpans(DATA_URL, text);
 }
 
 export function base64Spans(text: string): Span[] {
     if (text.length < BASE64_MIN_RUN) return [];
     const spans: Span[] = [];
-    BASE64_RUN.lastIndex = 0;
-    for (const m of text.matchAll(BASE64_RUN)) {
+    eachMatch(BASE64_RUN, text, (m) => {
         // Mixed case and digits: a base64 payload, not a long word, a path or a hex digest.
-        if (/[a-z]/.test(m[0]) && /[A-Z]/.test(m[0]) && /\d/.test(m[0])) spans.push({ start: m.index!, end: m.index! + m[0].length });
-    }
+        if (/[a-z]/.test(m[0]) && /[A-Z]/.test(m[0]) && /\d/.test(m[0])) spans.push({ start: m.index, end: m.index + m[0].length });
+    });
     return spans;
 }
 
@@ -97,13 +94,12 @@ export function base64Spans(text: string): Span[] {
 export function shortBase64Runs(text: string): Array<Span & { decoded: string }> {
     if (text.length < SHORT_BASE64_MIN_RUN) return [];
     const out: Array<Span & { decoded: string }> = [];
-    SHORT_BASE64_RUN.lastIndex = 0;
-    for (const m of text.matchAll(SHORT_BASE64_RUN)) {
-        if (!/[a-z]/.test(m[0]) || !/[A-Z0-9]/.test(m[0])) continue;
+    eachMatch(SHORT_BASE64_RUN, text, (m) => {
+        if (!/[a-z]/.test(m[0]) || !/[A-Z0-9]/.test(m[0])) return;
         const decoded = Buffer.from(m[0], "base64").toString("utf8");
         // Only text: random bytes decode to replacement characters and controls.
         // eslint-disable-next-line no-control-regex
-        if (decoded.length >= 6 && !/[\ufffd\x00-\x08\x0e-\x1f]/.test(decoded)) out.push({ start: m.index!, end: m.index! + m[0].length, decoded });
-    }
+        if (decoded.length >= 6 && !/[\ufffd\x00-\x08\x0e-\x1f]/.test(decoded)) out.push({ start: m.index, end: m.index + m[0].length, decoded });
+    });
     return out;
 }

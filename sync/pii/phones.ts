@@ -10,6 +10,7 @@ import { Metadata, findPhoneNumbersInText } from "libphonenumber-js/core";
 import metadataJson from "libphonenumber-js/metadata.max.json";
 import type { MetadataJson } from "libphonenumber-js/core";
 import { DEFAULT_PHONE_REGIONS, isPhoneRegion } from "../../config/phoneRegions";
+import { eachMatch } from "./regex";
 
 const metadataSource = metadataJson as unknown as MetadataJson;
 
@@ -57,10 +58,9 @@ export class PhoneFinder {
 
     spans(text: string): PhoneSpan[] {
         const spans: PhoneSpan[] = [];
-        RUN.lastIndex = 0;
-        for (const m of text.matchAll(RUN)) {
-            for (const span of this.inRun(m[0])) spans.push({ start: m.index! + span.start, end: m.index! + span.end, strength: span.strength });
-        }
+        eachMatch(RUN, text, (m) => {
+            for (const span of this.inRun(m[0])) spans.push({ start: m.index + span.start, end: m.index + span.end, strength: span.strength });
+        });
         return spans;
     }
 

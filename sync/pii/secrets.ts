@@ -4,6 +4,7 @@
 // so `max_tokens`, `tokenizer` and n8n's `authentication` mode are not secrets, `apiKey` and
 // `client_secret` are.
 import type { Span } from "./payloads";
+import { matchSpans } from "./regex";
 
 const TOKEN_SHAPES = [
     String.raw`sk-(?:proj-|ant-(?:api\d\d-)?|live_|test_)?[A-Za-z0-9_\-]{20,}`,
@@ -31,8 +32,7 @@ const TOKEN_HINTS = ["sk-", "k_live_", "k_test_", "gh", "glpat-", "xox", "AKIA",
 
 export function tokenSpans(text: string): Span[] {
     if (!TOKEN_HINTS.some((hint) => text.includes(hint))) return [];
-    TOKEN.lastIndex = 0;
-    return [...text.matchAll(TOKEN)].map((m) => ({ start: m.index!, end: m.index! + m[0].length }));
+    return matchSpans(TOKEN, text);
 }
 
 /** Word sequences that make a key name a secret's, matched at the end of the key's words. */

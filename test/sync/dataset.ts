@@ -141,6 +141,8 @@ export const ODD = {
     providerKey: "prov-7c1e-key-not-token-shaped",
     smtpPassword: "hunter2-smtp-relay",
     githubToken: "ghp_0123456789abcdefghijABCDEFGHIJ012345",
+    /** A person no app table knows, mentioned in conversations (found by the tagger). */
+    untabled: "Margaret Thornbury",
 };
 
 /** JSON as Python's json.dumps writes it: every non-ASCII character escaped. */
@@ -152,7 +154,9 @@ export function oddPlacesData(database: string): string {
         case "letta":
             return `
 INSERT INTO identities (id, identifier_key, name, identity_type, properties, organization_id) VALUES ('identity-odd', 'odd-key', ${q(ODD.name)}, 'user', '[]', 'org-1');
-INSERT INTO messages (id, role, text, content, tool_calls, organization_id, agent_id) VALUES ('message-odd', 'user', 'see the content', ${q(pythonJson([{ type: "text", text: sentence }]))}, '[]', 'org-1', 'agent-1');
+INSERT INTO messages (id, role, text, content, tool_calls, organization_id, agent_id) VALUES ('message-odd', 'user', 'see the content', ${q(pythonJson([{ type: "text", text: sentence }]))}, '[]', 'org-1', 'agent-1'),
+  ('message-untabled', 'user', ${q(`Yesterday I had lunch with ${ODD.untabled} at the new place.`)}, '[]', '[]', 'org-1', 'agent-1');
+INSERT INTO block (id, label, value, is_template, "limit", read_only, organization_id) VALUES ('block-untabled', 'human', ${q(`Friends: ${ODD.untabled}, met in Lyon.`)}, false, 5000, false, 'org-1');
 INSERT INTO mcp_server (id, server_name, server_type, stdio_config, organization_id) VALUES ('mcp-1', 'github', 'stdio',
   ${q(JSON.stringify({ command: "npx", args: ["-y", "@modelcontextprotocol/server-github"], env: { GITHUB_PERSONAL_ACCESS_TOKEN: ODD.githubToken } }))}, 'org-1');
 CREATE TABLE letta.crm_import (id integer PRIMARY KEY, phone bigint, birth_date date NOT NULL, note text, embedding letta.vector(3));
@@ -161,7 +165,7 @@ INSERT INTO letta.crm_import VALUES (1, ${ODD.phoneDigits}, '${ODD.birthDate}', 
 `;
         case "openwebui":
             return `
-INSERT INTO chat (id, user_id, title, chat, created_at, updated_at) VALUES ('chat-odd', 'u0', 'Notes', ${q(pythonJson({ messages: [{ role: "user", content: sentence }] }))}, 0, 0);
+INSERT INTO chat (id, user_id, title, chat, created_at, updated_at) VALUES ('chat-odd', 'u0', 'Notes', ${q(pythonJson({ messages: [{ role: "user", content: sentence }, { role: "user", content: `Please draft a thank-you note to ${ODD.untabled} for the flowers.` }] }))}, 0, 0);
 INSERT INTO config (key, value) VALUES ('openai.api_keys', ${q(JSON.stringify([ODD.providerKey]))});
 `;
         case "n8n":
@@ -180,5 +184,5 @@ INSERT INTO execution_entity (id, finished, mode, status, "workflowId", "waitTil
 /** The odd places' values: none of them may appear anywhere on staging after a laptop sync. */
 export function oddPlantedValues(): string[] {
     const escaped = (s: string) => pythonJson(s).slice(1, -1);
-    return [ODD.name, ODD.name.toUpperCase(), escaped(ODD.name), escaped(ODD.name.toUpperCase()), ODD.email, escaped(ODD.email), ODD.phone, ODD.phoneDigits, "90876543", ODD.birthDate, ODD.providerKey, ODD.smtpPassword, ODD.githubToken];
+    return [ODD.name, ODD.name.toUpperCase(), escaped(ODD.name), escaped(ODD.name.toUpperCase()), ODD.email, escaped(ODD.email), ODD.phone, ODD.phoneDigits, "90876543", ODD.birthDate, ODD.providerKey, ODD.smtpPassword, ODD.githubToken, ODD.untabled, "Thornbury"];
 }

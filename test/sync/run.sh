@@ -30,8 +30,13 @@ cleanup() {
     docker rm -f "$PA_SYNCTEST_PRODUCTION" "$PA_SYNCTEST_STAGING" "$PA_SYNCTEST_PRODUCTION_NEO4J" "$PA_SYNCTEST_STAGING_NEO4J" >/dev/null 2>&1 || true
     for volume in "${app_volumes[@]}"; do docker rm -f "${volume/-data-/-}" >/dev/null 2>&1 || true; done
     docker volume rm "$PA_SYNCTEST_PRODUCTION_NEO4J" "$PA_SYNCTEST_STAGING_NEO4J" "$PA_SYNCTEST_KEY_VOLUME" "${app_volumes[@]}" >/dev/null 2>&1 || true
+    test/support/second-engine.sh stop "$other_engine_dir" >/dev/null 2>&1 || true
 }
+other_engine_dir="/tmp/pa-synctest-engine-$$"
 trap cleanup EXIT
+# Another host's engine (a laptop's), for the refusal of an unsanitized sync across engines.
+PA_SYNCTEST_OTHER_ENGINE="$(test/support/second-engine.sh start "$other_engine_dir")"
+export PA_SYNCTEST_OTHER_ENGINE
 for volume in "${app_volumes[@]}"; do
     case "$volume" in
         *-n8n-data-*) app_image="$PA_SYNCTEST_COPIER_IMAGE" mount=/home/node/.n8n ;;

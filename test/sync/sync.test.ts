@@ -40,6 +40,10 @@ describe("production -> staging sync (real PostgreSQL)", function () {
         assert.deepStrictEqual(found, [], "planted personal data reached staging");
         for (const secret of Object.values(SECRETS)) assert.ok(!everything.includes(secret), "a secret reached staging");
         assert.ok(!everything.includes(SYNC_KEY), "the key was written somewhere");
+        // The untabled name, in a Letta message, a memory block and an Open WebUI chat: found by the tagger, and counted.
+        const person = summary.databases.reduce((n: number, db: { replaced: Record<string, number> }) => n + (db.replaced.person ?? 0), 0);
+        assert.ok(person >= 3, `names found by the tagger: ${person}`);
+        assert.match(sql(STAGING, "letta", `SELECT text FROM messages WHERE id = 'message-untabled';`), /^Yesterday I had lunch with Test User at the new place\.$/m);
         firstEmails = sql(STAGING, "openwebui", `SELECT string_agg(email, ',' ORDER BY id) FROM "user";`);
     });
 
@@ -172,6 +176,16 @@ describe("production -> staging sync (real PostgreSQL)", function () {
         assert.strictEqual(run.code, 0, run.stderr);
         const leftovers = sql(STAGING, "postgres", `SELECT count(*) FROM pg_database WHERE datname LIKE '%__pa_%';`).trim();
         assert.strictEqual(leftovers, "0");
+    });
+
+    it("refuses an unsanitized sync into another host's engine (a second engine, as a laptop's), before touching staging", async () => {
+        const other = process.env.PA_SYNCTEST_OTHER_ENGINE;
+        assert.ok(other, "test/sync/run.sh starts a second engine and sets PA_SYNCTEST_OTHER_ENGINE");
+        const before = stagingFingerprint();
+        const run = await runCli(["--json"], { PA_SYNC_SANITIZE: "false", PA_SYNC_STAGING_DOCKER_HOST: other });
+        assert.strictEqual(run.code, EXIT.usage, run.stderr + run.stdout);
+        assert.match(JSON.parse(run.stdout.trim().split("\n").pop()!).error, /allowed only into a staging on production's own Docker engine; staging's engine is another/);
+        assert.strictEqual(stagingFingerprint(), before, "staging changed");
     });
 
     it("refuses to sanitize without production's key volume, before touching staging", async () => {

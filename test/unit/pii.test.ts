@@ -47,6 +47,37 @@ describe("personal data detection", () => {
         assert.strictEqual(text.leaks("Willow"), false);
     });
 
+    it("matches names word by word: punctuation inside a name, any whitespace between its words, the longest first, CJK inside text", () => {
+        const text = sanitizer(["Siobhán O'Brien", "O'Brien", "Jean-Luc Picard", "Jean", "'t Hooft", "山田 太郎", "李娜"]);
+        assert.strictEqual(text.text("Ask SIOBHAN  O'BRIEN,\tjean-luc\n picard or o'brien; jeans stay."), "Ask Test User,\tTest User or Test User; jeans stay.");
+        assert.strictEqual(text.text("Jean-Lucas and Jean"), "Test User-Lucas and Test User");
+        assert.strictEqual(text.text("with 't Hooft"), "with 'Test User");
+        assert.strictEqual(text.text("请联系山田 太郎和李娜。"), "请联系Test User和Test User。");
+        assert.strictEqual(text.text("xo'brien and o'briens"), "xo'brien and o'briens");
+    });
+
+    it("finds names no table knows in conversations (a tagger), replacing them without touching the sentence around them", () => {
+        const text = sanitizer(["Ada Lovelace"]);
+        const message = "Yesterday I had lunch with Margaret Thornbury and her brother Tom. Ask Dr. Patel, or Ada Lovelace.";
+        assert.strictEqual(
+            text.text(message, { people: true }),
+            "Yesterday I had lunch with Test User and her brother Test User. Ask Test User, or Test User.", // honorifics go with the name
+        );
+        // Only where asked (conversation columns), and inside JSON strings too.
+        assert.strictEqual(text.text(message), "Yesterday I had lunch with Margaret Thornbury and her brother Tom. Ask Dr. Patel, or Test User.");
+        const chat = JSON.stringify({ messages: [{ role: "user", content: "Please write to Sarah Whitcombe about the invoice." }] });
+        assert.deepStrictEqual(JSON.parse(text.text(chat, { people: true })).messages[0].content, "Please write to Test User about the invoice.");
+        assert.strictEqual(text.replaced.person, 4, "Margaret Thornbury, Tom, Dr. Patel, Sarah Whitcombe");
+        // Sentences without a capitalised word inside never reach the tagger, and placeholders stay.
+        assert.strictEqual(text.text("Summarise the report for the team. Test User will read it.", { people: true }), "Summarise the report for the team. Test User will read it.");
+    });
+
+    it("finds one of 5,000 known names as well as one of five", () => {
+        const many = Array.from({ length: 5000 }, (_, i) => `Person${i} Family${i}`);
+        const text = sanitizer([...many, "Ada Lovelace"]);
+        assert.strictEqual(text.text("from person4999 family4999 and ADA lovelace, not person49990"), "from Test User and Test User, not person49990");
+    });
+
     it("finds national and international phone numbers of the configured regions, and no dates, versions or UUIDs", () => {
         const phones = new PhoneFinder();
         for (const written of ["030 1234567", "06 12 34 56 78", "+44 20 7946 0958", "0041 44 668 18 00", "(415) 555-0100", "912 345 678", "0151 23456789", "+49 (0)30 1234567"]) {

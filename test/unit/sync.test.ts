@@ -10,6 +10,7 @@ import { appsWaitSeconds, parseArgs } from "../../sync/cli";
 import { logFileName } from "../../sync/log";
 import { assignLanes } from "../../sync/lanes";
 import { planTable } from "../../sync/plan";
+import { APP_RULES } from "../../sync/rules";
 import { hmacPads, sanitizedEmail } from "../../sync/session-sql";
 import { CopyStreamRewriter } from "../../sync/stream";
 import { RawConfig, TYPES, byType, isSecretValue, reveal, runStack, stackFileConfig } from "./harness";
@@ -121,6 +122,15 @@ const table = (name: string, columns: Array<[string, string, string, boolean?]>)
 });
 
 describe("sync decisions", () => {
+    it("looks for untabled names only in conversation columns, each of them a free-text column of its app", () => {
+        for (const [app, rules] of Object.entries(APP_RULES)) {
+            for (const column of rules.conversations) assert.strictEqual(rules.columns[column], "text", `${app}: ${column}`);
+        }
+        const messages = table("chat_message", [["id", "text", "S"], ["content", "json", "U"], ["meta", "json", "U"]]);
+        const plan = planTable(messages, { app: "openWebui", sanitize: true });
+        assert.deepStrictEqual(plan.rowColumns.map((c) => [c.name, c.text, c.people]), [["id", false, false], ["content", true, true], ["meta", true, false]]);
+    });
+
     const user = table("user", [["id", "uuid", "U"], ["email", "varchar", "S"], ["firstName", "varchar", "S"], ["createdAt", "timestamptz", "D"], ["settings", "json", "U"], ["mfaSecret", "text", "S"], ["nickname", "text", "S"]]);
 
     it("applies the known rules, leaves unknown columns as they are and scans every column that can hold text", () => {
@@ -148,7 +158,7 @@ describe("sync decisions", () => {
 
     it("keeps scanning a whole-value column that has a per-row override", () => {
         const config = table("config", [["key", "varchar", "S"], ["value", "json", "U"]]);
-        const rules = { columns: { "config.value": "secret" as const }, emptyTables: [], nameSources: [], overrides: { "config.value": "NULL" } };
+        const rules = { columns: { "config.value": "secret" as const }, emptyTables: [], nameSources: [], conversations: [], overrides: { "config.value": "NULL" } };
         assert.deepStrictEqual(planTable(config, { app: "openWebui", sanitize: true }, rules).scannedColumns, ["key", "value"]);
     });
 
