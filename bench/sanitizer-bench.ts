@@ -28,20 +28,21 @@ const chatter = (g: number) => {
         ? `Remind ${p.first} ${p.last} to call ${p.phone} or write to ${p.email}.`
         : `Summarise the quarterly report, section ${g}, and list the open action items for the team.`;
 };
-const shapes: Record<string, (g: number) => string> = {
-    "prose": chatter,
-    "JSON string (Open WebUI chat_message)": (g) => JSON.stringify(chatter(g)),
-    "n8n execution data": (g) => `[{"resultData":"1","text":"${chatter(g)}"}]`,
-    "Letta message content": (g) => JSON.stringify([{ type: "text", text: chatter(g) }]),
+/** The shapes, and whether their column is a conversation's (the tagger's lines are looked for too). */
+const shapes: Record<string, { make: (g: number) => string; people: boolean }> = {
+    "prose (Letta messages.text)": { make: chatter, people: true },
+    "JSON string (Open WebUI chat_message.content)": { make: (g) => JSON.stringify(chatter(g)), people: true },
+    "n8n execution data": { make: (g) => `[{"resultData":"1","text":"${chatter(g)}"}]`, people: false },
+    "Letta message content": { make: (g) => JSON.stringify([{ type: "text", text: chatter(g) }]), people: true },
 };
 
 let total = 0;
-for (const [shape, make] of Object.entries(shapes)) {
+for (const [shape, { make, people }] of Object.entries(shapes)) {
     const values = Array.from({ length: count }, (_, i) => make(i + 1));
     const started = process.hrtime.bigint();
     let changed = 0;
     for (const value of values) {
-        const sanitized = text.text(value);
+        const sanitized = text.text(value, { people });
         if (sanitized !== value) {
             changed++;
             if (text.leaks(sanitized)) throw new Error(`the scan flags the sanitizer's own output: ${shape}`);

@@ -4,6 +4,8 @@
 // Usage: npm run bench:sync -- [--rows N]   (default 1,000,000 generated rows across the three databases)
 import { spawn, spawnSync } from "child_process";
 import { randomBytes } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
 
 const args = process.argv.slice(2);
 if (args.includes("--help")) {
@@ -51,12 +53,30 @@ function rawCopy(database: string): Promise<void> {
     });
 }
 
-async function timedSync(overrides: Record<string, string>): Promise<number> {
-    env.sql(env.STAGING, "postgres", "CHECKPOINT;");
+/** CPU seconds the whole machine spent so far (user, nice, system), from /proc/stat: what a run costs, wherever it ran. */
+function machineCpuSeconds(): number {
+    const [, user, nice, system] = fs.readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).map(Number);
+    return (user + nice + system) / 100;
+}
+
+interface Timed {
+    seconds: number;
+    cpuSeconds: number;
+}
+
+async function timed(work: () => Promise<void>): Promise<Timed> {
     const started = Date.now();
-    const run = await env.runCli(["--json"], overrides);
-    if (run.code !== 0) throw new Error(`sync failed (exit ${run.code}): ${run.stderr}${run.stdout}`);
-    return (Date.now() - started) / 1000;
+    const cpu = machineCpuSeconds();
+    await work();
+    return { seconds: (Date.now() - started) / 1000, cpuSeconds: machineCpuSeconds() - cpu };
+}
+
+function timedSync(overrides: Record<string, string>): Promise<Timed> {
+    env.sql(env.STAGING, "postgres", "CHECKPOINT;");
+    return timed(async () => {
+        const run = await env.runCli(["--json"], overrides);
+        if (run.code !== 0) throw new Error(`sync failed (exit ${run.code}): ${run.stderr}${run.stdout}`);
+    });
 }
 
 async function main(): Promise<void> {
@@ -73,25 +93,24 @@ async function main(): Promise<void> {
     const total = APP_DATABASES.reduce((n, db) => n + Object.values(env.rowCounts(env.PRODUCTION, db.name)).reduce((a, b) => a + b, 0), 0);
     env.sql(env.PRODUCTION, "postgres", "CHECKPOINT;");
 
-    let started = Date.now();
-    await Promise.all(APP_DATABASES.map((db) => rawCopy(db.name)));
-    const rawSeconds = (Date.now() - started) / 1000;
+    const raw = await timed(async () => void (await Promise.all(APP_DATABASES.map((db) => rawCopy(db.name)))));
     for (const db of APP_DATABASES) env.sql(env.STAGING, "postgres", `DROP DATABASE raw_${db.name};`);
 
     // The server profile (copy, verify, swap; no sanitizing) tells the pipeline's cost from the sanitizer's.
-    const copySeconds = await timedSync({ PA_SYNC_SANITIZE: "false" });
-    const syncSeconds = await timedSync({});
+    const copy = await timedSync({ PA_SYNC_SANITIZE: "false" });
+    const sync = await timedSync({});
 
     const rate = (seconds: number) => total / seconds;
-    const line = (label: string, seconds: number) => `${label}: ${seconds.toFixed(1)} s, ${Math.round(rate(seconds))} rows/s`;
+    const line = (label: string, run: Timed) =>
+        `${label}: ${run.seconds.toFixed(1)} s, ${Math.round(rate(run.seconds))} rows/s, ${run.cpuSeconds.toFixed(1)} CPU-s on ${os.cpus().length} cores`;
     process.stdout.write(
         [
             `rows: ${total} (3 databases, copied side by side in every run)`,
-            line("raw pg_dump -Fc | pg_restore", rawSeconds),
-            line("sync, server profile (copy + verify + swap)", copySeconds),
-            line("sync, laptop profile (sanitize + scan + verify + swap)", syncSeconds),
-            `ratio server-profile sync/raw: ${(rate(copySeconds) / rate(rawSeconds)).toFixed(2)}`,
-            `ratio sanitized sync/raw: ${(rate(syncSeconds) / rate(rawSeconds)).toFixed(2)} (bar: >= 0.80)`,
+            line("raw pg_dump -Fc | pg_restore", raw),
+            line("sync, server profile (copy + verify + swap)", copy),
+            line("sync, laptop profile (sanitize + scan + verify + swap)", sync),
+            `ratio server-profile sync/raw: ${(rate(copy.seconds) / rate(raw.seconds)).toFixed(2)}`,
+            `ratio sanitized sync/raw: ${(rate(sync.seconds) / rate(raw.seconds)).toFixed(2)} (bar: >= 0.80)`,
         ].join("\n") + "\n",
     );
 }

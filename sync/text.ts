@@ -11,7 +11,7 @@ import { KnownNameHashes, NameMatcher } from "./pii/names";
 import { fold } from "./pii/fold";
 import { BASE64_MIN_RUN, SHORT_BASE64_MIN_RUN, Span, base64Spans, cardSpans, dataUrlSpans, ibanSpans, shortBase64Runs } from "./pii/payloads";
 import { PhoneFinder } from "./pii/phones";
-import { personSpans } from "./pii/people";
+import { mayMentionPeople, personSpans } from "./pii/people";
 import { DEFAULT_PHONE_REGIONS } from "../config/phoneRegions";
 import { SANITIZED_SECRET, isSecretKey, mayNameSecret, tokenSpans } from "./pii/secrets";
 import { TextShape, shapeOf } from "./pii/shape";
@@ -208,7 +208,7 @@ export function textSanitizer(settings: TextSettings, key: string): TextSanitize
         text(value: string, options: { people?: boolean } = {}): string {
             const people = options.people === true;
             if (looksLikeJson(value)) {
-                if (!people && quietJson(value)) return value;
+                if ((!people || !mayMentionPeople(value)) && quietJson(value)) return value;
                 const rewritten = rewriteJson(value, (s, where) => {
                     if (where.isKey) return keyDetectors.reduce((key, d) => replace(key, d.spans(key, false), d.by, d.finding), s);
                     if (secretPlace(where)) return s === "" ? s : (replaced.secret++, "");

@@ -4,7 +4,7 @@
 // write about people (the conversation columns of sync/rules.ts) and only on lines holding a
 // capitalised word that does not open a sentence: most lines never reach it. What it finds is
 // replaced, never a reason to stop a sync: a tagger has false positives, and the scan stays exact.
-import nlp from "compromise";
+import type nlpType from "compromise";
 import type { Span } from "./payloads";
 import { SANITIZED_FIRST_NAME, SANITIZED_LAST_NAME, SANITIZED_NAME } from "../patterns";
 
@@ -18,13 +18,27 @@ const PLACEHOLDER = new RegExp(`^(?:${[SANITIZED_NAME, SANITIZED_FIRST_NAME, SAN
 /** From the first capitalised word of a match to its last letter: "her brother Tom," is "Tom". */
 const NAME_CORE = /\p{Lu}[\s\S]*[\p{L}\p{M}]/u;
 
+let tagger: typeof nlpType | undefined;
+/** compromise, loaded at the first line worth tagging: building its lexicon takes about 0.25 s that sidecars which never tag should not pay. */
+function nlp(text: string) {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    tagger ??= require("compromise") as typeof nlpType;
+    return tagger(text);
+}
+
 interface PersonMatch {
     offset: { start: number; length: number };
+}
+
+/** A cheap necessary condition: a capitalised word inside a sentence that is not a sanitized name. */
+export function mayMentionPeople(text: string): boolean {
+    return CANDIDATE.test(text) && CANDIDATE.test(text.replace(PLACEHOLDERS, "x"));
 }
 
 /** Spans of person names in English prose (the sanitized names excepted). */
 export function personSpans(text: string): Span[] {
     const spans: Span[] = [];
+    if (!mayMentionPeople(text)) return spans;
     LINE.lastIndex = 0;
     let line: RegExpExecArray | null;
     while ((line = LINE.exec(text)) !== null) {
