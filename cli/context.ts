@@ -2,7 +2,7 @@
 import * as path from "path";
 import { AutomationEngine, Engine } from "./engine";
 import { GitCli } from "./git";
-import { LogKind, Logger } from "./log";
+import { LogKind, Logger } from "../platform/log";
 import { RealOperations } from "./operations";
 import { DockerCli } from "./probes/docker";
 import { httpProbe } from "./probes/http";

@@ -3,7 +3,7 @@ import { CommandSpec, helpText, parseFlags, ParsedFlags, UsageError } from "./ar
 import { PulumiLockedError } from "./engine";
 import { EXIT, EXIT_CODES_HELP } from "../platform/exitCodes";
 import { LockedError } from "./lock";
-import { redact } from "./log";
+import { redact } from "../platform/log";
 import * as backup from "./commands/backup";
 import * as cleanup from "./commands/cleanup";
 import * as deploy from "./commands/deploy";

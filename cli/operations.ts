@@ -12,7 +12,7 @@ import { restoreBackup } from "./backup/legacy";
 import { Engine, OpenOptions, StackEngine } from "./engine";
 import { Git } from "./git";
 import { checkHealth, HealthReport } from "./health";
-import { Logger } from "./log";
+import { Logger } from "../platform/log";
 import { DockerClient } from "./probes/docker";
 import { HttpProbe } from "./probes/http";
 import { StackUpdateRef } from "./rollbackPoints";

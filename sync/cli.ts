@@ -5,7 +5,7 @@ import * as path from "path";
 import { APP_SERVICES, AppService } from "../config/schema";
 import { FILE_SYNC_APPS, fileVolumeEnvVar, syncKeyVolumeName } from "../model/sync";
 import { FileVolumes, FilesLeakFound, imageUsingVolume } from "./files";
-import { SyncLog } from "./log";
+import { Logger } from "../platform/log";
 import { docker, serviceImage } from "./docker";
 import { EXIT } from "../platform/exitCodes";
 import { DEFAULT_PHONE_REGIONS, isPhoneRegion } from "../config/phoneRegions";
@@ -209,7 +209,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
         return EXIT.ok;
     }
     const sanitize = (env.PA_SYNC_SANITIZE ?? "true") !== "false";
-    const log = new SyncLog(env.PA_SYNC_LOG_DIR ?? path.resolve(__dirname, "../logs/staging"), env.DEBUG === "true", args.json);
+    // With --json, stdout carries the summary line only: progress goes to stderr.
+    const log = new Logger({ repo: path.resolve(__dirname, ".."), kind: "sync", dir: env.PA_SYNC_LOG_DIR || undefined, debug: env.DEBUG === "true", consoleStream: args.json ? process.stderr : process.stdout });
     try {
         const configuredVolumes = fileVolumes(env, args.apps);
         const parts = args.parts ?? defaultParts(env, args.apps);
@@ -252,9 +253,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
             phoneRegions: regions,
             apps: args.apps,
         };
-        log.step(`sync of ${parts.join(" and ")} from production to staging (${sanitize ? "sanitized" : "not sanitized"}); log: ${log.path}`);
+        log.info(`sync of ${parts.join(" and ")} from production to staging (${sanitize ? "sanitized" : "not sanitized"}); log: ${log.file}`);
         const summary = await runSync(options, log);
-        for (const line of formatSummary(summary).split("\n")) log.step(line);
+        for (const line of formatSummary(summary).split("\n")) log.info(line);
         if (args.json) process.stdout.write(JSON.stringify({ ok: true, ...summary }) + "\n");
         return EXIT.ok;
     } catch (err) {

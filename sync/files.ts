@@ -13,7 +13,7 @@ import { DockerSide, docker, dockerProcess, scratchLabels } from "./docker";
 import { ARCHIVE_REPORT_PREFIX, ArchiveDirReport, ArchiveSettings } from "./files-archiver";
 import { sidecarProgram } from "./sidecars/program";
 import { TextSettings } from "./text";
-import { SyncLog } from "./log";
+import { Logger } from "../platform/log";
 import { pipeProcesses } from "./stream";
 
 /** One app's data volume on each side. */
@@ -179,7 +179,7 @@ export function verifyListing(app: FileSyncApp, reports: readonly ArchiveDirRepo
  * Copies every volume's synced directories into a fresh directory of staging's volume and verifies
  * them. Throws FilesLeakFound if a file still looks personal after sanitizing; staging is then untouched.
  */
-export async function prepareFiles(options: FilesSyncOptions, runId: string, log: SyncLog, cleanups: Set<() => Promise<void>>): Promise<PreparedFiles> {
+export async function prepareFiles(options: FilesSyncOptions, runId: string, log: Logger, cleanups: Set<() => Promise<void>>): Promise<PreparedFiles> {
     const started = Date.now();
     if (!SAFE.test(runId)) throw new Error(`bad run id ${runId}`);
     const labels = scratchLabels(runId, started);
@@ -203,10 +203,10 @@ export async function prepareFiles(options: FilesSyncOptions, runId: string, log
     const dirsOf = (volumes: FileVolumes) => FILE_SYNC_DIRS[volumes.app];
     const each = (script: (v: FileVolumes) => string) => Promise.all(options.volumes.map((v) => onStaging(v, script(v))));
 
-    log.step(`files: preflight: leftovers of interrupted syncs in staging's volumes`);
+    log.info(`files: preflight: leftovers of interrupted syncs in staging's volumes`);
     for (const volumes of options.volumes) {
         const done = (await onStaging(volumes, volumeScripts.preflight(dirsOf(volumes)))).trim();
-        if (done) log.step(`files: ${volumes.app}: ${done.split("\n").join("; ")}`);
+        if (done) log.info(`files: ${volumes.app}: ${done.split("\n").join("; ")}`);
     }
 
     const discard = async () => {
@@ -262,14 +262,14 @@ async function copyVolume(
     runId: string,
     labels: string[],
     stagingImage: string,
-    log: SyncLog,
+    log: Logger,
 ): Promise<FilesAppResult> {
     const started = Date.now();
     const dirs = FILE_SYNC_DIRS[volumes.app];
     const how = options.text
         ? `sanitized on production's host: text rewritten and scanned, other files replaced by placeholders${dirs.some((d) => SANITIZED_EMPTY_DIRS.includes(d)) ? `, ${dirs.filter((d) => SANITIZED_EMPTY_DIRS.includes(d)).join(", ")}/ left empty` : ""}`
         : "byte for byte: server profile";
-    log.step(`files: ${volumes.app}: copying ${dirs.map((d) => `${d}/`).join(", ")} (${how})`);
+    log.info(`files: ${volumes.app}: copying ${dirs.map((d) => `${d}/`).join(", ")} (${how})`);
     // Read-only: the archiver cannot change production's volume. No network, no log (the stream is not kept).
     // When sanitizing, the key comes from production's key volume, read only by the archiver.
     const keyMount = options.text ? syncKeyMountArgs(options.text.keyVolume) : [];
@@ -285,6 +285,6 @@ async function copyVolume(
     const reports = JSON.parse(line.slice(ARCHIVE_REPORT_PREFIX.length)) as ArchiveDirReport[];
     verifyListing(volumes.app, reports, sinkOutput);
     const files = reports.reduce((n, r) => n + r.files, 0);
-    log.step(`files: ${volumes.app}: verified ${files} files, ${(reports.reduce((n, r) => n + r.bytes, 0) / 1e6).toFixed(1)} MB in staging's volume, next to the live ones`);
+    log.info(`files: ${volumes.app}: verified ${files} files, ${(reports.reduce((n, r) => n + r.bytes, 0) / 1e6).toFixed(1)} MB in staging's volume, next to the live ones`);
     return { app: volumes.app, dirs: reports, bytes, seconds: (Date.now() - started) / 1000 };
 }

@@ -10,7 +10,7 @@ import { CopierSettings, CopyReport, GraphLeak } from "./graph-copier";
 import { GRAPH_RULES } from "./graph-rules";
 import { sidecarProgram, sidecarReport } from "./sidecars/program";
 import { TextSettings } from "./text";
-import { SyncLog } from "./log";
+import { Logger } from "../platform/log";
 import { pipeProcesses } from "./stream";
 
 export interface Neo4jSyncOptions {
@@ -130,7 +130,7 @@ export function copierProgram(copier: CopierSettings, text: TextSettings | undef
  * Copies production's graph (sanitized when asked) into a database next to staging's live one.
  * Throws GraphLeakFound if the scan finds personal data; staging is then untouched.
  */
-export async function prepareGraph(options: Neo4jSyncOptions, runId: string, log: SyncLog): Promise<PreparedGraph> {
+export async function prepareGraph(options: Neo4jSyncOptions, runId: string, log: Logger): Promise<PreparedGraph> {
     const started = Date.now();
     const labels = scratchLabels(runId, started);
     const scratch = (what: string) => `pa-sync-${runId}-${what}`;
@@ -144,17 +144,17 @@ export async function prepareGraph(options: Neo4jSyncOptions, runId: string, log
         // Running before production freezes, so the pause is only the copy itself.
         await docker(prodEngine, ["run", "-d", "--name", scratch("store-copy"), ...labels, "--user", "0", "--network", "none", "--entrypoint", "sleep",
             "-v", `${production.dataVolume}:/from:ro`, "-v", `${scratch("source")}:/to`, production.image, "infinity"]);
-        log.step(`neo4j: freezing production's Neo4j for a copy of its store (Community edition has no online backup)`);
+        log.info(`neo4j: freezing production's Neo4j for a copy of its store (Community edition has no online backup)`);
         const pause = await copyStoreWhileFrozen(options.production, production.running, scratch("store-copy"));
-        log.step(`neo4j: production frozen ${pause.frozenSeconds.toFixed(1)} s, answering again after ${pause.unavailableSeconds.toFixed(1)} s`);
+        log.info(`neo4j: production frozen ${pause.frozenSeconds.toFixed(1)} s, answering again after ${pause.unavailableSeconds.toFixed(1)} s`);
 
-        log.step(`neo4j: copying${options.text ? ", sanitizing and scanning" : ""} into a fresh Neo4j on production's host`);
+        log.info(`neo4j: copying${options.text ? ", sanitizing and scanning" : ""} into a fresh Neo4j on production's host`);
         const report = await copyOnProduction(options, production.image, labels, scratch);
         // The target must shut down cleanly to be dumped; the source is thrown away.
         await docker(prodEngine, ["rm", "-f", scratch("neo4j-source")]);
         await docker(prodEngine, ["stop", "-t", STOP_TIMEOUT_SECONDS, scratch("neo4j-target")]);
 
-        log.step(`neo4j: dump on production, load next to staging's live database as '${INCOMING_GRAPH}'`);
+        log.info(`neo4j: dump on production, load next to staging's live database as '${INCOMING_GRAPH}'`);
         const dump = dockerProcess(options.production, ["run", "--rm", ...labels, "-v", `${scratch("target")}:/data`, production.image, "neo4j-admin", "database", "dump", "neo4j", "--to-stdout"]);
         const load = dockerProcess(options.staging, ["run", "--rm", "-i", ...labels, "-v", `${staging.dataVolume}:/data`, staging.image,
             "neo4j-admin", "database", "load", INCOMING_GRAPH, "--from-stdin", "--overwrite-destination=true"]);
@@ -224,7 +224,7 @@ async function copyOnProduction(options: Neo4jSyncOptions, image: string, labels
     return report;
 }
 
-function preparedOnStaging(side: DockerSide, staging: ContainerFacts, labels: string[], result: Neo4jResult, log: SyncLog): PreparedGraph {
+function preparedOnStaging(side: DockerSide, staging: ContainerFacts, labels: string[], result: Neo4jResult, log: Logger): PreparedGraph {
     const run = (script: string) => onVolume(side, labels, staging.image, staging.dataVolume, `set -e; cd /data; ${script}`);
     const engine = { host: side.host, container: "" };
     let swapped = false;

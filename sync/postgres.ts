@@ -8,7 +8,7 @@ import { AppDatabase, POSTGRES_SUPERUSER } from "../model/databases";
 import { incomingDatabaseName, syncKeyMountArgs } from "../model/sync";
 import { CATALOG_QUERY, SCHEMA_TEXT_QUERY, SEQUENCES_QUERY, parseCatalog, qualifiedName, quoteIdent } from "./catalog";
 import { CommandError, DockerSide, docker, dockerProcess, execIn, runIn } from "./docker";
-import { SyncLog } from "./log";
+import { Logger } from "../platform/log";
 import { EXIT } from "../platform/exitCodes";
 import { LaneTask, assignLanes } from "./lanes";
 import { TablePlan, planTable } from "./plan";
@@ -28,7 +28,7 @@ export interface PostgresSyncContext {
     rowSanitizer?: { image: string; text: TextSettings };
     /** Labels of this run's sidecars, so an interrupted run's are found and removed. */
     labels: string[];
-    log: SyncLog;
+    log: Logger;
 }
 
 export interface TableResult {
@@ -120,20 +120,20 @@ export async function copyDatabase(ctx: PostgresSyncContext, db: AppDatabase, sn
     log.debug(`${db.name}: ${plans.length} tables; rules applied: ${plans.reduce((n, p) => n + Object.keys(p.appliedRules).length, 0)} columns`);
 
     await runIn(ctx.staging, psql("postgres"), `DROP DATABASE IF EXISTS ${quoteIdent(incoming)} WITH (FORCE);\nCREATE DATABASE ${quoteIdent(incoming)} OWNER ${quoteIdent(db.name)};\n`);
-    log.step(`${db.name}: schema (pre-data)`);
+    log.info(`${db.name}: schema (pre-data)`);
     await pipeProcesses(execIn(ctx.production, pgDump(db.name, snapshot, "pre-data")), execIn(ctx.staging, psql(incoming)));
     if (db.schema !== "public") {
         // Letta's layout, as the init script makes it: its own schema as the database's search_path.
         await runIn(ctx.staging, psql(incoming), `ALTER DATABASE ${quoteIdent(incoming)} SET search_path TO ${quoteIdent(db.schema)};\nDROP SCHEMA IF EXISTS public CASCADE;\n`);
     }
 
-    log.step(`${db.name}: rows (${ctx.sanitize ? "sanitized and scanned on production's host" : "not sanitized: server profile"})`);
+    log.info(`${db.name}: rows (${ctx.sanitize ? "sanitized and scanned on production's host" : "not sanitized: server profile"})`);
     const { bytes, rowCounts, replaced } = await copyRows(ctx, db, snapshot, plans, incoming);
 
     log.debug(`${db.name}: ${rowCounts.reduce((a, b) => a + b, 0)} rows, ${bytes} bytes copied`);
     const sequences = await runIn(ctx.production, psql(db.name), snapshot.wrap(SEQUENCES_QUERY));
     await runIn(ctx.staging, psql(incoming), sequences);
-    log.step(`${db.name}: indexes and constraints (post-data)`);
+    log.info(`${db.name}: indexes and constraints (post-data)`);
     await pipeProcesses(execIn(ctx.production, pgDump(db.name, snapshot, "post-data")), execIn(ctx.staging, psql(incoming)));
     log.debug(`${db.name}: post-data done`);
     await verifyIncoming(ctx, db);

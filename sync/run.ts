@@ -6,7 +6,7 @@ import { APP_DATABASES, AppDatabase } from "../model/databases";
 import { PRODUCTION_SCRATCH_PREFIX, incomingDatabaseName, productionNamesFile, productionScratchGlob } from "../model/sync";
 import { quoteIdent } from "./catalog";
 import { DockerSide, runIn, scratchLabels } from "./docker";
-import { SyncLog } from "./log";
+import { Logger } from "../platform/log";
 import { DatabaseResult, LeakFound, PostgresSyncContext, Snapshot, collectNames, copyDatabase, psql } from "./postgres";
 import { Neo4jResult, PreparedGraph, dropIncomingGraph, prepareGraph, removeScratch, thawIfFrozen } from "./neo4j";
 import { TextSettings, textSettings } from "./text";
@@ -70,7 +70,7 @@ export interface SyncSummary {
 /** Work to undo if the process is interrupted; the CLI runs it on SIGINT/SIGTERM. */
 export const pendingCleanups = new Set<() => Promise<void>>();
 
-export async function runSync(options: SyncOptions, log: SyncLog): Promise<SyncSummary> {
+export async function runSync(options: SyncOptions, log: Logger): Promise<SyncSummary> {
     const started = Date.now();
     const runId = `${new Date().toISOString().replace(/[-:T.Z]/g, "").slice(0, 14)}-${randomBytes(4).toString("hex")}`;
     const postgres = options.postgres ? await preparePostgres(options, runId, log) : undefined;
@@ -88,12 +88,12 @@ export async function runSync(options: SyncOptions, log: SyncLog): Promise<SyncS
         const helperImage = options.graph?.copierImage ?? options.files?.archiverImage;
         let text: TextSettings | undefined;
         if (options.sanitize && helperImage) {
-            log.step("hashing person names on production (they stay in its Postgres)");
+            log.info("hashing person names on production (they stay in its Postgres)");
             const keyVolume = requiredKeyVolume(options);
             text = textSettings(keyVolume, await hashNamesOnProduction(options.production, helperImage, keyVolume, scratchLabels(runId)), options.phoneRegions);
         }
         if (options.graph) {
-            if (await thawIfFrozen(options.graph.production)) log.step("neo4j: production's Neo4j was left frozen by an interrupted sync; thawed it");
+            if (await thawIfFrozen(options.graph.production)) log.info("neo4j: production's Neo4j was left frozen by an interrupted sync; thawed it");
             graph = await prepareGraph({ ...options.graph, text }, runId, log);
         }
         if (options.files) {
@@ -112,7 +112,7 @@ export async function runSync(options: SyncOptions, log: SyncLog): Promise<SyncS
         pendingCleanups.delete(graphCleanup);
     }
 
-    log.step(`swap: ${[postgres ? `all ${postgres.databases.length} databases` : "", graph ? "the graph" : "", files ? "the files" : ""].filter(Boolean).join(", ")} at once`);
+    log.info(`swap: ${[postgres ? `all ${postgres.databases.length} databases` : "", graph ? "the graph" : "", files ? "the files" : ""].filter(Boolean).join(", ")} at once`);
     const stopped = options.stagingStack ? await stopRunning({ host: options.staging.host }, options.stagingStack) : [];
     let notHealthy: string[] = [];
     log.debug(`stopped for the swap: ${stopped.join(", ") || "none running"}`);
@@ -149,11 +149,11 @@ export async function runSync(options: SyncOptions, log: SyncLog): Promise<SyncS
         pendingCleanups.delete(swapCleanup);
         if (postgres) pendingCleanups.delete(postgres.cleanup);
         if (files) pendingCleanups.delete(files.discard);
-        if (stopped.length > 0) log.step(`starting the apps again and waiting until they are healthy (up to ${options.appsWaitSeconds} s): ${stopped.join(", ")}`);
+        if (stopped.length > 0) log.info(`starting the apps again and waiting until they are healthy (up to ${options.appsWaitSeconds} s): ${stopped.join(", ")}`);
         const waitStarted = Date.now();
         notHealthy = await startAgain({ host: options.staging.host }, stopped, options.appsWaitSeconds);
         // The data is in either way; an app that does not come back is staging's problem to look at, named here.
-        if (stopped.length > 0 && notHealthy.length === 0) log.step(`apps healthy again after ${((Date.now() - waitStarted) / 1000).toFixed(1)} s`);
+        if (stopped.length > 0 && notHealthy.length === 0) log.info(`apps healthy again after ${((Date.now() - waitStarted) / 1000).toFixed(1)} s`);
         if (notHealthy.length > 0) log.error(`not healthy ${options.appsWaitSeconds} s after the swap: ${notHealthy.join(", ")} (see docker logs <name>; scripts/health-check.sh --staging)`);
     }
     await graph?.finish();
@@ -186,13 +186,13 @@ interface PreparedPostgres {
 }
 
 /** Copies every app database into an incoming copy next to the live one; registers its cleanup until the swap. */
-async function preparePostgres(options: SyncOptions, runId: string, log: SyncLog): Promise<PreparedPostgres> {
+async function preparePostgres(options: SyncOptions, runId: string, log: Logger): Promise<PreparedPostgres> {
     const databases = APP_DATABASES.filter((db) => !options.apps || options.apps.includes(db.app));
     const removeNames = () => runIn(options.production, ["sh", "-c", `rm -f ${productionScratchGlob(runId)}`]).catch(() => undefined);
 
-    log.step(`preflight: leftovers of interrupted syncs`);
+    log.info(`preflight: leftovers of interrupted syncs`);
     const dropped = await dropLeftovers(options.staging, databases);
-    if (dropped.length > 0) log.step(`dropped leftovers on staging: ${dropped.join(", ")}`);
+    if (dropped.length > 0) log.info(`dropped leftovers on staging: ${dropped.join(", ")}`);
     // Names lists of runs that died without cleaning up (SIGKILL); a running sync's list is younger.
     await runIn(options.production, ["sh", "-c", `find /tmp -maxdepth 1 -name '${PRODUCTION_SCRATCH_PREFIX.slice(5)}*' -mmin +360 -exec rm -rf {} +`]);
 
@@ -220,7 +220,7 @@ async function preparePostgres(options: SyncOptions, runId: string, log: SyncLog
         const failed = opened.find((r): r is PromiseRejectedResult => r.status === "rejected");
         if (failed) throw failed.reason;
         if (options.sanitize) {
-            log.step(`collecting person names on production (they stay there, in ${productionScratchGlob(runId)})`);
+            log.info(`collecting person names on production (they stay there, in ${productionScratchGlob(runId)})`);
             await Promise.all(databases.map((db, i) => collectNames(ctx, db, snapshots[i], ctx.namesFiles[i])));
         }
         results = await copyAll(ctx, databases, snapshots);

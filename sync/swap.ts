@@ -5,7 +5,7 @@ import { incomingDatabaseName, previousDatabaseName } from "../model/sync";
 import { literal, quoteIdent } from "./catalog";
 import { APP_SERVICES } from "../config/schema";
 import { DockerSide, docker, runIn, runningServices } from "./docker";
-import { SyncLog } from "./log";
+import { Logger } from "../platform/log";
 import { psql } from "./postgres";
 
 /** Drops incoming copies (never served) and previous databases whose successor is live. */
@@ -18,7 +18,7 @@ export async function dropLeftovers(staging: DockerSide, databases: readonly App
 }
 
 /** Renames every live database away and every incoming copy into its place, in one transaction, then drops the old ones. */
-export async function swapIn(staging: DockerSide, databases: readonly AppDatabase[], log: SyncLog): Promise<void> {
+export async function swapIn(staging: DockerSide, databases: readonly AppDatabase[], log: Logger): Promise<void> {
     const live = databases.map((db) => db.name);
     const statements = [
         "BEGIN;",

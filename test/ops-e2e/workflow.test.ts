@@ -13,7 +13,7 @@ import { AutomationEngine } from "../../cli/engine";
 import { EXIT } from "../../platform/exitCodes";
 import { GitCli } from "../../cli/git";
 import { lockFile } from "../../cli/lock";
-import { Logger } from "../../cli/log";
+import { Logger } from "../../platform/log";
 import { RealOperations } from "../../cli/operations";
 import { DockerCli } from "../../cli/probes/docker";
 import { httpProbe } from "../../cli/probes/http";

@@ -7,7 +7,7 @@ import { ConfigError, parseStackConfig } from "../../config/read";
 import { SYNC_KEY_DIR, SYNC_KEY_FILE, incomingDatabaseName, previousDatabaseName, syncEnvironment, syncKeyVolumeName } from "../../model/sync";
 import { CatalogTable } from "../../sync/catalog";
 import { appsWaitSeconds, parseArgs } from "../../sync/cli";
-import { logFileName } from "../../sync/log";
+import { logFilePath } from "../../platform/log";
 import { assignLanes } from "../../sync/lanes";
 import { planTable } from "../../sync/plan";
 import { APP_RULES } from "../../sync/rules";
@@ -222,7 +222,8 @@ describe("sync decisions", () => {
     it("names the incoming and previous databases, the log file and the CLI's environment", () => {
         assert.strictEqual(incomingDatabaseName("n8n"), "n8n__pa_incoming");
         assert.strictEqual(previousDatabaseName("n8n"), "n8n__pa_previous");
-        assert.strictEqual(logFileName(new Date("2026-03-04T05:06:07Z")), "sync-20260304.log");
+        assert.strictEqual(logFilePath("/repo", "sync", new Date("2026-03-04T05:06:07Z")), "/repo/logs/staging/sync-20260304.log");
+        assert.strictEqual(logFilePath("/repo", "sync", new Date("2026-03-04T05:06:07Z"), "/tmp/x"), "/tmp/x/sync-20260304.log");
         const env = syncEnvironment({ productionStack: "production", stagingStack: "staging-server", sanitize: false });
         // Stacks, not container names: apps get a new name per replacement and are found by label.
         assert.strictEqual(env.PA_SYNC_STAGING_STACK, "staging-server");

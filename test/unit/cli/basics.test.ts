@@ -8,7 +8,7 @@ import { run as runBackup, spec as backupSpec } from "../../../cli/commands/back
 import { planCleanup } from "../../../cli/cleanup";
 import { detectHostProfile, HostFacts } from "../../../cli/hostProfile";
 import { acquireLock, LockedError } from "../../../cli/lock";
-import { Logger, redact } from "../../../cli/log";
+import { Logger, redact } from "../../../platform/log";
 import { productionStack, stagingStack } from "../../../cli/commands/common";
 import { Engine, engineErrors } from "../../../cli/engine";
 import { Git } from "../../../cli/git";

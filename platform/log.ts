@@ -1,5 +1,6 @@
-// Dated operator logs under logs/<area>/<name>-YYYYMMDD.log, with every secret redacted before a line
-// reaches the console or the file. DEBUG=true adds the detailed lines (engine output, commands).
+// The one logger of the operator commands and the sync: dated logs under logs/<area>/<name>-YYYYMMDD.log,
+// with every secret redacted before a line reaches the console or the file. DEBUG=true adds the
+// detailed lines (engine output, commands, the sync's per-table counts).
 import * as fs from "fs";
 import * as path from "path";
 
@@ -14,6 +15,7 @@ export const LOG_FILES = {
     rollback: { area: "production", name: "rollback" },
     cleanup: { area: "maintenance", name: "cleanup" },
     backup: { area: "production", name: "backup" },
+    sync: { area: "staging", name: "sync" },
 } as const;
 export type LogKind = keyof typeof LOG_FILES;
 
@@ -29,6 +31,8 @@ const SECRET_PATTERNS: [RegExp, string][] = [
     [/\b([\w-]*(?:password|passwd|secret|token|passphrase|_key|apikey)[\w-]*\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s,;&"']+)/gi, `$1${MASK}`],
     [/\b(bearer\s+)[\w.~+/=-]+/gi, `$1${MASK}`],
     [/\b(NEO4J_AUTH\s*[=:]\s*[\w-]+\/)\S+/g, `$1${MASK}`],
+    // Bytes a failed statement may echo (a bytea value of production's rows).
+    [/\\x[0-9a-f]{32,}/gi, `\\x${MASK}`],
 ];
 
 /** Replaces known secret values and secret-shaped fragments in a text. */
@@ -45,9 +49,10 @@ export function dateStamp(date: Date): string {
     return date.toISOString().slice(0, 10).replace(/-/g, "");
 }
 
-export function logFilePath(repo: string, kind: LogKind, date: Date): string {
+/** The log file of a command on a day, in logs/<area>/ of the repository or in `dir` when given. */
+export function logFilePath(repo: string, kind: LogKind, date: Date, dir?: string): string {
     const { area, name } = LOG_FILES[kind];
-    return path.join(repo, "logs", area, `${name}-${dateStamp(date)}.log`);
+    return path.join(dir ?? path.join(repo, "logs", area), `${name}-${dateStamp(date)}.log`);
 }
 
 export interface LoggerOptions {
@@ -59,6 +64,8 @@ export interface LoggerOptions {
     now?: () => Date;
     /** Tests log nowhere. */
     toFile?: boolean;
+    /** Another folder for the file than logs/<area>/ (PA_SYNC_LOG_DIR). */
+    dir?: string;
 }
 
 export class Logger {
@@ -68,7 +75,7 @@ export class Logger {
 
     constructor(private readonly options: LoggerOptions) {
         this.now = options.now ?? (() => new Date());
-        this.file = logFilePath(options.repo, options.kind, this.now());
+        this.file = logFilePath(options.repo, options.kind, this.now(), options.dir);
         if (options.toFile !== false) fs.mkdirSync(path.dirname(this.file), { recursive: true });
     }
 
