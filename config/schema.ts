@@ -52,11 +52,14 @@ const httpUrl = z
     .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
     .transform((url) => url.replace(/\/+$/, ""));
 
-const dockerHost = z
+// A user or host starting with "-" would reach ssh as an option. tcp:// is the Docker API unencrypted
+// and unauthenticated: root on the host for whoever reaches the port (TLS settings are not supported).
+export const dockerHost = z
     .string()
+    .refine((value) => !value.startsWith("tcp://"), "tcp:// is refused (the Docker API unencrypted: root on the host for whoever reaches the port): use ssh://user@host")
     .regex(
-        /^(unix:\/\/\/\S+|ssh:\/\/[\w.-]+@[\w.-]+(:\d+)?|tcp:\/\/[\w.-]+:\d+)$/,
-        "must be unix:///path/to/docker.sock, ssh://user@host[:port] or tcp://host:port",
+        /^(unix:\/\/\/\S+|ssh:\/\/\w[\w.-]*@\w[\w.-]*(:\d+)?|tcp:.*)$/,
+        "must be unix:///path/to/docker.sock or ssh://user@host[:port] (user and host start with a letter or digit)",
     );
 
 /** Production -> staging data sync (staging stacks only); see docs/data-sync.md. */

@@ -2,7 +2,7 @@
 // Exit codes (platform/exitCodes.ts): 0 synced, 1 failed (staging unchanged), 2 bad usage or
 // environment, 5 personal data found after sanitizing (staging unchanged), 130 interrupted (staging unchanged).
 import * as path from "path";
-import { APP_SERVICES, AppService } from "../config/schema";
+import { APP_SERVICES, AppService, dockerHost } from "../config/schema";
 import { FILE_SYNC_APPS, fileVolumeEnvVar, syncKeyVolumeName } from "../model/sync";
 import { FileVolumes, FilesLeakFound, imageUsingVolume } from "./files";
 import { Logger } from "../platform/log";
@@ -155,6 +155,15 @@ async function productionKeyVolume(env: NodeJS.ProcessEnv, productionHost: strin
     return volume;
 }
 
+/** A Docker host from the environment, checked as pa:dockerHost is (no tcp://, no ssh option in disguise). */
+export function dockerHostEnv(env: NodeJS.ProcessEnv, name: string): string | undefined {
+    const value = env[name] || undefined;
+    if (value === undefined) return undefined;
+    const parsed = dockerHost.safeParse(value);
+    if (!parsed.success) throw new UsageError(`${name} = "${value}": ${parsed.error.issues[0].message}`);
+    return value;
+}
+
 function required(env: NodeJS.ProcessEnv, name: string): string {
     const value = env[name];
     if (!value) throw new UsageError(`${name} is not set (see --help)`);
@@ -214,8 +223,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     try {
         const configuredVolumes = fileVolumes(env, args.apps);
         const parts = args.parts ?? defaultParts(env, args.apps);
-        const productionHost = env.PA_SYNC_PRODUCTION_DOCKER_HOST || undefined;
-        const stagingHost = env.PA_SYNC_STAGING_DOCKER_HOST || undefined;
+        const productionHost = dockerHostEnv(env, "PA_SYNC_PRODUCTION_DOCKER_HOST");
+        const stagingHost = dockerHostEnv(env, "PA_SYNC_STAGING_DOCKER_HOST");
         const regions = phoneRegions(env);
         if (!sanitize) await refuseUnsanitizedElsewhere(productionHost, stagingHost);
         const keyVolume = sanitize ? await productionKeyVolume(env, productionHost) : undefined;

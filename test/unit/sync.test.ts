@@ -6,7 +6,7 @@ import { Readable } from "stream";
 import { ConfigError, parseStackConfig } from "../../config/read";
 import { SYNC_KEY_DIR, SYNC_KEY_FILE, incomingDatabaseName, previousDatabaseName, syncEnvironment, syncKeyVolumeName } from "../../model/sync";
 import { CatalogTable } from "../../sync/catalog";
-import { appsWaitSeconds, parseArgs } from "../../sync/cli";
+import { appsWaitSeconds, dockerHostEnv, parseArgs } from "../../sync/cli";
 import { logFilePath } from "../../platform/log";
 import { assignLanes } from "../../sync/lanes";
 import { planTable } from "../../sync/plan";
@@ -235,6 +235,13 @@ describe("sync decisions", () => {
         assert.strictEqual(appsWaitSeconds({}), 600);
         assert.strictEqual(appsWaitSeconds({ PA_SYNC_APPS_WAIT_SECONDS: "30" }), 30);
         assert.throws(() => appsWaitSeconds({ PA_SYNC_APPS_WAIT_SECONDS: "5m" }), /PA_SYNC_APPS_WAIT_SECONDS takes a whole number of seconds, not '5m'/);
+    });
+
+    it("checks the Docker hosts it is given as pa:dockerHost is checked", () => {
+        assert.strictEqual(dockerHostEnv({}, "PA_SYNC_PRODUCTION_DOCKER_HOST"), undefined);
+        assert.strictEqual(dockerHostEnv({ PA_SYNC_PRODUCTION_DOCKER_HOST: "ssh://me@server:2222" }, "PA_SYNC_PRODUCTION_DOCKER_HOST"), "ssh://me@server:2222");
+        assert.throws(() => dockerHostEnv({ PA_SYNC_PRODUCTION_DOCKER_HOST: "tcp://server:2375" }, "PA_SYNC_PRODUCTION_DOCKER_HOST"), /PA_SYNC_PRODUCTION_DOCKER_HOST = "tcp:\/\/server:2375": tcp:\/\/ is refused/);
+        assert.throws(() => dockerHostEnv({ PA_SYNC_STAGING_DOCKER_HOST: "ssh://-oProxyCommand@x" }, "PA_SYNC_STAGING_DOCKER_HOST"), /start with a letter or digit/);
     });
 
     it("parses the CLI's arguments and rejects unknown ones", () => {
