@@ -1,4 +1,6 @@
 // A small, strict argument parser: each command declares its flags; anything else is a usage error.
+import { UsageError } from "../platform/errors";
+
 export interface FlagSpec {
     name: string;
     /** Name of the value the flag takes (`--tag <tag>`), or none for a switch. */
@@ -16,8 +18,6 @@ export interface CommandSpec {
     /** Names of the plain arguments the command takes (`backup now`, `restore <backup>`), at most this many. */
     positionals?: string[];
 }
-
-export class UsageError extends Error {}
 
 /** The flags by name, and the plain arguments in order. */
 export type ParsedFlags = Map<string, string | true> & { positionals?: string[] };

@@ -1,5 +1,6 @@
 // The operator command line: `npm run pa -- <command> [options]`, or the scripts/ wrappers.
-import { CommandSpec, helpText, parseFlags, ParsedFlags, UsageError } from "./args";
+import { CommandSpec, helpText, parseFlags, ParsedFlags } from "./args";
+import { UsageError } from "../platform/errors";
 import { PulumiLockedError } from "./engine";
 import { EXIT, EXIT_CODES_HELP } from "../platform/exitCodes";
 import { LockedError } from "./lock";

@@ -8,6 +8,7 @@ import { FileVolumes, FilesLeakFound, imageUsingVolume } from "./files";
 import { Logger } from "../platform/log";
 import { docker, serviceImage } from "./docker";
 import { EXIT } from "../platform/exitCodes";
+import { UsageError } from "../platform/errors";
 import { DEFAULT_PHONE_REGIONS, isPhoneRegion } from "../config/phoneRegions";
 import { GraphLeakFound } from "./neo4j";
 import { LeakFound } from "./postgres";
@@ -64,7 +65,6 @@ Environment:
 Exit codes: 0 synced, 1 failed, 2 bad usage or environment, 5 personal data left after sanitizing,
 130 interrupted (the table every command shares, platform/exitCodes.ts). On any non-zero exit staging still serves the data it had before.`;
 
-export class UsageError extends Error {}
 
 export const SYNC_PARTS = ["postgres", "neo4j", "files"] as const;
 export type SyncPart = (typeof SYNC_PARTS)[number];

@@ -1,5 +1,6 @@
 // Choices several commands share: which stack a flag selects, and the staging stack of this host.
-import { ParsedFlags, UsageError } from "../args";
+import { ParsedFlags } from "../args";
+import { UsageError } from "../../platform/errors";
 import { detectHostProfile, readHostFacts, stagingStackFor } from "../hostProfile";
 
 /**

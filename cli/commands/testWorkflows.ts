@@ -1,5 +1,6 @@
 // `pa test-workflows`: the critical paths end to end; staging by default, read-only on production.
-import { CommandSpec, ParsedFlags, UsageError } from "../args";
+import { CommandSpec, ParsedFlags } from "../args";
+import { UsageError } from "../../platform/errors";
 import { createContext } from "../context";
 import { EXIT } from "../../platform/exitCodes";
 import { formatWorkflowReport, runWorkflowTests } from "../workflows";
