@@ -1,7 +1,9 @@
 // Commands inside a container on one side (production or staging), through the docker CLI, so an
-// ssh:// Docker host works the same as the local engine. Nothing here puts a secret on a command line.
+// ssh:// Docker host works the same as the local engine (its ssh in batch mode: platform/ssh.ts).
+// Nothing here puts a secret on a command line.
 import { ChildProcess, spawn } from "child_process";
 import { SERVICE_LABEL, STACK_LABEL } from "../model/names";
+import { dockerEnv } from "../platform/ssh";
 
 export interface DockerSide {
     /** DOCKER_HOST of the engine, e.g. ssh://me@server; undefined for the local engine. */
@@ -16,12 +18,12 @@ export function dockerArgs(side: DockerSide, args: string[]): string[] {
 
 /** Starts `command` inside the side's container with stdin, stdout and stderr as pipes. */
 export function execIn(side: DockerSide, command: string[]): ChildProcess {
-    return spawn("docker", dockerArgs(side, ["exec", "-i", side.container, ...command]), { stdio: ["pipe", "pipe", "pipe"] });
+    return spawn("docker", dockerArgs(side, ["exec", "-i", side.container, ...command]), { stdio: ["pipe", "pipe", "pipe"], env: dockerEnv() });
 }
 
 /** Runs a docker CLI command against the side's engine and returns its stdout. */
 export function docker(side: DockerSide, args: string[], input?: string): Promise<string> {
-    return collect(spawn("docker", dockerArgs(side, args), { stdio: ["pipe", "pipe", "pipe"] }), input);
+    return collect(spawn("docker", dockerArgs(side, args), { stdio: ["pipe", "pipe", "pipe"], env: dockerEnv() }), input);
 }
 
 /** Runs `command` in the container, feeding `input` on stdin, and returns its stdout. */
@@ -92,5 +94,5 @@ export async function serviceImage(side: Pick<DockerSide, "host">, stack: string
 
 /** Starts a docker CLI command against the side's engine with stdin, stdout and stderr as pipes. */
 export function dockerProcess(side: Pick<DockerSide, "host">, args: string[]): ChildProcess {
-    return spawn("docker", dockerArgs({ host: side.host, container: "" }, args), { stdio: ["pipe", "pipe", "pipe"] });
+    return spawn("docker", dockerArgs({ host: side.host, container: "" }, args), { stdio: ["pipe", "pipe", "pipe"], env: dockerEnv() });
 }

@@ -3,6 +3,7 @@
 // so DOCKER_HOST and contexts work as they do for the person running the command.
 import { spawn } from "child_process";
 import * as fs from "fs";
+import { dockerEnv } from "../../platform/ssh";
 
 export interface ExecResult {
     code: number;
@@ -60,7 +61,7 @@ export class DockerCli implements DockerClient {
     run(args: string[], options: RunOptions = {}): Promise<ExecResult> {
         return new Promise((resolve) => {
             const started = performance.now();
-            const env = options.env ? { ...process.env, ...options.env } : process.env;
+            const env = dockerEnv(options.env ? { ...process.env, ...options.env } : process.env);
             const child = spawn(this.binary, args, { stdio: ["pipe", "pipe", "pipe"], env });
             let stdout = "";
             let stderr = "";
@@ -141,7 +142,7 @@ export class DockerCli implements DockerClient {
 
     private pipe(args: string[], files: { in?: string; out?: string }): Promise<void> {
         return new Promise((resolve, reject) => {
-            const child = spawn(this.binary, args, { stdio: "pipe" });
+            const child = spawn(this.binary, args, { stdio: "pipe", env: dockerEnv() });
             let stderr = "";
             child.stderr.on("data", (chunk) => (stderr += chunk));
             const written = files.out ? fs.createWriteStream(files.out, { mode: 0o600 }) : undefined;

@@ -5,6 +5,7 @@ import * as assert from "assert";
 import { EXIT } from "../../platform/exitCodes";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { APP_DATABASES } from "../../model/databases";
 import { docker } from "../e2e/docker";
@@ -186,6 +187,24 @@ describe("production -> staging sync (real PostgreSQL)", function () {
         assert.strictEqual(run.code, EXIT.usage, run.stderr + run.stdout);
         assert.match(JSON.parse(run.stdout.trim().split("\n").pop()!).error, /allowed only into a staging on production's own Docker engine; staging's engine is another/);
         assert.strictEqual(stagingFingerprint(), before, "staging changed");
+    });
+
+    it("reaches an ssh:// production with ssh in batch mode (never a prompt), failing with staging unchanged", async () => {
+        // A stand-in for the real ssh, first on PATH: it records how the docker CLI (through our wrapper) calls it.
+        const bin = fs.mkdtempSync(path.join(os.tmpdir(), "pa-synctest-ssh-"));
+        const recorded = path.join(bin, "args");
+        fs.writeFileSync(path.join(bin, "ssh"), `#!/bin/sh\nprintf '%s\\n' "$@" >> '${recorded}'\necho 'Permission denied (publickey).' >&2\nexit 255\n`, { mode: 0o755 });
+        const before = stagingFingerprint();
+        try {
+            const run = await runCli(["--json"], { PATH: `${bin}${path.delimiter}${process.env.PATH}`, PA_SYNC_PRODUCTION_DOCKER_HOST: "ssh://me@production.invalid" });
+            assert.strictEqual(run.code, EXIT.failed, run.stderr + run.stdout);
+            const args = fs.readFileSync(recorded, "utf8");
+            assert.match(args, /^-o\nBatchMode=yes\n-o\nConnectTimeout=20\n/);
+            assert.match(args, /production\.invalid/);
+            assert.strictEqual(stagingFingerprint(), before, "staging changed");
+        } finally {
+            fs.rmSync(bin, { recursive: true, force: true });
+        }
     });
 
     it("refuses to sanitize without production's key volume, before touching staging", async () => {

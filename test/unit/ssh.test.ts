@@ -1,0 +1,40 @@
+// The ssh the docker CLI starts for ssh:// hosts runs in batch mode: the wrapper first on PATH adds
+// the options and hands the docker CLI's arguments to the real ssh (here a stand-in that records them).
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { SSH_OPTIONS, dockerEnv } from "../../platform/ssh";
+
+describe("ssh for ssh:// Docker hosts", () => {
+    it("puts a wrapper first on PATH that runs the real ssh with BatchMode and a connect timeout", () => {
+        const bin = fs.mkdtempSync(path.join(os.tmpdir(), "pa-ssh-test-"));
+        const recorded = path.join(bin, "args");
+        fs.writeFileSync(path.join(bin, "ssh"), `#!/bin/sh\nprintf '%s\\n' "$@" > '${recorded}'\nexit 255\n`, { mode: 0o755 });
+        try {
+            const env = dockerEnv({ PATH: `${bin}${path.delimiter}/usr/bin${path.delimiter}/bin` });
+            const [first, ...rest] = env.PATH!.split(path.delimiter);
+            assert.notStrictEqual(first, bin, "the wrapper's folder comes first");
+            assert.deepStrictEqual(rest, [bin, "/usr/bin", "/bin"]);
+            assert.strictEqual(fs.statSync(path.join(first, "ssh")).mode & 0o777, 0o700);
+            // As the docker CLI calls it: which ssh is found first, and with what.
+            const run = spawnSync("ssh", ["-l", "me", "--", "server", "docker", "system", "dial-stdio"], { env, encoding: "utf8" });
+            assert.strictEqual(run.status, 255);
+            assert.deepStrictEqual(fs.readFileSync(recorded, "utf8").trim().split("\n"), [...SSH_OPTIONS, "-l", "me", "--", "server", "docker", "system", "dial-stdio"]);
+            // Applied twice, nothing doubles.
+            assert.strictEqual(dockerEnv(env).PATH, env.PATH);
+        } finally {
+            fs.rmSync(bin, { recursive: true, force: true });
+        }
+    });
+
+    it("leaves the environment as it is when there is no ssh at all", () => {
+        const empty = fs.mkdtempSync(path.join(os.tmpdir(), "pa-ssh-none-"));
+        try {
+            assert.deepStrictEqual(dockerEnv({ PATH: empty }), { PATH: empty });
+        } finally {
+            fs.rmSync(empty, { recursive: true, force: true });
+        }
+    });
+});
