@@ -43,9 +43,11 @@ export function dockerEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.Process
     if (!realSsh) return base;
     let dir = wrappers.get(realSsh);
     if (!dir) {
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "pa-ssh-"));
-        fs.writeFileSync(path.join(dir, "ssh"), sshWrapperScript(realSsh), { mode: 0o700 });
-        wrappers.set(realSsh, dir);
+        const made = fs.mkdtempSync(path.join(os.tmpdir(), "pa-ssh-"));
+        fs.writeFileSync(path.join(made, "ssh"), sshWrapperScript(realSsh), { mode: 0o700 });
+        process.once("exit", () => fs.rmSync(made, { recursive: true, force: true }));
+        wrappers.set(realSsh, made);
+        dir = made;
     }
     return { ...base, PATH: `${dir}${path.delimiter}${searchPath}` };
 }
