@@ -6,19 +6,15 @@
 import { execFileSync } from "child_process";
 import { BackupDeps, takeBackup, verifyBackup } from "../cli/backup/backups";
 import { DockerCli } from "../cli/probes/docker";
+import { benchArgs } from "./args";
 import { containerOf, generateDataset, psql, removeBackupStack, startBackupStack } from "../test/backup/fixture";
 
-const args = process.argv.slice(2);
-if (args.includes("--help") || args.includes("-h")) {
-    process.stdout.write("Usage: npm run bench:backup -- [--scale N]\nTimes a raw pg_dump against the first restic backup, a second backup after 1% new rows, and a restore drill (scale 84 = about 1M rows).\n");
-    process.exit(0);
-}
-const scaleAt = args.indexOf("--scale");
-const scale = scaleAt >= 0 ? Number(args[scaleAt + 1]) : 84;
-if (!Number.isInteger(scale) || scale < 1) {
-    process.stderr.write("--scale takes a whole number of at least 1\n");
-    process.exit(2);
-}
+const scale = benchArgs(
+    "Usage: npm run bench:backup -- [--scale N]\nTimes a raw pg_dump against the first restic backup, a second backup after 1% new rows, and a restore drill (scale 84 = about 1M rows).",
+    "--scale",
+    84,
+    1,
+);
 
 const seconds = (start: number) => (performance.now() - start) / 1000;
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;

@@ -7,6 +7,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { httpProbe } from "../cli/probes/http";
 import { createSandbox, PORTS, STACKS } from "../test/ops-e2e/sandbox";
+import { benchHelp } from "./args";
+
+benchHelp("Usage: npm run bench:ops\nTimes, in a sandbox on the real engine, the longest outage of each production service during a promotion and an emergency rollback to healthy.");
 
 const ENDPOINTS = {
     letta: `http://127.0.0.1:${PORTS.production.letta}/v1/health/`,

@@ -6,18 +6,9 @@
 // Usage: npm run bench:sanitizer -- [--values N]   (default 100,000 per shape)
 import { PEOPLE } from "../test/sync/dataset";
 import { textSanitizer, textSettings } from "../sync/text";
+import { benchArgs } from "./args";
 
-const args = process.argv.slice(2);
-if (args.includes("--help") || args.includes("-h")) {
-    process.stdout.write("Usage: npm run bench:sanitizer -- [--values N]\nMicroseconds per value of the free-text sanitizer on four value shapes (default 100000 values each).\n");
-    process.exit(0);
-}
-const at = args.indexOf("--values");
-const count = at >= 0 ? Number(args[at + 1]) : 100_000;
-if (!Number.isInteger(count) || count < 1000) {
-    process.stderr.write("--values takes a whole number of at least 1000\n");
-    process.exit(2);
-}
+const count = benchArgs("Usage: npm run bench:sanitizer -- [--values N]\nMicroseconds per value of the free-text sanitizer on four value shapes (default 100000 values each).", "--values", 100_000, 1000);
 
 const names = PEOPLE.flatMap((p) => [p.first, p.last, `${p.first} ${p.last}`]);
 const text = textSanitizer({ ...textSettings("bench"), names }, "bench-key-0123456789abcdef");

@@ -6,18 +6,9 @@ import { spawn, spawnSync } from "child_process";
 import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
+import { benchArgs } from "./args";
 
-const args = process.argv.slice(2);
-if (args.includes("--help")) {
-    process.stdout.write("Usage: npm run bench:sync -- [--rows N]\nTimes a raw pg_dump | pg_restore and the sanitized sync of N generated rows (default 1000000).\n");
-    process.exit(0);
-}
-const rowsArg = args.indexOf("--rows");
-const rows = rowsArg >= 0 ? Number(args[rowsArg + 1]) : 1_000_000;
-if (!Number.isInteger(rows) || rows < 100) {
-    process.stderr.write("--rows takes a whole number of at least 100\n");
-    process.exit(2);
-}
+const rows = benchArgs("Usage: npm run bench:sync -- [--rows N]\nTimes a raw pg_dump | pg_restore and the sanitized sync of N generated rows (default 1000000).", "--rows", 1_000_000, 100);
 const image = process.env.PA_SYNCTEST_IMAGE ?? "pa-test/postgres-pgvector:17-trixie";
 process.env.PA_SYNCTEST_PRODUCTION = `pa-synctest-bench-production-${process.pid}`;
 process.env.PA_SYNCTEST_STAGING = `pa-synctest-bench-staging-${process.pid}`;

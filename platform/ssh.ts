@@ -30,24 +30,29 @@ function onPath(name: string, searchPath: string): string | undefined {
     return undefined;
 }
 
-const wrappers = new Map<string, string>();
+/** Per PATH seen, the PATH docker CLI processes get (the same when there is no ssh, or it is ours already). */
+const wrappedPaths = new Map<string, string>();
 
 /**
  * The environment for a docker CLI process: `base` with the wrapper's folder first on PATH (made once
- * per process and real ssh, mode 700). Unchanged when there is no ssh at all (docker then says so).
+ * per PATH, mode 700, removed when the process exits). Unchanged when there is no ssh at all (docker
+ * then says so).
  */
 export function dockerEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
     const searchPath = base.PATH ?? "";
-    if ([...wrappers.values()].some((dir) => searchPath.startsWith(dir + path.delimiter))) return base;
-    const realSsh = onPath("ssh", searchPath);
-    if (!realSsh) return base;
-    let dir = wrappers.get(realSsh);
-    if (!dir) {
-        const made = fs.mkdtempSync(path.join(os.tmpdir(), "pa-ssh-"));
-        fs.writeFileSync(path.join(made, "ssh"), sshWrapperScript(realSsh), { mode: 0o700 });
-        process.once("exit", () => fs.rmSync(made, { recursive: true, force: true }));
-        wrappers.set(realSsh, made);
-        dir = made;
+    let wrapped = wrappedPaths.get(searchPath);
+    if (wrapped === undefined) {
+        const realSsh = onPath("ssh", searchPath);
+        wrapped = searchPath;
+        if (realSsh) {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pa-ssh-"));
+            fs.writeFileSync(path.join(dir, "ssh"), sshWrapperScript(realSsh), { mode: 0o700 });
+            process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+            wrapped = `${dir}${path.delimiter}${searchPath}`;
+            // Given the wrapped PATH again, nothing is added.
+            wrappedPaths.set(wrapped, wrapped);
+        }
+        wrappedPaths.set(searchPath, wrapped);
     }
-    return { ...base, PATH: `${dir}${path.delimiter}${searchPath}` };
+    return wrapped === searchPath ? base : { ...base, PATH: wrapped };
 }

@@ -3,6 +3,7 @@
 // Nothing here puts a secret on a command line.
 import { ChildProcess, spawn } from "child_process";
 import { SERVICE_LABEL, STACK_LABEL } from "../model/names";
+import { redact } from "../platform/log";
 import { dockerEnv } from "../platform/ssh";
 
 export interface DockerSide {
@@ -42,7 +43,7 @@ export class CommandError extends Error {
 export function firstErrorLine(stderr: string): string {
     const lines = stderr.split("\n").map((l) => l.trim()).filter(Boolean);
     const error = lines.find((l) => /^(psql:.*)?ERROR:|^pg_dump:|^pg_restore:|^Error/.test(l)) ?? lines[0] ?? "no message";
-    return error.replace(/\\x[0-9a-f]{32,}/gi, "\\x[redacted]").slice(0, 300);
+    return redact(error).slice(0, 300);
 }
 
 /** Waits for a process, rejecting with a CommandError on a non-zero exit. */

@@ -6,3 +6,5 @@ export const SANITIZED_PHONE = "555-0123";
 export const SANITIZED_NAME = "Test User";
 export const SANITIZED_FIRST_NAME = "Test";
 export const SANITIZED_LAST_NAME = "User";
+/** The sanitized forms of names, which are nobody's: never searched for, never tagged. */
+export const SANITIZED_NAMES: readonly string[] = [SANITIZED_NAME, SANITIZED_FIRST_NAME, SANITIZED_LAST_NAME];

@@ -15,7 +15,7 @@ import { mayMentionPeople, personSpans } from "./pii/people";
 import { DEFAULT_PHONE_REGIONS } from "../config/phoneRegions";
 import { SANITIZED_SECRET, isSecretKey, mayNameSecret, tokenSpans } from "./pii/secrets";
 import { TextShape, shapeOf } from "./pii/shape";
-import { SANITIZED_FIRST_NAME, SANITIZED_LAST_NAME, SANITIZED_NAME, SANITIZED_PHONE } from "./patterns";
+import { SANITIZED_FIRST_NAME, SANITIZED_LAST_NAME, SANITIZED_NAME, SANITIZED_NAMES, SANITIZED_PHONE } from "./patterns";
 
 export interface TextSettings {
     /** The volume on production's host holding the key of the email pseudonyms and of the names' hashes (the sidecar reads the key there). */
@@ -80,7 +80,7 @@ export function textSettings(
 }
 
 /** The folded sanitized names, which are nobody's. */
-export const NOT_NAMES: ReadonlySet<string> = new Set([SANITIZED_NAME, SANITIZED_FIRST_NAME, SANITIZED_LAST_NAME].map(fold));
+export const NOT_NAMES: ReadonlySet<string> = new Set(SANITIZED_NAMES.map(fold));
 
 /** The sanitizer, in a sidecar that read `key` from the key volume. */
 export function textSanitizer(settings: TextSettings, key: string): TextSanitizer {

@@ -6,15 +6,15 @@
 // replaced, never a reason to stop a sync: a tagger has false positives, and the scan stays exact.
 import type nlpType from "compromise";
 import type { Span } from "./payloads";
-import { SANITIZED_FIRST_NAME, SANITIZED_LAST_NAME, SANITIZED_NAME } from "../patterns";
+import { SANITIZED_NAMES } from "../patterns";
 
 /** A line: the tagger splits sentences itself (and knows "Dr." does not end one). */
 const LINE = /[^\n]+/g;
 /** A capitalised word after another word: the sign of a proper noun inside a sentence ("I" and acronyms are not). */
 const CANDIDATE = /[\p{L}\p{N},;:)'"’”]\s+["'“‘(]?\p{Lu}\p{Ll}/u;
 /** The sanitized names, which are nobody's and do not make a line worth tagging. */
-const PLACEHOLDERS = new RegExp([SANITIZED_NAME, SANITIZED_FIRST_NAME, SANITIZED_LAST_NAME].join("|"), "g");
-const PLACEHOLDER = new RegExp(`^(?:${[SANITIZED_NAME, SANITIZED_FIRST_NAME, SANITIZED_LAST_NAME].join("|")})$`, "i");
+const PLACEHOLDERS = new RegExp(SANITIZED_NAMES.join("|"), "g");
+const PLACEHOLDER = new RegExp(`^(?:${SANITIZED_NAMES.join("|")})$`, "i");
 /** From the first capitalised word of a match to its last letter: "her brother Tom," is "Tom". */
 const NAME_CORE = /\p{Lu}[\s\S]*[\p{L}\p{M}]/u;
 

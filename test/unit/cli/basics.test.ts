@@ -5,6 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { parseFlags } from "../../../cli/args";
 import { UsageError } from "../../../platform/errors";
+import { firstErrorLine } from "../../../sync/docker";
 import { run as runBackup, spec as backupSpec } from "../../../cli/commands/backup";
 import { planCleanup } from "../../../cli/cleanup";
 import { detectHostProfile, HostFacts } from "../../../cli/hostProfile";
@@ -55,6 +56,11 @@ describe("laptop/server detection", () => {
 describe("log redaction", () => {
     it("masks registered secret values", () => {
         assert.strictEqual(redact("token s3cr3t-value here", ["s3cr3t-value"]), "token *** here");
+    });
+    it("masks the byte values a failed statement echoes, also in the sync's error lines", () => {
+        const bytes = "\\x" + "4a6f7267".repeat(10);
+        assert.strictEqual(redact(`DETAIL: Key (photo)=(${bytes}) exists`), "DETAIL: Key (photo)=(\\x***) exists");
+        assert.strictEqual(firstErrorLine(`psql:<stdin>:3: ERROR: duplicate ${bytes}\nDETAIL: more`), "psql:<stdin>:3: ERROR: duplicate \\x***");
     });
     it("masks password=, JSON passwords, *_PASSWORD env, URI credentials, bearer tokens and NEO4J_AUTH", () => {
         const text = [
