@@ -61,6 +61,7 @@ export class Environment extends pulumi.ComponentResource {
             secrets: this.secrets,
             networks: networks.names,
             protectVolumes: cfg.environment === "production",
+            dockerHost: cfg.dockerHost,
             dependsOn: postgres && spec.dependsOnPostgres.includes(service) ? [postgres.container] : undefined,
         });
         postgres = new Postgres("postgres", argsFor("postgres"), { parent: this });
@@ -73,7 +74,7 @@ export class Environment extends pulumi.ComponentResource {
         };
         const gateway = new Gateway(
             "gateway",
-            { spec: spec.gateway, secrets: {}, networks: networks.names, protectVolumes: false },
+            { spec: spec.gateway, secrets: {}, networks: networks.names, protectVolumes: false, dockerHost: cfg.dockerHost },
             { parent: this },
         );
         const each = <T>(pick: (s: ServiceContainer) => T) =>

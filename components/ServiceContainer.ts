@@ -15,6 +15,8 @@ export interface ServiceArgs {
     dependsOn?: pulumi.Input<pulumi.Resource>[];
     /** Protect data volumes from deletion (production). */
     protectVolumes: boolean;
+    /** The stack's Docker host (pa:dockerHost). */
+    dockerHost: string;
 }
 
 /** Base of the five service components and the gateway; each subclass only names its type token. */
@@ -35,6 +37,7 @@ export abstract class ServiceContainer extends pulumi.ComponentResource {
             networks: args.networks,
             dependsOn: args.dependsOn,
             protectVolumes: args.protectVolumes,
+            dockerHost: args.dockerHost,
         });
         this.container = made.container;
         this.containerName = made.container.name;

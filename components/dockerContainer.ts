@@ -1,9 +1,12 @@
 // Turns a ContainerSpec into Docker resources under a component: the image (kept on the host so a
 // rollback never needs a pull), one volume per mount, and the container itself.
+import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { NetworkRole } from "../model/names";
 import { ContainerSpec, cpusValue, memorySwapMb } from "../model/container";
+import { NO_NEW_PRIVILEGES } from "../model/hardening";
+import { dockerCommandLine } from "../platform/ssh";
 import { SecretName, fillSecrets, secretsIn } from "../model/secrets";
 
 export type SecretValues = Partial<Record<SecretName, pulumi.Output<string>>>;
@@ -18,12 +21,15 @@ export interface DockerContainerOptions {
     dependsOn?: pulumi.Input<pulumi.Resource>[];
     /** Keep the data volumes from being deleted by `pulumi destroy` or a replacement. */
     protectVolumes: boolean;
+    /** The Docker host the container runs on (pa:dockerHost), for the pids limit's `docker update`. */
+    dockerHost: string;
 }
 
 export interface DockerContainerResources {
     container: docker.Container;
     volumes: docker.Volume[];
     image: docker.RemoteImage;
+    pidsLimit: command.local.Command;
 }
 
 export function dockerContainer(
@@ -72,7 +78,9 @@ export function dockerContainer(
             labels,
             memory: spec.limits?.memoryMb,
             memorySwap: spec.limits ? memorySwapMb(spec.limits) : undefined,
-            cpus: spec.limits ? cpusValue(spec.limits.cpus) : undefined,
+            cpus: spec.limits?.cpus !== undefined ? cpusValue(spec.limits.cpus) : undefined,
+            securityOpts: [NO_NEW_PRIVILEGES],
+            capabilities: { drops: ["ALL"], adds: spec.security.capAdd },
             uploads: spec.uploads.map((u) => ({ file: u.file, content: u.content, executable: u.executable })),
             mustRun: true,
             stopTimeout: spec.stopTimeoutSeconds,
@@ -84,7 +92,17 @@ export function dockerContainer(
         // Explicit either way: the provider asks for delete-before-replace on every container.
         { parent, dependsOn: opts.dependsOn, deleteBeforeReplace: spec.rollout === "stop-old-first" },
     );
-    return { container, volumes, image };
+    // The Docker provider has no pids limit: `docker update` sets it on each new container (the engine
+    // keeps it across restarts), seconds after the container started.
+    const pidsLimit = new command.local.Command(
+        `${spec.service}-pids-limit`,
+        {
+            create: container.name.apply((name) => dockerCommandLine(opts.dockerHost, ["update", "--pids-limit", String(spec.security.pidsLimit), name])),
+            triggers: [container.id],
+        },
+        { parent },
+    );
+    return { container, volumes, image, pidsLimit };
 }
 
 /** KEY=value pairs with secrets filled in; the list is marked secret when any value holds one. */

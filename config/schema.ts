@@ -39,12 +39,15 @@ const port = z.number().int().min(1).max(65535);
 const limit = z.strictObject({
     /** Memory limit in MiB. */
     memoryMb: z.number().int().min(64, "memoryMb must be at least 64"),
-    /** CPU limit, in cores with one decimal (0.5 = half a core). */
+    /** CPU limit, in cores with one decimal (0.5 = half a core); none when left out. */
     cpus: z
         .number()
         .positive()
         .max(64)
-        .refine((n) => Math.abs(n * 10 - Math.round(n * 10)) < 1e-9, "cpus takes at most one decimal, e.g. 1.5"),
+        .refine((n) => Math.abs(n * 10 - Math.round(n * 10)) < 1e-9, "cpus takes at most one decimal, e.g. 1.5")
+        .optional(),
+    /** Most processes and threads at once; the service's default (model/hardening.ts) when left out. */
+    pids: z.number().int().min(64, "pids must be at least 64").max(1_000_000).optional(),
 });
 export type ResourceLimit = z.infer<typeof limit>;
 

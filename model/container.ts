@@ -1,6 +1,7 @@
 // What every container of the ecosystem has in common, as plain data: the components turn a
 // ContainerSpec into Docker resources, and tests assert on specs without any mocks.
 import { CONTAINER_PORTS, PortKey, ResourceLimit, Service, StackConfig } from "../config/schema";
+import { ContainerSecurity, containerSecurity } from "./hardening";
 import { ContainerRole, HOSTNAMES, NetworkRole, SERVICE_LABEL, stackLabels, containerName, volumeName } from "./names";
 
 export interface PublishedPort {
@@ -65,6 +66,8 @@ export interface ContainerSpec {
     volumes: VolumeMount[];
     healthcheck: Healthcheck;
     limits?: ResourceLimit;
+    /** Capabilities, no-new-privileges and the pids limit (model/hardening.ts). */
+    security: ContainerSecurity;
     labels: Record<string, string>;
     restart: "unless-stopped";
     logOpts: Record<string, string>;
@@ -84,9 +87,21 @@ export const LAPTOP_DEFAULT_LIMITS: Record<Service, ResourceLimit> = {
     n8n: { memoryMb: 1024, cpus: 1 },
 };
 
-/** Configured limits apply on any profile; a laptop without configured limits gets the defaults. */
-export function effectiveLimits(cfg: StackConfig, service: Service): ResourceLimit | undefined {
-    return cfg.limits[service] ?? (cfg.hostProfile === "laptop" ? LAPTOP_DEFAULT_LIMITS[service] : undefined);
+/**
+ * Limits a server gets when its stack config names none: memory only, generous, so one service that
+ * runs away (a leak, a huge query) is stopped before it starves the others, production included.
+ */
+export const SERVER_DEFAULT_LIMITS: Record<Service, ResourceLimit> = {
+    postgres: { memoryMb: 4096 },
+    neo4j: { memoryMb: 4096 },
+    letta: { memoryMb: 4096 },
+    openWebui: { memoryMb: 4096 },
+    n8n: { memoryMb: 2048 },
+};
+
+/** Configured limits apply on any profile; without them a container gets its profile's defaults. */
+export function effectiveLimits(cfg: StackConfig, service: Service): ResourceLimit {
+    return cfg.limits[service] ?? (cfg.hostProfile === "laptop" ? LAPTOP_DEFAULT_LIMITS : SERVER_DEFAULT_LIMITS)[service];
 }
 
 export function publishedPorts(cfg: StackConfig, keys: readonly PortKey[]): PublishedPort[] {
@@ -183,6 +198,7 @@ export function containerSpec(cfg: StackConfig, args: BaseSpecArgs): ContainerSp
         })),
         healthcheck: args.healthcheck,
         limits: args.service === "gateway" ? args.fixedLimits : effectiveLimits(cfg, args.service),
+        security: containerSecurity(args.service, args.service === "gateway" ? undefined : cfg.limits[args.service]?.pids),
         labels: {
             ...stackLabels(cfg.stack),
             "pa.environment": cfg.environment,

@@ -3,6 +3,12 @@
 import * as assert from "assert";
 import { ThrowawayStack, createThrowawayStack, progress, setConfig, stepRecorder, testImages } from "./workspace";
 import { containerOf, docker, exec, httpStatus, inspect, labelled } from "./docker";
+import { CAPABILITIES, DEFAULT_PIDS_LIMITS } from "../../model/hardening";
+import { ContainerRole } from "../../model/names";
+
+/** Linux capability numbers (linux/capability.h) of the ones the stack gives back. */
+const CAPABILITY_BITS: Record<string, number> = { CAP_CHOWN: 0, CAP_DAC_OVERRIDE: 1, CAP_FOWNER: 3, CAP_KILL: 5, CAP_SETGID: 6, CAP_SETUID: 7 };
+const capabilityMask = (caps: string[]) => caps.reduce((mask, cap) => mask | (1n << BigInt(CAPABILITY_BITS[cap])), 0n);
 
 const STACK = "e2e-deploy";
 const PREFIX = `pa-${STACK}`;
@@ -57,7 +63,9 @@ describe(`real engine: stack ${STACK} on the local Docker engine`, () => {
         assert.strictEqual(creates.filter((s) => s.type === "docker:index/network:Network").length, 2);
         assert.strictEqual(creates.filter((s) => s.type === "docker:index/volume:Volume").length, 5);
         assert.strictEqual(creates.filter((s) => s.type === "random:index/randomPassword:RandomPassword").length, 10);
-        assert.ok((preview.changeSummary.create ?? 0) >= creates.length - 1);
+        // Provider resources (docker's, random's, command's) are steps but not counted as creates.
+        const counted = creates.filter((s) => !s.type.startsWith("pulumi:providers:"));
+        assert.ok((preview.changeSummary.create ?? 0) >= counted.length - 1, `${JSON.stringify(preview.changeSummary)} ${counted.length}`);
         assert.deepStrictEqual(labelled(`pa.stack=${STACK}`).containers, [], "a preview changes nothing");
     });
 
@@ -83,6 +91,21 @@ describe(`real engine: stack ${STACK} on the local Docker engine`, () => {
             for (const bindings of Object.values(settings.HostConfig.PortBindings ?? {}) as any[]) {
                 for (const binding of bindings) assert.strictEqual(binding.HostIp, "127.0.0.1", service);
             }
+        }
+    });
+
+    it("runs every container without new privileges, with only the capabilities it needs, a pids limit and its memory limit", () => {
+        for (const service of CONTAINERS) {
+            const host = inspect("container", named(service)).HostConfig;
+            assert.deepStrictEqual(host.SecurityOpt, ["no-new-privileges"], service);
+            assert.deepStrictEqual(host.CapDrop, ["ALL"], service);
+            assert.deepStrictEqual([...(host.CapAdd ?? [])].sort(), [...CAPABILITIES[service as ContainerRole]].sort(), service);
+            assert.strictEqual(host.PidsLimit, DEFAULT_PIDS_LIMITS[service as ContainerRole], `${service} pids limit`);
+            assert.ok(host.Memory > 0, `${service} memory limit`);
+            // The kernel's view, from inside: no capability left in the bounding set but those given back.
+            const bounding = BigInt(`0x${exec(named(service), "sh", "-c", "grep CapBnd /proc/1/status").split(/\s+/)[1]}`);
+            assert.strictEqual(bounding, capabilityMask(CAPABILITIES[service as ContainerRole]), `${service} bounding set`);
+            assert.match(exec(named(service), "sh", "-c", "grep NoNewPrivs /proc/1/status"), /NoNewPrivs:\s+1/, service);
         }
     });
 
@@ -126,6 +149,7 @@ describe(`real engine: stack ${STACK} on the local Docker engine`, () => {
         const changed = recorder.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.type} ${s.name}`);
         assert.deepStrictEqual(changed, ["update docker:index/container:Container openWebui"]);
         assert.strictEqual(inspect("container", named("openWebui")).HostConfig.Memory, 1024 * 1024 * 1024);
+        assert.strictEqual(inspect("container", named("openWebui")).HostConfig.PidsLimit, DEFAULT_PIDS_LIMITS.openWebui, "the update kept the pids limit");
         for (const service of CONTAINERS) {
             assert.strictEqual(inspect("container", named(service)).Id, idsBefore[service], `${service} kept`);
         }
@@ -156,11 +180,20 @@ describe(`real engine: stack ${STACK} on the local Docker engine`, () => {
             await poller;
         }
         const ops = recorder.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.name}`);
-        assert.deepStrictEqual(ops, ["create-replacement openWebui", "replace openWebui", "delete-replaced openWebui"]);
+        // The new copy gets its pids limit before the old copy goes.
+        assert.deepStrictEqual(ops, [
+            "create-replacement openWebui",
+            "replace openWebui",
+            "create-replacement openWebui-pids-limit",
+            "replace openWebui-pids-limit",
+            "delete-replaced openWebui-pids-limit",
+            "delete-replaced openWebui",
+        ]);
         const after = named("openWebui");
         assert.notStrictEqual(after, before, "the new copy has a new name");
         assert.match(after, new RegExp(`^${PREFIX}-openWebui-[0-9a-f]{7}$`));
         assert.match(inspect("container", after).Config.Env.join("\n"), new RegExp(`WEBUI_URL=http://localhost:${PORTS.openWebui}`));
+        assert.strictEqual(inspect("container", after).HostConfig.PidsLimit, DEFAULT_PIDS_LIMITS.openWebui, "the new copy has its pids limit");
         for (const [service, id] of Object.entries(others)) assert.strictEqual(inspect("container", named(service)).Id, id, `${service} kept`);
         // One request caught in flight while the old copy shuts down may fail; a gap would fail dozens.
         assert.ok(polls > 50, `polled ${polls} times`);

@@ -11,7 +11,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
     config: [],
     platform: [],
     model: ["config"],
-    components: ["model", "config"],
+    components: ["model", "config", "platform"],
     sync: ["model", "config", "platform"],
     cli: ["model", "config", "platform"],
     sidecars: ["cli", "model", "config", "platform"],

@@ -2,11 +2,12 @@
 import * as assert from "assert";
 import { parseStackConfig } from "../../config/read";
 import { StackConfig } from "../../config/schema";
-import { LAPTOP_DEFAULT_LIMITS, cpusValue, effectiveLimits, goDuration, localUrl, networkAttachments } from "../../model/container";
+import { DEFAULT_PIDS_LIMITS } from "../../model/hardening";
+import { LAPTOP_DEFAULT_LIMITS, SERVER_DEFAULT_LIMITS, cpusValue, effectiveLimits, goDuration, localUrl, networkAttachments } from "../../model/container";
 import { APP_DATABASES, postgresInitScript } from "../../model/databases";
 import { environmentSpec } from "../../model/environment";
 import { n8nSpec } from "../../model/n8n";
-import { neo4jMemorySettings } from "../../model/neo4j";
+import { neo4jMemorySettings, neo4jSpec } from "../../model/neo4j";
 import { openWebuiSpec } from "../../model/openWebui";
 import { postgresDataPath, postgresSpec } from "../../model/postgres";
 import { fillSecrets, secretRef, secretsIn } from "../../model/secrets";
@@ -32,14 +33,19 @@ describe("model decisions", () => {
         assert.match(postgresSpec(config("production")).healthcheck.test[1], /pg_isready -h localhost/);
     });
 
-    it("gives a laptop default limits and a server none unless configured", () => {
+    it("gives a laptop default memory and CPU limits, a server (production too) default memory limits, unless configured", () => {
         const laptop = config("staging-laptop", { "pa:limits": "{}" });
         assert.deepStrictEqual(effectiveLimits(laptop, "neo4j"), LAPTOP_DEFAULT_LIMITS.neo4j);
-        const server = config("staging-server");
-        assert.strictEqual(effectiveLimits(server, "neo4j"), undefined);
-        const limitedServer = config("staging-server", { "pa:limits": JSON.stringify({ neo4j: { memoryMb: 4096, cpus: 2 } }) });
-        assert.deepStrictEqual(effectiveLimits(limitedServer, "neo4j"), { memoryMb: 4096, cpus: 2 });
-        assert.strictEqual(effectiveLimits(limitedServer, "n8n"), undefined);
+        for (const stack of ["production", "staging-server"]) {
+            const server = config(stack);
+            assert.deepStrictEqual(effectiveLimits(server, "neo4j"), SERVER_DEFAULT_LIMITS.neo4j);
+            assert.strictEqual(effectiveLimits(server, "neo4j").cpus, undefined, "no CPU limit on a server by default");
+        }
+        const limitedServer = config("staging-server", { "pa:limits": JSON.stringify({ neo4j: { memoryMb: 8192, cpus: 2, pids: 8192 } }) });
+        assert.deepStrictEqual(effectiveLimits(limitedServer, "neo4j"), { memoryMb: 8192, cpus: 2, pids: 8192 });
+        assert.deepStrictEqual(effectiveLimits(limitedServer, "n8n"), SERVER_DEFAULT_LIMITS.n8n);
+        assert.strictEqual(neo4jSpec(limitedServer).security.pidsLimit, 8192, "a configured pids limit wins");
+        assert.strictEqual(neo4jSpec(config("production")).security.pidsLimit, DEFAULT_PIDS_LIMITS.neo4j);
     });
 
     it("writes durations and CPUs the way the Docker provider reads them back (no perpetual diff)", () => {

@@ -5,7 +5,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { SSH_OPTIONS, dockerEnv } from "../../platform/ssh";
+import { SSH_OPTIONS, dockerCommandLine, dockerEnv } from "../../platform/ssh";
 
 describe("ssh for ssh:// Docker hosts", () => {
     it("puts a wrapper first on PATH that runs the real ssh with BatchMode and a connect timeout", () => {
@@ -36,5 +36,18 @@ describe("ssh for ssh:// Docker hosts", () => {
         } finally {
             fs.rmSync(empty, { recursive: true, force: true });
         }
+    });
+
+    it("runs a docker command of `pulumi up` on an ssh:// host through ssh in batch mode, quoted for both shells", () => {
+        assert.strictEqual(
+            dockerCommandLine("unix:///var/run/docker.sock", ["update", "--pids-limit", "512", "pa-x-postgres"]),
+            "docker -H unix:///var/run/docker.sock update --pids-limit 512 pa-x-postgres",
+        );
+        const line = dockerCommandLine("ssh://deploy@server.example:2222", ["update", "it's $HOME"]);
+        // What ssh receives as its arguments, and what the remote shell makes of the last one.
+        const words = (shellText: string) => spawnSync("sh", ["-c", `printf '%s\\n' ${shellText}`], { encoding: "utf8" }).stdout.replace(/\n$/, "").split("\n");
+        const args = words(line);
+        assert.deepStrictEqual(args.slice(0, -1), ["ssh", ...SSH_OPTIONS, "-p", "2222", "-l", "deploy", "--", "server.example"]);
+        assert.deepStrictEqual(words(args[args.length - 1]), ["docker", "update", "it's $HOME"]);
     });
 });

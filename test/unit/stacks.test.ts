@@ -1,6 +1,7 @@
 // The resource graph of each real stack file, run through the real program on Pulumi's mock engine.
 import * as assert from "assert";
 import { HOSTNAMES } from "../../model/names";
+import { DEFAULT_PIDS_LIMITS } from "../../model/hardening";
 import { RecordedResource, StackRun, TYPES, byType, isSecretValue, one, reveal, runStack, stackFileConfig } from "./harness";
 
 const STACKS = ["production", "staging-laptop", "staging-server"] as const;
@@ -12,7 +13,8 @@ interface Expectation {
     bindAddress: string;
     /** Container -> published "ip:external->internal"; the gateway publishes the apps. */
     ports: Record<string, string[]>;
-    limited: boolean;
+    /** Laptop: memory and CPU limits; server: memory limits only (model/container.ts defaults). */
+    cpuLimited: boolean;
 }
 
 const EXPECTED: Record<(typeof STACKS)[number], Expectation> = {
@@ -26,7 +28,7 @@ const EXPECTED: Record<(typeof STACKS)[number], Expectation> = {
             n8n: [],
             gateway: ["127.0.0.1:8283->8283", "127.0.0.1:8080->8080", "127.0.0.1:5678->5678"],
         },
-        limited: false,
+        cpuLimited: false,
     },
     "staging-laptop": {
         bindAddress: "127.0.0.1",
@@ -38,7 +40,7 @@ const EXPECTED: Record<(typeof STACKS)[number], Expectation> = {
             n8n: [],
             gateway: ["127.0.0.1:8283->8283", "127.0.0.1:8080->8080", "127.0.0.1:5678->5678"],
         },
-        limited: true,
+        cpuLimited: true,
     },
     "staging-server": {
         bindAddress: "127.0.0.2",
@@ -50,7 +52,7 @@ const EXPECTED: Record<(typeof STACKS)[number], Expectation> = {
             n8n: [],
             gateway: ["127.0.0.2:8283->8283", "127.0.0.2:8080->8080", "127.0.0.2:5678->5678"],
         },
-        limited: false,
+        cpuLimited: false,
     },
 };
 
@@ -246,17 +248,28 @@ for (const stack of STACKS) {
             for (const service of SERVICES) assert.ok(isSecretValue(container(service).inputs.envs), `${service} env is secret`);
         });
 
-        it(expected.limited ? "limits memory and CPU of every container" : "sets no memory or CPU limit", () => {
+        it(expected.cpuLimited ? "limits memory and CPU of every container" : "limits the memory of every container, not its CPU", () => {
             for (const service of SERVICES) {
-                const { memory, cpus } = container(service).inputs;
-                if (expected.limited) {
-                    assert.ok(memory >= 512, `${service} memory ${memory}`);
-                    assert.match(cpus, /^\d+\.\d$/, `${service} cpus ${cpus} in the provider's read-back format`);
-                    assert.strictEqual(container(service).inputs.memorySwap, memory * 2, `${service} swap stated`);
-                } else {
-                    assert.strictEqual(memory, undefined, `${service} memory`);
-                    assert.strictEqual(cpus, undefined, `${service} cpus`);
-                }
+                const { memory, cpus, memorySwap } = container(service).inputs;
+                assert.ok(memory >= 512, `${service} memory ${memory}`);
+                assert.strictEqual(memorySwap, memory * 2, `${service} swap stated`);
+                if (expected.cpuLimited) assert.match(cpus, /^\d+\.\d$/, `${service} cpus ${cpus} in the provider's read-back format`);
+                else assert.strictEqual(cpus, undefined, `${service} cpus`);
+            }
+        });
+
+        it("runs every container without new privileges, with only the capabilities it needs and a pids limit", () => {
+            for (const service of CONTAINERS) {
+                const c = container(service);
+                assert.deepStrictEqual(c.inputs.securityOpts, ["no-new-privileges"], service);
+                assert.deepStrictEqual(c.inputs.capabilities.drops, ["ALL"], service);
+                const adds: string[] = c.inputs.capabilities.adds;
+                for (const cap of ["CAP_NET_RAW", "CAP_MKNOD", "CAP_SYS_CHROOT", "CAP_SETFCAP", "CAP_NET_BIND_SERVICE"]) assert.ok(!adds.includes(cap), `${service} gets ${cap} back`);
+                if (service === "n8n" || service === "gateway") assert.deepStrictEqual(adds, [], `${service} runs as its image's own user`);
+                const pids = one(run, TYPES.command, `${service}-pids-limit`);
+                const limit = new RegExp(`^docker -H unix:///var/run/docker.sock update --pids-limit ${DEFAULT_PIDS_LIMITS[service]} \\S+$`);
+                assert.match(reveal(pids.inputs.create), limit, service);
+                assert.deepStrictEqual(reveal(pids.inputs.triggers), [`${service}-id`], `${service}: set again on every new container`);
             }
         });
 

@@ -60,14 +60,14 @@ describe("data sync declaration", () => {
     it("declares no sync resources unless pa:sync is set", async () => {
         for (const stack of ["production", "staging-laptop", "staging-server"]) {
             const run = await runStack(stack, stackFileConfig(stack));
-            assert.strictEqual(byType(run, TYPES.command).length, 0, stack);
+            assert.deepStrictEqual(byType(run, TYPES.command).filter((c) => !c.name.endsWith("-pids-limit")), [], stack);
             assert.strictEqual(byType(run, "pa:index:DataSync").length, 0, stack);
         }
     });
 
     it("runs the sync CLI as a Command triggered by pa:sync.request, without the pseudonym key", async () => {
         const run = await runStack("staging-laptop", { ...stackFileConfig("staging-laptop"), "pa:sync": SYNC });
-        const [sync] = byType(run, TYPES.command);
+        const sync = byType(run, TYPES.command).find((c) => c.name === "sync-production-data");
         assert.ok(sync, "no Command declared");
         assert.deepStrictEqual(reveal(sync.inputs.triggers), [3]);
         // Relative to the program's folder, where the provider runs it without `dir`: the same on every machine.
