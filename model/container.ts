@@ -1,6 +1,6 @@
 // What every container of the ecosystem has in common, as plain data: the components turn a
 // ContainerSpec into Docker resources, and tests assert on specs without any mocks.
-import { CONTAINER_PORTS, PortKey, ResourceLimit, Service, StackConfig } from "../config/schema";
+import { CONTAINER_PORTS, DATABASE_PORT_KEYS, PortKey, ResourceLimit, Service, StackConfig } from "../config/schema";
 import { ContainerSecurity, containerSecurity } from "./hardening";
 import { ContainerRole, HOSTNAMES, NetworkRole, SERVICE_LABEL, stackLabels, containerName, volumeName } from "./names";
 
@@ -107,7 +107,7 @@ export function effectiveLimits(cfg: StackConfig, service: Service): ResourceLim
 export function publishedPorts(cfg: StackConfig, keys: readonly PortKey[]): PublishedPort[] {
     return keys.flatMap((key) => {
         const external = cfg.ports[key];
-        return external === undefined ? [] : [{ internal: CONTAINER_PORTS[key], external, ip: cfg.bindAddress }];
+        return external === undefined ? [] : [{ internal: CONTAINER_PORTS[key], external, ip: bindAddressOf(cfg, key) }];
     });
 }
 
@@ -212,10 +212,21 @@ export function containerSpec(cfg: StackConfig, args: BaseSpecArgs): ContainerSp
     };
 }
 
+/**
+ * The address a port binds to: pa:bindAddress, except that a database (published in staging only, for
+ * inspection) stays on a loopback address when the apps are opened to a network: a database port on a
+ * network is a login prompt away from the data.
+ */
+export function bindAddressOf(cfg: StackConfig, key: PortKey): string {
+    if (!DATABASE_PORT_KEYS.includes(key) || cfg.bindAddress.startsWith("127.")) return cfg.bindAddress;
+    return "127.0.0.1";
+}
+
 /** The URL a person opens for a published port. */
 export function localUrl(cfg: StackConfig, key: PortKey, scheme = "http"): string | undefined {
     const port = cfg.ports[key];
     if (port === undefined) return undefined;
-    const host = cfg.bindAddress === "0.0.0.0" ? "localhost" : cfg.bindAddress;
+    const address = bindAddressOf(cfg, key);
+    const host = address === "0.0.0.0" ? "localhost" : address;
     return `${scheme}://${host}:${port}`;
 }

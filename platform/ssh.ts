@@ -8,7 +8,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
-export const SSH_OPTIONS = ["-o", "BatchMode=yes", "-o", "ConnectTimeout=20"] as const;
+// StrictHostKeyChecking=yes on the command line wins over a `StrictHostKeyChecking no` in the user's
+// ssh config: a host whose key changed is never reached.
+export const SSH_OPTIONS = ["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", "ConnectTimeout=20"] as const;
 
 /** The wrapper: the options above, then the docker CLI's own arguments, for the real ssh. */
 export function sshWrapperScript(realSsh: string): string {

@@ -199,7 +199,7 @@ describe("production -> staging sync (real PostgreSQL)", function () {
             const run = await runCli(["--json"], { PATH: `${bin}${path.delimiter}${process.env.PATH}`, PA_SYNC_PRODUCTION_DOCKER_HOST: "ssh://me@production.invalid" });
             assert.strictEqual(run.code, EXIT.failed, run.stderr + run.stdout);
             const args = fs.readFileSync(recorded, "utf8");
-            assert.match(args, /^-o\nBatchMode=yes\n-o\nConnectTimeout=20\n/);
+            assert.match(args, /^-o\nBatchMode=yes\n-o\nStrictHostKeyChecking=yes\n-o\nConnectTimeout=20\n/);
             assert.match(args, /production\.invalid/);
             assert.strictEqual(stagingFingerprint(), before, "staging changed");
         } finally {

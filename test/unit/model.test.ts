@@ -82,6 +82,24 @@ describe("model decisions", () => {
         assert.strictEqual(localUrl(config("production"), "postgres"), undefined);
     });
 
+    it("publishes staging's databases on a loopback address only, whatever address the apps bind to", () => {
+        const bound = (stack: string, bindAddress?: string) => {
+            const cfg = config(stack, bindAddress ? { "pa:bindAddress": bindAddress } : {});
+            const ips = (ports: { ip: string }[]) => [...new Set(ports.map((p) => p.ip))];
+            const spec = environmentSpec(cfg, { openai: false, anthropic: false });
+            return {
+                databases: [...ips(spec.containers.postgres.ports), ...ips(spec.containers.neo4j.ports)],
+                apps: ips(spec.gateway.ports),
+                url: localUrl(cfg, "postgres", "postgresql"),
+            };
+        };
+        assert.deepStrictEqual(bound("staging-laptop"), { databases: ["127.0.0.1", "127.0.0.1"], apps: ["127.0.0.1"], url: "postgresql://127.0.0.1:5432" });
+        assert.deepStrictEqual(bound("staging-server"), { databases: ["127.0.0.2", "127.0.0.2"], apps: ["127.0.0.2"], url: "postgresql://127.0.0.2:5432" });
+        for (const address of ["0.0.0.0", "192.168.1.20"]) {
+            assert.deepStrictEqual(bound("staging-laptop", address), { databases: ["127.0.0.1", "127.0.0.1"], apps: [address], url: "postgresql://127.0.0.1:5432" }, address);
+        }
+    });
+
     it("uses configured public URLs for n8n webhooks and Open WebUI, and a secure cookie only over https", () => {
         const cfg = config("production", {
             "pa:publicUrls": JSON.stringify({ n8n: "https://n8n.example.org/", openWebui: "https://chat.example.org" }),
