@@ -13,14 +13,16 @@ import { backupSchedulerSpecs } from "./model/backupScheduler";
 import { bundleSidecar } from "./sidecars/bundle";
 import { networkName, stackLabels } from "./model/names";
 import { syncKeyVolumeName } from "./model/sync";
+import { SSH_OPTIONS } from "./platform/ssh";
 
 const config = parseStackConfig(pulumi.getStack(), pulumi.runtime.allConfig());
 const secretConfig = new pulumi.Config(CONFIG_NAMESPACE);
 
-const dockerHost = new docker.Provider("docker-host", {
+const dockerProvider = new docker.Provider("docker-host", {
     host: config.dockerHost,
-    // Over SSH, never stop to ask about an unknown host key: a deploy must not hang on a prompt.
-    sshOpts: config.dockerHost.startsWith("ssh://") ? ["-o", "BatchMode=yes"] : undefined,
+    // Over SSH, never stop to ask about an unknown host key (a deploy must not hang on a prompt), and
+    // never reach a host whose key changed.
+    sshOpts: config.dockerHost.startsWith("ssh://") ? [...SSH_OPTIONS] : undefined,
 });
 
 const environment = new Environment(
@@ -32,7 +34,7 @@ const environment = new Environment(
             anthropic: secretConfig.getSecret("anthropicApiKey"),
         },
     },
-    { providers: [dockerHost] },
+    { providers: [dockerProvider] },
 );
 
 // Production holds the pseudonym key of laptop syncs; only the sync's sidecars on its host read it.
@@ -41,7 +43,7 @@ const syncKey =
         ? new SyncKey(
               "sync-key",
               { volumeName: syncKeyVolumeName(config.stack), image: environment.images.postgres, labels: stackLabels(config.stack) },
-              { providers: [dockerHost], dependsOn: [environment] },
+              { providers: [dockerProvider], dependsOn: [environment] },
           )
         : undefined;
 
@@ -71,7 +73,7 @@ const backups = config.backup
               labels: stackLabels(config.stack),
               protect: config.environment === "production",
           },
-          { providers: [dockerHost] },
+          { providers: [dockerProvider] },
       )
     : undefined;
 
@@ -98,12 +100,14 @@ const backupScheduler =
                       labels: stackLabels(config.stack),
                       dependsOn: [environment, backups],
                   },
-                  { providers: [dockerHost] },
+                  { providers: [dockerProvider] },
               );
           })()
         : undefined;
 
 export const stackEnvironment = config.environment;
+// The operator commands send their Docker calls to the stack's own engine.
+export const dockerHost = config.dockerHost;
 export const hostProfile = config.hostProfile;
 export const urls = environment.urls;
 export const containers = environment.containers;

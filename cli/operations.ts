@@ -41,7 +41,8 @@ export interface Operations {
     writeConfigFile(stack: string, text: string): void;
     /** A checkout of a commit in a temp folder with the given stack config, ready for `pulumi up`. */
     prepareCheckout(commit: string, stack: string, configText: string): Promise<Checkout>;
-    missingImages(images: string[]): Promise<string[]>;
+    /** The images not on the engine at `dockerHost` (undefined: the ambient one). */
+    missingImages(images: string[], dockerHost?: string): Promise<string[]>;
     confirm(question: string): Promise<boolean>;
     now(): Date;
 }
@@ -76,7 +77,7 @@ export class RealOperations implements Operations {
     }
 
     health(target: Target): Promise<HealthReport> {
-        return checkHealth(target, { http: this.deps.http, docker: this.deps.docker });
+        return checkHealth(target, { http: this.deps.http, docker: this.dockerOf(target) });
     }
 
     async waitHealthy(target: Target, timeoutMs: number): Promise<HealthReport> {
@@ -91,27 +92,33 @@ export class RealOperations implements Operations {
     }
 
     workflowTests(target: Target, allowWrites: boolean): Promise<WorkflowReport> {
-        return runWorkflowTests(target, { http: this.deps.http, docker: this.deps.docker }, { allowWrites });
+        return runWorkflowTests(target, { http: this.deps.http, docker: this.dockerOf(target) }, { allowWrites });
     }
 
     async backup(target: Target, point: string, stackUpdate?: StackUpdateRef): Promise<{ ref: string }> {
         if (!target.backup) {
             throw new Error(`stack '${target.stack}' has no backup repository yet: run \`pulumi up -s ${target.stack}\` once with this version (it creates the repository), then promote again`);
         }
-        const manifest = await takeBackup(target, this.backupDeps(), { reason: "promote", point, stackUpdate });
+        const manifest = await takeBackup(target, this.backupDeps(target), { reason: "promote", point, stackUpdate });
         return { ref: resticBackupRef(manifest.id) };
     }
     async restore(target: Target, ref: string, services: readonly Service[]): Promise<void> {
         const id = resticBackupIdOf(ref);
         if (id === undefined) {
-            await restoreBackup(target, this.deps.docker, path.resolve(this.projectRoot, ref), services, (l) => this.deps.log.info(l));
+            await restoreBackup(target, this.dockerOf(target), path.resolve(this.projectRoot, ref), services, (l) => this.deps.log.info(l));
             return;
         }
-        await restoreFromBackup(target, this.backupDeps(), await findBackup(target, this.backupDeps(), id), services);
+        const deps = this.backupDeps(target);
+        await restoreFromBackup(target, deps, await findBackup(target, deps, id), services);
     }
-    /** What the backup operations need: this Docker client, the log for progress, the clock. */
-    backupDeps(): BackupDeps {
-        return { docker: this.deps.docker, say: (l) => this.deps.log.info(l), now: () => this.now() };
+    /** What the backup operations on `target` need: the Docker client of its engine, the log for progress, the clock. */
+    backupDeps(target: Target): BackupDeps {
+        return { docker: this.dockerOf(target), say: (l) => this.deps.log.info(l), now: () => this.now() };
+    }
+
+    /** The Docker client on the engine the target runs on. */
+    dockerOf(target: Target): DockerClient {
+        return this.deps.docker.on(target.dockerHost);
     }
     readConfigFile(stack: string): string {
         return fs.readFileSync(path.join(this.projectRoot, `Pulumi.${stack}.yaml`), "utf8");
@@ -140,9 +147,10 @@ export class RealOperations implements Operations {
         return { dir, dispose };
     }
 
-    async missingImages(images: string[]): Promise<string[]> {
+    async missingImages(images: string[], dockerHost?: string): Promise<string[]> {
+        const docker = this.deps.docker.on(dockerHost);
         const missing: string[] = [];
-        for (const image of images) if (!(await this.deps.docker.imageExists(image))) missing.push(image);
+        for (const image of images) if (!(await docker.imageExists(image))) missing.push(image);
         return missing;
     }
 

@@ -187,6 +187,7 @@ export async function promote(ops: Operations, options: PromoteOptions): Promise
         healthTimeoutMs: options.rollbackTimeoutMs,
         say,
         engineOutput: options.engineOutput,
+        dockerHost: prodTarget.dockerHost,
     });
     ops.writeConfigFile(prodName, originalConfig);
     const outcome = rollback.outcome === "restored" ? "rolled-back" : "rollback-failed";

@@ -17,6 +17,8 @@ export interface RedeployOptions {
     approve?: (preview: PreviewOutcome) => Promise<boolean>;
     say: (line: string) => void;
     engineOutput: (line: string) => void;
+    /** The engine the stack runs on (its pa:dockerHost), where the point's images must be. */
+    dockerHost?: string;
 }
 
 export interface RedeployResult {
@@ -34,7 +36,7 @@ export async function redeployPoint(ops: Operations, point: RollbackPoint, optio
     const m = point.manifest;
     const result = (partial: Omit<RedeployResult, "point" | "seconds">): RedeployResult => ({ ...partial, point: point.tag, seconds: seconds() });
     if (!m.stackUpdate) return result({ outcome: "failed", restoredData: [], error: `${point.tag} records no deployed state to return to` });
-    const missing = await ops.missingImages(Object.values(m.images));
+    const missing = await ops.missingImages(Object.values(m.images), options.dockerHost);
     if (missing.length > 0) options.say(`warning: images not on this Docker host (the rollback needs a registry to pull them): ${missing.join(", ")}`);
     options.say(`rollback to ${point.tag}: commit ${m.commit.slice(0, 12)}, images ${Object.values(m.images).join(", ")}`);
     // Each phase says when it ended, so a slow rollback shows where its time went.

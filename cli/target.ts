@@ -43,6 +43,8 @@ export interface Target {
     backup?: BackupTarget;
     /** The backup scheduler's container, when the stack runs one. */
     backupScheduler?: string;
+    /** The engine the stack runs on (pa:dockerHost); absent in outputs of stacks deployed before it was recorded. */
+    dockerHost?: string;
 }
 
 /** Builds a Target from `pulumi stack output --show-secrets` values; throws naming what is missing. */
@@ -67,6 +69,7 @@ export function targetFromOutputs(stack: string, outputs: Record<string, unknown
         credentials: (outputs.credentials ?? {}) as Credentials,
         backup: (outputs.backup ?? undefined) as BackupTarget | undefined,
         backupScheduler: typeof outputs.backupSchedulerContainer === "string" ? outputs.backupSchedulerContainer : undefined,
+        dockerHost: typeof outputs.dockerHost === "string" ? outputs.dockerHost : undefined,
     };
 }
 

@@ -62,7 +62,7 @@ export async function run(flags: ParsedFlags): Promise<number> {
     const engine = await ctx.ops.openStack(stack);
     const target = await ctx.ops.targetOf(engine);
     if (!target.backup) throw new UsageError(`stack '${stack}' has no backups: set pa:backup in Pulumi.${stack}.yaml and run pulumi up (production has them by default)`);
-    const deps = ctx.ops.backupDeps();
+    const deps = ctx.ops.backupDeps(target);
     const out = (value: unknown, text: string) => ctx.log.result(json ? JSON.stringify(value, null, 2) : text);
     const locked = <T>(what: string, body: () => Promise<T>) => withLock(ctx.projectRoot, stack, `backup ${what}`, flags.has("force-unlock"), ctx.log, body);
 

@@ -25,9 +25,10 @@ export async function run(flags: ParsedFlags): Promise<number> {
     const ctx = createContext("health", { json });
     const stack = chosenStack(flags);
     const target = await ctx.ops.targetOf(await ctx.ops.openStack(stack));
-    const report = await checkHealth(target, { http: httpProbe, docker: ctx.docker }, { verbose: flags.has("verbose") });
+    const docker = ctx.ops.dockerOf(target);
+    const report = await checkHealth(target, { http: httpProbe, docker }, { verbose: flags.has("verbose") });
     if (target.backup) {
-        report.backups = await checkBackups(target, ctx.docker, new Date());
+        report.backups = await checkBackups(target, docker, new Date());
         report.healthy &&= report.backups.every((b) => b.ok);
     }
     ctx.log.result(json ? JSON.stringify(report, null, 2) : formatHealthTable(report));

@@ -43,7 +43,7 @@ export async function run(flags: ParsedFlags): Promise<number> {
         const production = await ctx.ops.openStack(stack);
         const history = await production.history();
         const target = history.length > 0 ? await ctx.ops.targetOf(production).catch(() => undefined) : undefined;
-        const inRepository = target?.backup ? new Set((await listBackups(target, ctx.ops.backupDeps())).filter((b) => b.complete).map((b) => b.id)) : new Set<string>();
+        const inRepository = target?.backup ? new Set((await listBackups(target, ctx.ops.backupDeps(target))).filter((b) => b.complete).map((b) => b.id)) : new Set<string>();
         const statuses = describePoints(points, history, ctx.projectRoot, inRepository);
         ctx.log.result(json ? JSON.stringify(statuses.map((s) => ({ tag: s.point.tag, ...s.point.manifest, config: undefined, matchingUpdate: s.update ?? null, backupPresent: s.backupPresent })), null, 2) : formatPoints(statuses));
         return EXIT.ok;
@@ -57,12 +57,15 @@ export async function run(flags: ParsedFlags): Promise<number> {
     }
     if (flags.has("with-data") && !point.manifest.backup) throw new UsageError(`${point.tag} has no backup; drop --with-data`);
     ctx.log.info(`${emergency ? "EMERGENCY " : ""}rollback of ${stack} to ${point.tag} (recorded ${point.manifest.createdAt})`);
+    // Its engine, from its outputs; a stack too broken to have them is rolled back all the same.
+    const dockerHost = (await ctx.ops.targetOf(await ctx.ops.openStack(stack)).catch(() => undefined))?.dockerHost;
     const result = await withLock(ctx.projectRoot, stack, emergency ? "rollback --emergency" : `rollback --tag ${point.tag}`, flags.has("force-unlock"), ctx.log, () =>
         redeployPoint(ctx.ops, point, {
             restoreData: flags.has("with-data") ? [...SERVICES] : [],
             healthTimeoutMs: numberFlag(flags, "timeout", 300) * 1000,
             say: (line) => ctx.log.info(line),
             engineOutput: engineOutput(ctx.log),
+            dockerHost,
             approve: emergency
                 ? undefined
                 : async (preview) => {

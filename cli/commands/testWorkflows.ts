@@ -34,7 +34,7 @@ export async function run(flags: ParsedFlags): Promise<number> {
     const password = process.env.PA_OPENWEBUI_TEST_PASSWORD;
     ctx.log.addSecret(password);
     ctx.log.info(`workflow tests on ${stack} (${allowWrites ? "write paths" : "read-only"})`);
-    const report = await runWorkflowTests(target, { http: httpProbe, docker: ctx.docker }, {
+    const report = await runWorkflowTests(target, { http: httpProbe, docker: ctx.ops.dockerOf(target) }, {
         allowWrites,
         openWebuiAccount: email && password ? { email, password } : undefined,
     });

@@ -1,6 +1,7 @@
 // The Docker engine as the operator commands use it: exec into a container, inspect it, read its
-// logs, stop/start it, and stream data in and out of containers and volumes. Through the docker CLI,
-// so DOCKER_HOST and contexts work as they do for the person running the command.
+// logs, stop/start it, and stream data in and out of containers and volumes. Through the docker CLI:
+// on the engine of the stack acted on (`on(pa:dockerHost)`), or, for a stack deployed before it
+// recorded its host, the one DOCKER_HOST and contexts select for the person running the command.
 import { spawn } from "child_process";
 import * as fs from "fs";
 import { dockerEnv } from "../../platform/ssh";
@@ -53,15 +54,35 @@ export interface DockerClient {
     imageExists(ref: string): Promise<boolean>;
     /** Plain `docker <args>`, for what the named methods do not cover. */
     run(args: string[], options?: RunOptions): Promise<ExecResult>;
+    /** The same client on another engine (a stack's pa:dockerHost); undefined keeps this one's. */
+    on(dockerHost: string | undefined): DockerClient;
 }
 
 export class DockerCli implements DockerClient {
-    constructor(private readonly binary = "docker") {}
+    constructor(
+        private readonly binary = "docker",
+        /** The engine every call goes to; undefined: the ambient DOCKER_HOST or context. */
+        readonly dockerHost?: string,
+    ) {}
+
+    on(dockerHost: string | undefined): DockerCli {
+        return dockerHost === undefined ? this : new DockerCli(this.binary, dockerHost);
+    }
+
+    /** The docker CLI's environment: ssh in batch mode, and the engine when one is set. */
+    private env(extra?: Record<string, string>): NodeJS.ProcessEnv {
+        const base = { ...process.env, ...(extra ?? {}) };
+        if (this.dockerHost !== undefined) {
+            base.DOCKER_HOST = this.dockerHost;
+            delete base.DOCKER_CONTEXT;
+        }
+        return dockerEnv(base);
+    }
 
     run(args: string[], options: RunOptions = {}): Promise<ExecResult> {
         return new Promise((resolve) => {
             const started = performance.now();
-            const env = dockerEnv(options.env ? { ...process.env, ...options.env } : process.env);
+            const env = this.env(options.env);
             const child = spawn(this.binary, args, { stdio: ["pipe", "pipe", "pipe"], env });
             let stdout = "";
             let stderr = "";
@@ -142,7 +163,7 @@ export class DockerCli implements DockerClient {
 
     private pipe(args: string[], files: { in?: string; out?: string }): Promise<void> {
         return new Promise((resolve, reject) => {
-            const child = spawn(this.binary, args, { stdio: "pipe", env: dockerEnv() });
+            const child = spawn(this.binary, args, { stdio: "pipe", env: this.env() });
             let stderr = "";
             child.stderr.on("data", (chunk) => (stderr += chunk));
             const written = files.out ? fs.createWriteStream(files.out, { mode: 0o600 }) : undefined;

@@ -134,7 +134,7 @@ describe("operator workflow on the real engine", () => {
         const log = new Logger({ repo: box.dir, kind: "promote", debug: false });
         const real = new RealOperations({ projectRoot: box.dir, engine: new AutomationEngine(box.dir), git: new GitCli(box.dir), docker, http: httpProbe, log });
         const production = await real.targetOf(await real.openStack(STACKS.production));
-        const deps: BackupDeps = real.backupDeps();
+        const deps: BackupDeps = real.backupDeps(production);
         const manifest = await readManifest(production, deps, await findBackup(production, deps, "latest"));
         assert.strictEqual(manifest.reason, "promote");
         assert.ok(manifest.stackUpdate?.startTime, JSON.stringify(manifest.stackUpdate));

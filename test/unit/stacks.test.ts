@@ -323,6 +323,7 @@ for (const stack of STACKS) {
             assert.strictEqual(networks.backend, networkName("backend"));
             assert.strictEqual(volumes.postgres.data, `pa-${stack}-postgres-data`);
             assert.strictEqual(credentials.neo4jPassword, run.generated.neo4jPassword);
+            assert.strictEqual(run.outputs.dockerHost, "unix:///var/run/docker.sock", "the engine the operator commands reach");
         });
 
         it(`${stack === "production" ? "protects" : "does not protect"} the data volumes from deletion`, () => {
@@ -358,3 +359,18 @@ for (const stack of STACKS) {
         });
     });
 }
+
+describe("a production on a server reached over ssh:// (mock engine)", () => {
+    it("never prompts and never reaches a host whose key changed: the provider and every pids limit's docker update", async () => {
+        const run = await runStack("production", { ...stackFileConfig("production"), "pa:dockerHost": "ssh://deploy@server.example" });
+        const [provider] = byType(run, TYPES.dockerProvider);
+        assert.strictEqual(provider.inputs.host, "ssh://deploy@server.example");
+        const sshOpts: string[] = typeof provider.inputs.sshOpts === "string" ? JSON.parse(provider.inputs.sshOpts) : provider.inputs.sshOpts;
+        assert.deepStrictEqual(sshOpts, ["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", "ConnectTimeout=20"]);
+        const limits = byType(run, TYPES.command).filter((c) => c.name.endsWith("-pids-limit"));
+        assert.strictEqual(limits.length, 6);
+        for (const limit of limits) {
+            assert.match(reveal(limit.inputs.create), /^ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -o ConnectTimeout=20 -l deploy -- server\.example 'docker update --pids-limit \d+ \S+'$/, limit.name);
+        }
+    });
+});
