@@ -7,9 +7,10 @@ import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import { benchArgs } from "./args";
+import { testImage } from "../test/support/images";
 
 const rows = benchArgs("Usage: npm run bench:sync -- [--rows N]\nTimes a raw pg_dump | pg_restore and the sanitized sync of N generated rows (default 1000000).", "--rows", 1_000_000, 100);
-const image = process.env.PA_SYNCTEST_IMAGE ?? "pa-test/postgres-pgvector:17-trixie";
+const image = process.env.PA_SYNCTEST_IMAGE ?? testImage("postgres-pgvector");
 process.env.PA_SYNCTEST_PRODUCTION = `pa-synctest-bench-production-${process.pid}`;
 process.env.PA_SYNCTEST_STAGING = `pa-synctest-bench-staging-${process.pid}`;
 // Production's pseudonym key, in a volume as its stack keeps it.

@@ -4,12 +4,12 @@
 import * as assert from "assert";
 import * as crypto from "crypto";
 import * as fs from "fs";
-import * as path from "path";
 import { applyRetention, BackupDeps, BackupError, copyToOffsite, findBackup, listBackups, restoreFromBackup, takeBackup, verifyBackup, verifyOffsite } from "../../cli/backup/backups";
 import { DockerCli } from "../../cli/probes/docker";
 import { Target } from "../../cli/target";
 import { OffsiteRepository } from "../../config/schema";
 import { docker } from "../ops/fixture";
+import { testImage } from "../support/images";
 import {
     BackupStack,
     PREFIX,
@@ -34,7 +34,6 @@ const graphCounts = () => {
     return out.results[0].data[0].row;
 };
 const dbs = ["letta", "openwebui", "n8n"];
-const tag = (dir: string) => fs.readFileSync(path.join(__dirname, "../../images", dir, "TAG"), "utf8").trim();
 
 describe("backups with restic on real containers", function () {
     let stack: BackupStack;
@@ -198,7 +197,7 @@ describe("backups with restic on real containers", function () {
         this.timeout(900_000);
         const pass = crypto.randomBytes(12).toString("hex");
         const server = `${PREFIX}-offsite`;
-        docker("run", "-d", "--name", server, "--network", `${PREFIX}-net`, "--network-alias", "offsite", "--label", "pa.stack=bktest", tag("rclone"), "serve", "restic", "/data", "--addr", ":8080", "--user", "pa", "--pass", pass);
+        docker("run", "-d", "--name", server, "--network", `${PREFIX}-net`, "--network-alias", "offsite", "--label", "pa.stack=bktest", testImage("rclone"), "serve", "restic", "/data", "--addr", ":8080", "--user", "pa", "--pass", pass);
         const nas = { name: "nas", url: "rest:http://offsite:8080/", env: { RESTIC_REST_USERNAME: "pa", RESTIC_REST_PASSWORD: pass } };
         // The stack's repository had a pack file corrupted above: restic copy reads every blob it sends, so the corruption does not travel.
         const corrupted = await copyToOffsite({ ...target, backup: { ...target.backup!, offsiteNetwork: `${PREFIX}-net`, offsite: [nas] } }, deps());

@@ -11,14 +11,14 @@ import * as path from "path";
 import { Service } from "../../config/schema";
 import { APP_DATABASES, passwordEnvVar, postgresInitScript } from "../../model/databases";
 import { Target } from "../../cli/target";
-import { docker, removePrefixed, testImage, waitFor } from "../ops/fixture";
+import { docker, removePrefixed, waitFor } from "../ops/fixture";
+import { serviceTestImage, testImage } from "../support/images";
 
 export const PREFIX = "pa-bktest";
 const NETWORK = `${PREFIX}-net`;
-const ROOT = path.resolve(__dirname, "../..");
 
 export function resticTestImage(): string {
-    return fs.readFileSync(path.join(ROOT, "images", "restic", "TAG"), "utf8").trim();
+    return testImage("restic");
 }
 
 const names: Record<Service, string> = { postgres: "postgres", neo4j: "neo4j", letta: "letta", openWebui: "open-webui", n8n: "n8n" };
@@ -43,10 +43,10 @@ export function startBackupStack(options: { repository?: string } = {}): BackupS
     const dbEnv = APP_DATABASES.flatMap((d) => ["-e", `${passwordEnvVar(d)}=${secret()}`]);
     docker("run", "-d", "--name", containerOf("postgres"), "--network", NETWORK, "--label", `pa.stack=bktest`,
         "-e", `POSTGRES_PASSWORD=${superuser}`, "-e", "POSTGRES_USER=postgres", "-e", "POSTGRES_DB=postgres", ...dbEnv,
-        "-v", `${volumeOf("postgres")}:/var/lib/postgresql/data`, "-v", `${initDir}:/docker-entrypoint-initdb.d:ro`, testImage("postgres"));
+        "-v", `${volumeOf("postgres")}:/var/lib/postgresql/data`, "-v", `${initDir}:/docker-entrypoint-initdb.d:ro`, serviceTestImage("postgres"));
     docker("run", "-d", "--name", containerOf("neo4j"), "--network", NETWORK, "-e", `NEO4J_AUTH=neo4j/${neo4jPassword}`,
         "-e", "NEO4J_server_memory_heap_max__size=512m", "-e", "NEO4J_server_memory_pagecache_size=128m",
-        "-v", `${volumeOf("neo4j")}:/data`, testImage("neo4j"));
+        "-v", `${volumeOf("neo4j")}:/data`, serviceTestImage("neo4j"));
     for (const v of [volumeOf("openWebui"), volumeOf("n8n")]) docker("volume", "create", v);
     const repository = options.repository ?? `${PREFIX}-repo`;
     waitFor(() => docker("exec", containerOf("postgres"), "sh", "-c", "psql -h localhost -U postgres -d letta -tAc 'select 1' && test -f /var/lib/postgresql/data/postmaster.pid") === "1", 120, "postgres init");
@@ -59,7 +59,7 @@ export function startBackupStack(options: { repository?: string } = {}): BackupS
             containers: Object.fromEntries(services.map((s) => [s, containerOf(s)])) as Record<Service, string>,
             urls: {},
             volumes: { postgres: { data: volumeOf("postgres") }, neo4j: { data: volumeOf("neo4j"), logs: volumeOf("neo4j", "logs") }, letta: {}, openWebui: { data: volumeOf("openWebui") }, n8n: { data: volumeOf("n8n") } },
-            images: Object.fromEntries(services.map((s) => [s, testImage(s)])) as Record<Service, string>,
+            images: Object.fromEntries(services.map((s) => [s, serviceTestImage(s)])) as Record<Service, string>,
             credentials: { neo4jPassword, postgresSuperuserPassword: superuser },
             backup: { repository, image: resticTestImage(), password: secret(), keepDaily: 7, keepWeekly: 4, keepMonthly: 6, keepPoints: 3, verifyReadPercent: 100 },
         },
@@ -131,18 +131,18 @@ for i in $(seq 1 25); do head -c $((i * 311)) /dev/urandom > /v/n8n/binaryData/x
 printf '{"encryptionKey":"k"}' > /v/n8n/config
 touch /v/n8n/empty-file
 ln -s config /v/n8n/config-link`;
-    docker("run", "--rm", "-v", `${volumeOf("openWebui")}:/v/openWebui`, "-v", `${volumeOf("n8n")}:/v/n8n`, "--entrypoint", "sh", testImage("postgres"), "-c", files);
+    docker("run", "--rm", "-v", `${volumeOf("openWebui")}:/v/openWebui`, "-v", `${volumeOf("n8n")}:/v/n8n`, "--entrypoint", "sh", serviceTestImage("postgres"), "-c", files);
 }
 
 /** Files and bytes of each volume, as `find` sees them (regular files). */
 export function volumeTally(volume: string): { files: number; bytes: number } {
-    const out = docker("run", "--rm", "-v", `${volume}:/v:ro`, "--entrypoint", "sh", testImage("postgres"), "-c", "find /v -type f -printf '%s\\n' | awk '{n++; s+=$1} END {print n+0, s+0}'");
+    const out = docker("run", "--rm", "-v", `${volume}:/v:ro`, "--entrypoint", "sh", serviceTestImage("postgres"), "-c", "find /v -type f -printf '%s\\n' | awk '{n++; s+=$1} END {print n+0, s+0}'");
     const [files, bytes] = out.split(" ").map(Number);
     return { files, bytes };
 }
 
 export function volumeDigest(volume: string): string {
-    return docker("run", "--rm", "-v", `${volume}:/v:ro`, "--entrypoint", "sh", testImage("postgres"), "-c", "cd /v && find . \\( -type f -o -type l \\) -print0 | sort -z | xargs -0 -r sha256sum 2>/dev/null | sha256sum; find . -type l -printf '%p -> %l\\n' | sort");
+    return docker("run", "--rm", "-v", `${volume}:/v:ro`, "--entrypoint", "sh", serviceTestImage("postgres"), "-c", "cd /v && find . \\( -type f -o -type l \\) -print0 | sort -z | xargs -0 -r sha256sum 2>/dev/null | sha256sum; find . -type l -printf '%p -> %l\\n' | sort");
 }
 
 /** A writer that inserts rows into Letta's messages until stopped (a live production during a backup). */

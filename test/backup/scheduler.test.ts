@@ -3,8 +3,6 @@
 // a failed run posts the notification to a local HTTP receiver, the proxy refuses what would give the
 // host away, and its watchdog thaws a Neo4j left frozen.
 import * as assert from "assert";
-import * as fs from "fs";
-import * as path from "path";
 import { backupStatus, listBackups, BackupDeps } from "../../cli/backup/backups";
 import { checkBackups } from "../../cli/health";
 import { DockerCli } from "../../cli/probes/docker";
@@ -14,18 +12,17 @@ import { PROXY_ENV, SchedulerSecret } from "../../model/backupSchedule";
 import { backupSchedulerSpec, dockerApiProxySpec, schedulerNetworkName, schedulerPolicy } from "../../model/backupScheduler";
 import { stackLabels } from "../../model/names";
 import { docker, waitFor } from "../ops/fixture";
+import { testImage } from "../support/images";
 import { BackupStack, containerOf, generateDataset, removeBackupStack, startBackupStack } from "./fixture";
 import { startSidecar } from "./sidecars";
 
-const ROOT = path.resolve(__dirname, "../..");
-const tag = (dir: string) => fs.readFileSync(path.join(ROOT, "images", dir, "TAG"), "utf8").trim();
 const EGRESS = "pa-bktest-frontend";
 const RECEIVER = "pa-bktest-hooks";
 
 /** A local HTTP receiver on the egress network: prints each request it gets as a JSON line. */
 function startReceiver(): void {
     const program = `require("http").createServer((q, s) => { let b = ""; q.on("data", (c) => (b += c)); q.on("end", () => { console.log(JSON.stringify({ method: q.method, url: q.url, headers: q.headers, body: b })); s.end("ok"); }); }).listen(8080);`;
-    docker("run", "-d", "--name", RECEIVER, "--network", EGRESS, "--network-alias", "hooks", "--label", "pa.stack=bktest", tag("node"), "node", "-e", program);
+    docker("run", "-d", "--name", RECEIVER, "--network", EGRESS, "--network-alias", "hooks", "--label", "pa.stack=bktest", testImage("node"), "node", "-e", program);
 }
 
 /** A cron expression (with seconds, read in UTC) that fires once, `seconds` from now. */
@@ -43,9 +40,9 @@ describe("backup scheduler on real containers", function () {
     let stack: BackupStack;
     let target: Target;
     const deps: BackupDeps = { docker: new DockerCli(), say: () => undefined, now: () => new Date() };
-    const images = () => ({ ...target.images, restic: target.backup!.image, node: tag("node"), dockerCli: tag("docker-cli") });
+    const images = () => ({ ...target.images, restic: target.backup!.image, node: testImage("node"), dockerCli: testImage("docker-cli") });
     const policy = () => schedulerPolicy("bktest", images(), { kind: "volume", name: stack.repository });
-    const proxy = () => dockerApiProxySpec("bktest", tag("node"), "/var/run/docker.sock", policy());
+    const proxy = () => dockerApiProxySpec("bktest", testImage("node"), "/var/run/docker.sock", policy());
     const scheduler = (schedule: string, drillSchedule: string) =>
         backupSchedulerSpec({
             stack: "bktest",

@@ -8,21 +8,9 @@ import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation"
 
 // The CLI's own step recorder, so the tests read a plan the way `pa` does.
 export { stepRecorder } from "../../cli/engine";
+export { testImages } from "../support/images";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "../..");
-
-/** The locally built test images, by service, as their build scripts tag them. */
-export function testImages(): Record<string, string> {
-    const tag = (dir: string) => fs.readFileSync(path.join(PROJECT_ROOT, "images", dir, "TAG"), "utf8").trim();
-    return {
-        postgres: tag("postgres-pgvector"),
-        neo4j: tag("neo4j"),
-        letta: tag("letta"),
-        openWebui: tag("open-webui"),
-        n8n: tag("n8n"),
-        gateway: tag("gateway"),
-    };
-}
 
 export interface ThrowawayStack {
     stack: Stack;

@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { main } from "../../cli/main";
+import { testImages } from "../support/images";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -41,30 +42,6 @@ export function requireToolchain(): void {
     }
     const missing = ["docker", "random", "command"].filter((name) => !new RegExp(`^${name}\\s+resource`, "m").test(plugins));
     if (missing.length) throw new Error(`needs the provider plugins ${missing.join(", ")} (pulumi plugin ls shows none; setup/toolchain.sh builds them)`);
-}
-
-/** The locally built test images, as their build scripts tag them; fails when one is not built. */
-export function testImages(): Record<string, string> {
-    const pick = (dir: string) => {
-        const tag = fs.readFileSync(path.join(ROOT, "images", dir, "TAG"), "utf8").trim();
-        try {
-            execFileSync("docker", ["image", "inspect", tag], { stdio: "ignore" });
-        } catch {
-            throw new Error(`test image ${tag} is not built (setup/images.sh)`);
-        }
-        return tag;
-    };
-    return {
-        postgres: pick("postgres-pgvector"),
-        neo4j: pick("neo4j"),
-        letta: pick("letta"),
-        openWebui: pick("open-webui"),
-        n8n: pick("n8n"),
-        gateway: pick("gateway"),
-        restic: pick("restic"),
-        node: pick("node"),
-        dockerCli: pick("docker-cli"),
-    };
 }
 
 export interface Sandbox {
@@ -102,7 +79,7 @@ const SANDBOX_ENV = ["PA_PROJECT_ROOT", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PAS
 
 export function createSandbox(): Sandbox {
     requireToolchain();
-    const images = testImages();
+    const images = testImages({ mustExist: true });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pa-ops-e2e-"));
     const git = (...args: string[]) => execFileSync("git", ["-C", dir, "-c", "user.name=e2e", "-c", "user.email=e2e@localhost", ...args], { encoding: "utf8" }).trim();
     execFileSync("git", ["clone", "-q", ROOT, dir]);

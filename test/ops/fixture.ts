@@ -9,21 +9,15 @@ import * as path from "path";
 import { Service } from "../../config/schema";
 import { APP_DATABASES, passwordEnvVar, postgresInitScript } from "../../model/databases";
 import { Target } from "../../cli/target";
+import { serviceTestImage } from "../support/images";
 
 export const PREFIX = "pa-opstest";
-const ROOT = path.resolve(__dirname, "../..");
 const NETWORK = `${PREFIX}-net`;
 // Below Linux's ephemeral range (32768-60999), where an outgoing connection could hold the port.
 const PORTS = { letta: 24283, openWebui: 24080, n8n: 24678 };
 
 export function docker(...args: string[]): string {
     return execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
-}
-
-/** The test image tags, as images/<name>/TAG names them. */
-export function testImage(service: Service): string {
-    const dir = { postgres: "postgres-pgvector", neo4j: "neo4j", letta: "letta", openWebui: "open-webui", n8n: "n8n" }[service];
-    return fs.readFileSync(path.join(ROOT, "images", dir, "TAG"), "utf8").trim();
 }
 
 const secret = () => crypto.randomBytes(18).toString("base64url");
@@ -51,7 +45,7 @@ export function startOpsStack(): OpsStack {
     fs.chmodSync(initDir, 0o755); // the entrypoint runs init scripts as the postgres user
     fs.writeFileSync(path.join(initDir, "10-pa-app-databases.sh"), postgresInitScript(), { mode: 0o755 });
     const run = (service: Service, args: string[], command: string[] = []) => {
-        docker("run", "-d", "--name", containerOf(service), "--network", NETWORK, "--network-alias", { postgres: "postgres", neo4j: "neo4j", letta: "letta", openWebui: "open-webui", n8n: "n8n" }[service], ...args, testImage(service), ...command);
+        docker("run", "-d", "--name", containerOf(service), "--network", NETWORK, "--network-alias", { postgres: "postgres", neo4j: "neo4j", letta: "letta", openWebui: "open-webui", n8n: "n8n" }[service], ...args, serviceTestImage(service), ...command);
     };
     const dbEnv = APP_DATABASES.flatMap((d) => ["-e", `${passwordEnvVar(d)}=${passwords.db[d.name]}`]);
     run("postgres", ["-e", `POSTGRES_PASSWORD=${passwords.superuser}`, "-e", "POSTGRES_USER=postgres", "-e", "POSTGRES_DB=postgres", ...dbEnv,
@@ -83,7 +77,7 @@ export function startOpsStack(): OpsStack {
                 openWebui: { data: volumeOf("openWebui") },
                 n8n: { data: volumeOf("n8n") },
             },
-            images: Object.fromEntries(services.map((s) => [s, testImage(s)])) as Record<Service, string>,
+            images: Object.fromEntries(services.map((s) => [s, serviceTestImage(s)])) as Record<Service, string>,
             credentials: { lettaServerPassword: passwords.letta, neo4jPassword: passwords.neo4j, postgresSuperuserPassword: passwords.superuser },
         },
     };

@@ -7,8 +7,9 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 docker info >/dev/null 2>&1 || { echo "test:ops: no Docker engine answers (setup/docker-engine.sh)" >&2; exit 1; }
 missing=()
-for image in pa-test/postgres-pgvector pa-test/neo4j pa-test/n8n pa-test/letta pa-test/open-webui; do
-  [[ -n $(docker images -q "$image" 2>/dev/null) ]] || missing+=("$image")
+for dir in postgres-pgvector neo4j n8n letta open-webui; do
+  image=$(<"images/$dir/TAG")
+  docker image inspect "$image" >/dev/null 2>&1 || missing+=("$image")
 done
 if ((${#missing[@]})); then
   echo "test:ops: test images missing: ${missing[*]} (build them with setup/images.sh)" >&2

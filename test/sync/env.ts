@@ -4,6 +4,7 @@ import { spawn, spawnSync } from "child_process";
 import * as path from "path";
 import { APP_DATABASES, passwordEnvVar, postgresInitScript } from "../../model/databases";
 import { DATASETS, DatasetSize, oddPlacesData, schemaSql } from "./dataset";
+import { testImage } from "../support/images";
 
 export const PRODUCTION = process.env.PA_SYNCTEST_PRODUCTION ?? "pa-synctest-production";
 export const STAGING = process.env.PA_SYNCTEST_STAGING ?? "pa-synctest-staging";
@@ -59,7 +60,7 @@ export function cliEnv(overrides: Record<string, string> = {}): NodeJS.ProcessEn
         PA_SYNC_STAGING_POSTGRES: STAGING,
         PA_SYNC_KEY_VOLUME: SYNC_KEY_VOLUME,
         // The row sanitizer's Node.js (production's n8n image in a stack).
-        PA_SYNC_COPIER_IMAGE: process.env.PA_SYNCTEST_COPIER_IMAGE ?? "pa-test/n8n:1.123.81",
+        PA_SYNC_COPIER_IMAGE: process.env.PA_SYNCTEST_COPIER_IMAGE ?? testImage("n8n"),
         PA_SYNC_LOG_DIR: path.join(REPO, "logs/staging-test"),
         ...overrides,
     };

@@ -3,6 +3,7 @@
 // in them and read them back through helper containers.
 import { spawnSync } from "child_process";
 import { PEOPLE } from "./dataset";
+import { testImage } from "../support/images";
 
 const pid = process.env.PA_SYNCTEST_FILES_ID ?? "local";
 export const VOLUMES = {
@@ -15,7 +16,7 @@ export const FILES_ENV = {
     PA_SYNC_PRODUCTION_OPEN_WEBUI_VOLUME: VOLUMES.production.openWebui,
     PA_SYNC_STAGING_OPEN_WEBUI_VOLUME: VOLUMES.staging.openWebui,
 };
-const TOOL_IMAGE = process.env.PA_SYNCTEST_COPIER_IMAGE ?? "pa-test/n8n:1.123.81";
+const TOOL_IMAGE = process.env.PA_SYNCTEST_COPIER_IMAGE ?? testImage("n8n");
 
 /** Runs a shell script as root with the volume at /x; returns stdout. */
 export function onVolume(volume: string, script: string): string {

@@ -8,11 +8,12 @@ import { PEOPLE, plantedValues } from "./dataset";
 import { SYNC_KEY, fillProduction, runCli } from "./env";
 import { PRODUCTION_NEO4J, STAGING_NEO4J, cypher, fillProductionGraph, textSanitizer } from "./graph";
 import { sanitizedEmail } from "../../sync/session-sql";
+import { testImage } from "../support/images";
 
 const GRAPH_ENV = {
     PA_SYNC_PRODUCTION_NEO4J: PRODUCTION_NEO4J,
     PA_SYNC_STAGING_NEO4J: STAGING_NEO4J,
-    PA_SYNC_COPIER_IMAGE: process.env.PA_SYNCTEST_COPIER_IMAGE ?? "pa-test/n8n:1.123.81",
+    PA_SYNC_COPIER_IMAGE: process.env.PA_SYNCTEST_COPIER_IMAGE ?? testImage("n8n"),
 };
 
 function scratchLeft(): string {

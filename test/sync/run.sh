@@ -3,16 +3,16 @@
 # it starts from the locally built images (setup/images.sh), and n8n and Open WebUI data volumes (each
 # used by a created, never started, container of the app's image), and removes them all on every exit.
 # Usage: test/sync/run.sh [mocha args]
-# Env: PA_SYNCTEST_IMAGE (default pa-test/postgres-pgvector:17-trixie), PA_SYNCTEST_NEO4J_IMAGE (default
-# pa-test/neo4j:5.26.30), PA_SYNCTEST_COPIER_IMAGE (an image with Node.js, default pa-test/n8n:1.123.81),
-# PA_SYNCTEST_OPEN_WEBUI_IMAGE (default pa-test/open-webui:0.12.4). Production's pseudonym key is a random
-# one per run, in a volume as production's stack keeps it.
+# Env: PA_SYNCTEST_IMAGE, PA_SYNCTEST_NEO4J_IMAGE, PA_SYNCTEST_COPIER_IMAGE (an image with Node.js),
+# PA_SYNCTEST_OPEN_WEBUI_IMAGE (defaults: the test images of Postgres, Neo4j, n8n and Open WebUI, as
+# images/*/TAG names them). Production's pseudonym key is a random one per run, in a volume as
+# production's stack keeps it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-if [[ "${1:-}" == "--help" ]]; then sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
-image="${PA_SYNCTEST_IMAGE:-pa-test/postgres-pgvector:17-trixie}"
-neo4j_image="${PA_SYNCTEST_NEO4J_IMAGE:-pa-test/neo4j:5.26.30}"
-export PA_SYNCTEST_COPIER_IMAGE="${PA_SYNCTEST_COPIER_IMAGE:-pa-test/n8n:1.123.81}"
+if [[ "${1:-}" == "--help" ]]; then sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
+image="${PA_SYNCTEST_IMAGE:-$(<images/postgres-pgvector/TAG)}"
+neo4j_image="${PA_SYNCTEST_NEO4J_IMAGE:-$(<images/neo4j/TAG)}"
+export PA_SYNCTEST_COPIER_IMAGE="${PA_SYNCTEST_COPIER_IMAGE:-$(<images/n8n/TAG)}"
 export PA_SYNCTEST_PRODUCTION="pa-synctest-production-$$" PA_SYNCTEST_STAGING="pa-synctest-staging-$$"
 export PA_SYNCTEST_PRODUCTION_NEO4J="pa-synctest-neo4j-production-$$" PA_SYNCTEST_STAGING_NEO4J="pa-synctest-neo4j-staging-$$"
 export PA_SYNCTEST_NEO4J_PASSWORD="synctest-neo4j-pw"
@@ -40,7 +40,7 @@ export PA_SYNCTEST_OTHER_ENGINE
 for volume in "${app_volumes[@]}"; do
     case "$volume" in
         *-n8n-data-*) app_image="$PA_SYNCTEST_COPIER_IMAGE" mount=/home/node/.n8n ;;
-        *) app_image="${PA_SYNCTEST_OPEN_WEBUI_IMAGE:-pa-test/open-webui:0.12.4}" mount=/app/backend/data ;;
+        *) app_image="${PA_SYNCTEST_OPEN_WEBUI_IMAGE:-$(<images/open-webui/TAG)}" mount=/app/backend/data ;;
     esac
     docker create --name "${volume/-data-/-}" --label pa.test=sync -v "$volume:$mount" "$app_image" >/dev/null
 done
