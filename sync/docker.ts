@@ -1,10 +1,10 @@
 // Commands inside a container on one side (production or staging), through the docker CLI, so an
-// ssh:// Docker host works the same as the local engine (its ssh in batch mode: platform/ssh.ts).
-// Nothing here puts a secret on a command line.
-import { ChildProcess, spawn } from "child_process";
+// ssh:// Docker host works the same as the local engine (started by platform/docker.ts). Nothing here
+// puts a secret on a command line.
+import { ChildProcess } from "child_process";
 import { SERVICE_LABEL, STACK_LABEL } from "../model/names";
+import { spawnDocker } from "../platform/docker";
 import { redact } from "../platform/log";
-import { dockerEnv } from "../platform/ssh";
 
 export interface DockerSide {
     /** DOCKER_HOST of the engine, e.g. ssh://me@server; undefined for the local engine. */
@@ -13,18 +13,14 @@ export interface DockerSide {
     container: string;
 }
 
-export function dockerArgs(side: DockerSide, args: string[]): string[] {
-    return side.host ? ["--host", side.host, ...args] : args;
-}
-
 /** Starts `command` inside the side's container with stdin, stdout and stderr as pipes. */
 export function execIn(side: DockerSide, command: string[]): ChildProcess {
-    return spawn("docker", dockerArgs(side, ["exec", "-i", side.container, ...command]), { stdio: ["pipe", "pipe", "pipe"], env: dockerEnv() });
+    return spawnDocker(["exec", "-i", side.container, ...command], { host: side.host });
 }
 
 /** Runs a docker CLI command against the side's engine and returns its stdout. */
 export function docker(side: DockerSide, args: string[], input?: string): Promise<string> {
-    return collect(spawn("docker", dockerArgs(side, args), { stdio: ["pipe", "pipe", "pipe"], env: dockerEnv() }), input);
+    return collect(spawnDocker(args, { host: side.host }), input);
 }
 
 /** Runs `command` in the container, feeding `input` on stdin, and returns its stdout. */
@@ -95,5 +91,5 @@ export async function serviceImage(side: Pick<DockerSide, "host">, stack: string
 
 /** Starts a docker CLI command against the side's engine with stdin, stdout and stderr as pipes. */
 export function dockerProcess(side: Pick<DockerSide, "host">, args: string[]): ChildProcess {
-    return spawn("docker", dockerArgs({ host: side.host, container: "" }, args), { stdio: ["pipe", "pipe", "pipe"], env: dockerEnv() });
+    return spawnDocker(args, { host: side.host });
 }

@@ -2,9 +2,8 @@
 // logs, stop/start it, and stream data in and out of containers and volumes. Through the docker CLI:
 // on the engine of the stack acted on (`on(pa:dockerHost)`), or, for a stack deployed before it
 // recorded its host, the one DOCKER_HOST and contexts select for the person running the command.
-import { spawn } from "child_process";
 import * as fs from "fs";
-import { dockerEnv } from "../../platform/ssh";
+import { spawnDocker } from "../../platform/docker";
 
 export interface ExecResult {
     code: number;
@@ -69,21 +68,10 @@ export class DockerCli implements DockerClient {
         return dockerHost === undefined ? this : new DockerCli(this.binary, dockerHost);
     }
 
-    /** The docker CLI's environment: ssh in batch mode, and the engine when one is set. */
-    private env(extra?: Record<string, string>): NodeJS.ProcessEnv {
-        const base = { ...process.env, ...(extra ?? {}) };
-        if (this.dockerHost !== undefined) {
-            base.DOCKER_HOST = this.dockerHost;
-            delete base.DOCKER_CONTEXT;
-        }
-        return dockerEnv(base);
-    }
-
     run(args: string[], options: RunOptions = {}): Promise<ExecResult> {
         return new Promise((resolve) => {
             const started = performance.now();
-            const env = this.env(options.env);
-            const child = spawn(this.binary, args, { stdio: ["pipe", "pipe", "pipe"], env });
+            const child = spawnDocker(args, { host: this.dockerHost, env: options.env, binary: this.binary });
             let stdout = "";
             let stderr = "";
             const timer = options.timeoutMs
@@ -163,7 +151,7 @@ export class DockerCli implements DockerClient {
 
     private pipe(args: string[], files: { in?: string; out?: string }): Promise<void> {
         return new Promise((resolve, reject) => {
-            const child = spawn(this.binary, args, { stdio: "pipe", env: this.env() });
+            const child = spawnDocker(args, { host: this.dockerHost, binary: this.binary });
             let stderr = "";
             child.stderr.on("data", (chunk) => (stderr += chunk));
             const written = files.out ? fs.createWriteStream(files.out, { mode: 0o600 }) : undefined;
