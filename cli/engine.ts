@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { EngineEvent, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { Service } from "../config/schema";
+import { UpProgress } from "./progress";
 import { HistoryEntry } from "./rollbackPoints";
 
 export interface PlannedStep {
@@ -29,6 +30,10 @@ export interface UpOutcome {
 export interface RunOptions {
     /** Read the real state of every resource first, so drift (a container removed or stopped by hand) is repaired. */
     refresh?: boolean;
+    /** Lines saying how far an update is (cli/progress.ts); an update only. */
+    onProgress?: (line: string) => void;
+    /** Changes the preview before it planned, so the lines say "n of N". */
+    planned?: number;
 }
 
 export interface StackEngine {
@@ -135,12 +140,21 @@ class AutomationStack implements StackEngine {
 
     async up(onOutput: (line: string) => void, options: RunOptions = {}): Promise<UpOutcome> {
         const recorder = stepRecorder();
+        const progress = options.onProgress ? new UpProgress({ say: options.onProgress, planned: options.planned }) : undefined;
+        // The engine sends no event while it waits for a container's health: a timer keeps the lines coming.
+        const heartbeat = progress ? setInterval(() => progress.tick(), 5_000) : undefined;
+        const onEvent = (event: EngineEvent) => {
+            recorder.onEvent(event);
+            progress?.onEvent(event);
+        };
         try {
-            await this.guard(() => this.stack.up({ refresh: options.refresh, onOutput, onEvent: recorder.onEvent, color: "never" }));
+            await this.guard(() => this.stack.up({ refresh: options.refresh, onOutput, onEvent, color: "never" }));
             return { ok: true, steps: recorder.steps };
         } catch (error) {
             if (error instanceof PulumiLockedError) throw error;
             return { ok: false, steps: recorder.steps, error: engineErrors(String((error as Error).message ?? error)) };
+        } finally {
+            if (heartbeat) clearInterval(heartbeat);
         }
     }
 

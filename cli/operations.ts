@@ -81,12 +81,16 @@ export class RealOperations implements Operations {
     }
 
     async waitHealthy(target: Target, timeoutMs: number): Promise<HealthReport> {
-        const deadline = Date.now() + timeoutMs;
+        const started = Date.now();
+        const deadline = started + timeoutMs;
+        let said = "";
         for (;;) {
             const report = await this.health(target);
             if (report.healthy || Date.now() >= deadline) return report;
-            const failing = report.checks.filter((c) => !c.ok).map((c) => `${c.service}: ${c.check}`);
-            this.deps.log.debug(`waiting for health: ${failing.join(", ")}`);
+            // Said when what it waits for changes, so a long wait shows where it is without a line per poll.
+            const failing = report.checks.filter((c) => !c.ok).map((c) => `${c.service}: ${c.check}`).join(", ");
+            if (failing !== said) this.deps.log.info(`waiting for health (${Math.round((Date.now() - started) / 1000)} s of ${Math.round(timeoutMs / 1000)} s): ${failing}`);
+            said = failing;
             await new Promise((r) => setTimeout(r, this.deps.pollIntervalMs ?? 2_000));
         }
     }

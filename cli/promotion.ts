@@ -9,6 +9,7 @@ import { HOSTNAMES } from "../model/names";
 import { PlannedStep } from "./engine";
 import { pendingOperationsHelp } from "./engine";
 import { Operations } from "./operations";
+import { changesIn } from "./progress";
 import { redeployPoint, RedeployResult } from "./redeploy";
 import { currentUpdate, RollbackPoint, RollbackPointManifest, tagMessage, tagName } from "./rollbackPoints";
 import { Target } from "./target";
@@ -96,12 +97,14 @@ export async function promote(ops: Operations, options: PromoteOptions): Promise
         ops.writeConfigFile(prodName, originalConfig);
         return abort(stage, reason, { images, ...extra });
     };
+    let planned: number | undefined;
     try {
         await production.setImages(images);
         say(`preview of ${prodName} with the versions ${options.stagingStack} runs: ${Object.values(images).join(", ")}`);
         const preview = await production.preview(options.engineOutput);
         say(preview.diff.trim() || "(no diff output)");
         say(`changes: ${JSON.stringify(preview.changeSummary)}`);
+        planned = changesIn(preview.steps);
     } catch (error) {
         return abortAndRestoreConfig("preview", message(error));
     }
@@ -158,7 +161,7 @@ export async function promote(ops: Operations, options: PromoteOptions): Promise
     }
 
     // (e) update and (f) validate; (g) roll back on failure.
-    const up = await production.up(options.engineOutput);
+    const up = await production.up(options.engineOutput, { onProgress: say, planned });
     let failure: { stage: PromoteStage; reason: string } | undefined;
     if (!up.ok) {
         failure = { stage: "up", reason: `pulumi up failed: ${up.error}` };

@@ -5,6 +5,7 @@
 // next plain `pulumi up` does not undo the rollback.
 import { Service } from "../config/schema";
 import { PreviewOutcome } from "./engine";
+import { changesIn } from "./progress";
 import { HealthReport } from "./health";
 import { Operations } from "./operations";
 import { RollbackPoint } from "./rollbackPoints";
@@ -47,12 +48,14 @@ export async function redeployPoint(ops: Operations, point: RollbackPoint, optio
         await stack.setImages(m.images);
         // A rollback restores the point whatever happened since: refreshing first makes the engine see
         // containers that were removed or stopped, which a plain update would leave missing.
+        let planned: number | undefined;
         if (options.approve) {
             const preview = await stack.preview(options.engineOutput, { refresh: true });
             if (!(await options.approve(preview))) return result({ outcome: "declined", restoredData: [] });
+            planned = changesIn(preview.steps);
         }
         phase("pulumi up with refresh starts");
-        const up = await stack.up(options.engineOutput, { refresh: true });
+        const up = await stack.up(options.engineOutput, { refresh: true, onProgress: options.say, planned });
         if (!up.ok) return result({ outcome: "failed", restoredData: [], error: `pulumi up of ${point.tag} failed: ${up.error}` });
         phase("pulumi up done");
         ops.writeConfigFile(m.stack, m.config);

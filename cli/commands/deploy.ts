@@ -33,7 +33,7 @@ export async function run(flags: ParsedFlags): Promise<number> {
             ctx.log.error(pendingOperationsHelp(stack, pending));
             return EXIT.failed;
         }
-        const up = await engine.up(engineOutput(ctx.log));
+        const up = await engine.up(engineOutput(ctx.log), { onProgress: (line) => ctx.log.info(line) });
         if (!up.ok) {
             ctx.log.error(`pulumi up of ${stack} failed: ${up.error}`);
             return EXIT.failed;
