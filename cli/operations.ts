@@ -120,9 +120,9 @@ export class RealOperations implements Operations {
         return { docker: this.dockerOf(target), say: (l) => this.deps.log.info(l), now: () => this.now() };
     }
 
-    /** The Docker client on the engine the target runs on. */
+    /** The Docker client on the engine the target runs on: PA_DOCKER_HOST when set (the engine as seen from here), else its pa:dockerHost. */
     dockerOf(target: Target): DockerClient {
-        return this.deps.docker.on(target.dockerHost);
+        return this.deps.docker.on(process.env.PA_DOCKER_HOST || target.dockerHost);
     }
     readConfigFile(stack: string): string {
         return fs.readFileSync(path.join(this.projectRoot, `Pulumi.${stack}.yaml`), "utf8");
@@ -152,7 +152,7 @@ export class RealOperations implements Operations {
     }
 
     async missingImages(images: string[], dockerHost?: string): Promise<string[]> {
-        const docker = this.deps.docker.on(dockerHost);
+        const docker = this.deps.docker.on(process.env.PA_DOCKER_HOST || dockerHost);
         const missing: string[] = [];
         for (const image of images) if (!(await docker.imageExists(image))) missing.push(image);
         return missing;

@@ -59,7 +59,9 @@ export async function redeployPoint(ops: Operations, point: RollbackPoint, optio
         if (!up.ok) return result({ outcome: "failed", restoredData: [], error: `pulumi up of ${point.tag} failed: ${up.error}` });
         phase("pulumi up done");
         ops.writeConfigFile(m.stack, m.config);
-        const target = await ops.targetOf(stack);
+        // A point's program from before stacks recorded their engine: the engine is the one the caller named.
+        const deployed = await ops.targetOf(stack);
+        const target = { ...deployed, dockerHost: deployed.dockerHost ?? options.dockerHost };
         const restoredData: Service[] = [];
         if (options.restoreData.length > 0) {
             if (!m.backup) return result({ outcome: "failed", restoredData, error: `${point.tag} has no backup to restore data from` });

@@ -93,7 +93,7 @@ export function dockerContainer(
         { parent, dependsOn: opts.dependsOn, deleteBeforeReplace: spec.rollout === "stop-old-first" },
     );
     // The Docker provider has no pids limit: `docker update` sets it on each new container (the engine
-    // keeps it across restarts), seconds after the container started.
+    // keeps it across restarts) once the provider has seen it healthy, so start-up runs without it.
     const pidsLimit = new command.local.Command(
         `${spec.service}-pids-limit`,
         {

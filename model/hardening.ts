@@ -19,7 +19,7 @@ export const NO_NEW_PRIVILEGES = "no-new-privileges";
  * DAC_OVERRIDE to reach folders they do not own yet) and step down to it (SETUID, SETGID). Neo4j's
  * PID 1 (tini) stays root and forwards stop signals to the stepped-down server: KILL, or a stop becomes
  * a kill after the timeout. Letta and Open WebUI run as root throughout (their images support no other
- * user): the same file rights for their volumes, no more. n8n and the gateway run as their images'
+ * user) and switch to no other: only the file rights, for their volumes. n8n and the gateway run as their images'
  * unprivileged users and need nothing. Dropped from everyone: NET_RAW (forged packets on the stack's
  * networks), MKNOD, SYS_CHROOT, SETFCAP, SETPCAP, FSETID, AUDIT_WRITE, NET_BIND_SERVICE (all ports are
  * above 1024).
@@ -31,8 +31,8 @@ const STEP_DOWN = [...FILE_RIGHTS, "CAP_SETGID", "CAP_SETUID"];
 export const CAPABILITIES: Record<ContainerRole, string[]> = {
     postgres: STEP_DOWN,
     neo4j: [...STEP_DOWN, "CAP_KILL"],
-    letta: STEP_DOWN,
-    openWebui: STEP_DOWN,
+    letta: FILE_RIGHTS,
+    openWebui: FILE_RIGHTS,
     n8n: [],
     gateway: [],
 };

@@ -3,7 +3,11 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { Engine } from "../../../cli/engine";
+import { Git } from "../../../cli/git";
+import { RealOperations } from "../../../cli/operations";
 import { DockerCli } from "../../../cli/probes/docker";
+import { Logger } from "../../../platform/log";
 import { targetFromOutputs } from "../../../cli/target";
 
 const OUTPUTS = {
@@ -47,5 +51,18 @@ describe("the operator commands' Docker host", () => {
         const file = path.join(bin, "out");
         await server.streamToFile(["exec", "x", "cat"], file);
         assert.strictEqual(fs.readFileSync(file, "utf8"), "ssh://deploy@server|none");
+    });
+
+    it("lets PA_DOCKER_HOST name the stack's engine as seen from here (a production deployed on its server, checked from a laptop)", async () => {
+        const log = new Logger({ repo: os.tmpdir(), kind: "health", debug: false, consoleStream: { write: () => true } as unknown as NodeJS.WritableStream });
+        const ops = new RealOperations({ projectRoot: os.tmpdir(), engine: {} as Engine, git: {} as Git, docker: new DockerCli(), http: async () => ({ status: 0, body: "", ms: 0 }), log });
+        const production = targetFromOutputs("production", { ...OUTPUTS, dockerHost: "unix:///var/run/docker.sock" });
+        assert.strictEqual((await ops.dockerOf(production).run(["version"])).stdout, "unix:///var/run/docker.sock|none");
+        process.env.PA_DOCKER_HOST = "ssh://me@server";
+        try {
+            assert.strictEqual((await ops.dockerOf(production).run(["version"])).stdout, "ssh://me@server|none");
+        } finally {
+            delete process.env.PA_DOCKER_HOST;
+        }
     });
 });
