@@ -23,9 +23,19 @@ export function serviceTestImage(service: TestService): string {
     return testImage(SERVICE_FOLDERS[service]);
 }
 
-/** Every service's test image, as pa:images takes them; with `mustExist`, fails naming one not built. */
-export function testImages(options: { mustExist?: boolean } = {}): Record<TestService, string> {
-    const images = Object.fromEntries(Object.keys(SERVICE_FOLDERS).map((service) => [service, serviceTestImage(service as TestService)])) as Record<TestService, string>;
+/** The key of pa:images each non-service test image sits under. */
+const TOOL_KEYS = { restic: "restic", node: "node", dockerCli: "docker-cli" } as const;
+
+/**
+ * Every pa:images key with its test image (the services, the gateway, and the backups' restic, node and
+ * docker CLI, which would otherwise default to images this machine cannot pull); with `mustExist`, fails
+ * naming one not built.
+ */
+export function testImages(options: { mustExist?: boolean } = {}): Record<TestService | keyof typeof TOOL_KEYS, string> {
+    const images = {
+        ...(Object.fromEntries(Object.keys(SERVICE_FOLDERS).map((service) => [service, serviceTestImage(service as TestService)])) as Record<TestService, string>),
+        ...(Object.fromEntries(Object.entries(TOOL_KEYS).map(([key, folder]) => [key, testImage(folder)])) as Record<keyof typeof TOOL_KEYS, string>),
+    };
     if (options.mustExist) {
         for (const tag of Object.values(images)) {
             try {
