@@ -13,7 +13,6 @@ export interface Context {
     projectRoot: string;
     log: Logger;
     engine: Engine;
-    docker: DockerCli;
     ops: RealOperations;
 }
 
@@ -30,7 +29,7 @@ export function createContext(kind: LogKind, options: { json?: boolean } = {}): 
     const docker = new DockerCli();
     const git = new GitCli(projectRoot);
     const ops = new RealOperations({ projectRoot, engine, git, docker, http: httpProbe, log });
-    return { projectRoot, log, engine, docker, ops };
+    return { projectRoot, log, engine, ops };
 }
 
 /** Engine output (pulumi preview/up lines) is detail: shown and logged with DEBUG=true. */

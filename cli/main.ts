@@ -30,6 +30,8 @@ function overview(): string {
         "",
         EXIT_CODES_HELP,
         "DEBUG=true prints the detailed output (engine lines, waits) and logs it.",
+        "PA_DOCKER_HOST=ssh://you@server sends the Docker calls there instead of the stack's recorded pa:dockerHost",
+        "(a stack deployed on its server records its local socket; this names it as seen from here).",
     ].join("\n");
 }
 

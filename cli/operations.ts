@@ -120,9 +120,14 @@ export class RealOperations implements Operations {
         return { docker: this.dockerOf(target), say: (l) => this.deps.log.info(l), now: () => this.now() };
     }
 
-    /** The Docker client on the engine the target runs on: PA_DOCKER_HOST when set (the engine as seen from here), else its pa:dockerHost. */
+    /** The Docker client on the engine the target runs on. */
     dockerOf(target: Target): DockerClient {
-        return this.deps.docker.on(process.env.PA_DOCKER_HOST || target.dockerHost);
+        return this.dockerOn(target.dockerHost);
+    }
+
+    /** The client on `dockerHost` (a stack's pa:dockerHost), unless PA_DOCKER_HOST names the engine as seen from here. */
+    private dockerOn(dockerHost: string | undefined): DockerClient {
+        return this.deps.docker.on(process.env.PA_DOCKER_HOST || dockerHost);
     }
     readConfigFile(stack: string): string {
         return fs.readFileSync(path.join(this.projectRoot, `Pulumi.${stack}.yaml`), "utf8");
@@ -152,7 +157,7 @@ export class RealOperations implements Operations {
     }
 
     async missingImages(images: string[], dockerHost?: string): Promise<string[]> {
-        const docker = this.deps.docker.on(process.env.PA_DOCKER_HOST || dockerHost);
+        const docker = this.dockerOn(dockerHost);
         const missing: string[] = [];
         for (const image of images) if (!(await docker.imageExists(image))) missing.push(image);
         return missing;

@@ -41,7 +41,7 @@ export class UpProgress {
         }
         const finished = event.resOutputsEvent?.metadata ?? event.resOpFailedEvent?.metadata;
         if (finished && this.running.delete(finished.urn)) this.done++;
-        if (this.now() - this.lastLine >= (this.options.heartbeatMs ?? 15_000) && this.running.size > 0) this.say();
+        this.tick();
     }
 
     /** A heartbeat between events (an engine waiting for a container's health sends none): call on a timer. */

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { NetworkRole } from "../model/names";
 import { ContainerSpec, cpusValue, memorySwapMb } from "../model/container";
 import { NO_NEW_PRIVILEGES } from "../model/hardening";
-import { dockerCommandLine } from "../platform/ssh";
+import { dockerCommandLine } from "../platform/docker";
 import { SecretName, fillSecrets, secretsIn } from "../model/secrets";
 
 export type SecretValues = Partial<Record<SecretName, pulumi.Output<string>>>;
@@ -29,7 +29,6 @@ export interface DockerContainerResources {
     container: docker.Container;
     volumes: docker.Volume[];
     image: docker.RemoteImage;
-    pidsLimit: command.local.Command;
 }
 
 export function dockerContainer(
@@ -94,7 +93,7 @@ export function dockerContainer(
     );
     // The Docker provider has no pids limit: `docker update` sets it on each new container (the engine
     // keeps it across restarts) once the provider has seen it healthy, so start-up runs without it.
-    const pidsLimit = new command.local.Command(
+    new command.local.Command(
         `${spec.service}-pids-limit`,
         {
             create: container.name.apply((name) => dockerCommandLine(opts.dockerHost, ["update", "--pids-limit", String(spec.security.pidsLimit), name])),
@@ -102,7 +101,7 @@ export function dockerContainer(
         },
         { parent },
     );
-    return { container, volumes, image, pidsLimit };
+    return { container, volumes, image };
 }
 
 /** KEY=value pairs with secrets filled in; the list is marked secret when any value holds one. */

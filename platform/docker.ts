@@ -2,8 +2,9 @@
 // stack's pa:dockerHost, or the ambient DOCKER_HOST/context when none is given), with ssh in batch mode
 // for ssh:// hosts (platform/ssh.ts) and pipes for stdin, stdout and stderr. The callers shape the
 // results (collected strings, files, streams between two engines); the start is the same for all.
+// Also the shell line a `pulumi up` Command runs docker with on a stack's engine (dockerCommandLine).
 import { ChildProcessWithoutNullStreams, spawn } from "child_process";
-import { dockerEnv } from "./ssh";
+import { SSH_OPTIONS, dockerEnv } from "./ssh";
 
 export interface DockerSpawnOptions {
     /** The engine, e.g. ssh://me@server; undefined or empty: whatever DOCKER_HOST or context the caller's shell selects. */
@@ -24,5 +25,24 @@ export function spawnDocker(args: readonly string[], options: DockerSpawnOptions
 
 /** The docker CLI's engine flag for `host`, none for the ambient engine (undefined or empty). */
 function dockerHostArgs(host: string | undefined): string[] {
-    return host ? ["--host", host] : [];
+    return host ? ["-H", host] : [];
+}
+
+/** One shell word, single-quoted. */
+function shellWord(word: string): string {
+    return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The shell command line that runs `docker <args>` on `dockerHost`: the local docker CLI for a unix
+ * socket; for ssh://user@host[:port], ssh in batch mode running the host's own docker CLI, so a command
+ * run by `pulumi up` (the command provider gets no wrapper on its PATH) cannot hang on a prompt either.
+ */
+export function dockerCommandLine(dockerHost: string, args: readonly string[]): string {
+    const ssh = /^ssh:\/\/([^@/]+)@([^:/]+)(?::(\d+))?$/.exec(dockerHost);
+    if (!ssh) return ["docker", ...dockerHostArgs(dockerHost), ...args].map(shellWord).join(" ");
+    const [, user, host, port] = ssh;
+    // ssh hands the remote shell one string, which it splits again: each word is quoted for it too.
+    const remote = ["docker", ...args].map(shellWord).join(" ");
+    return [...["ssh", ...SSH_OPTIONS, ...(port ? ["-p", port] : []), "-l", user, "--", host].map(shellWord), shellWord(remote)].join(" ");
 }

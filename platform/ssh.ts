@@ -59,21 +59,3 @@ export function dockerEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.Process
     return wrapped === searchPath ? base : { ...base, PATH: wrapped };
 }
 
-/** One shell word, single-quoted. */
-function shellWord(word: string): string {
-    return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
-/**
- * The shell command line that runs `docker <args>` on `dockerHost`: the local docker CLI for a unix
- * socket; for ssh://user@host[:port], ssh in batch mode running the host's own docker CLI, so a command
- * run by `pulumi up` (the command provider gets no wrapper on its PATH) cannot hang on a prompt either.
- */
-export function dockerCommandLine(dockerHost: string, args: readonly string[]): string {
-    const ssh = /^ssh:\/\/([^@/]+)@([^:/]+)(?::(\d+))?$/.exec(dockerHost);
-    if (!ssh) return ["docker", "-H", dockerHost, ...args].map(shellWord).join(" ");
-    const [, user, host, port] = ssh;
-    // ssh hands the remote shell one string, which it splits again: each word is quoted for it too.
-    const remote = ["docker", ...args].map(shellWord).join(" ");
-    return [...["ssh", ...SSH_OPTIONS, ...(port ? ["-p", port] : []), "-l", user, "--", host].map(shellWord), shellWord(remote)].join(" ");
-}

@@ -5,7 +5,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { SSH_OPTIONS, dockerCommandLine, dockerEnv } from "../../platform/ssh";
+import { dockerCommandLine } from "../../platform/docker";
+import { SSH_OPTIONS, dockerEnv } from "../../platform/ssh";
 
 describe("ssh for ssh:// Docker hosts", () => {
     it("puts a wrapper first on PATH that runs the real ssh with BatchMode and a connect timeout", () => {

@@ -23,7 +23,7 @@ describe("the operator commands' Docker host", () => {
     before(() => {
         // A stand-in docker CLI that answers with the engine it was sent to: its --host, else DOCKER_HOST, and the context.
         bin = fs.mkdtempSync(path.join(os.tmpdir(), "pa-docker-host-"));
-        fs.writeFileSync(path.join(bin, "docker"), `#!/bin/sh\nhost=\${DOCKER_HOST:-ambient}\n[ "$1" = --host ] && host=$2\nprintf '%s|%s' "$host" "\${DOCKER_CONTEXT:-none}"\n`, { mode: 0o755 });
+        fs.writeFileSync(path.join(bin, "docker"), `#!/bin/sh\nhost=\${DOCKER_HOST:-ambient}\n[ "$1" = -H ] && host=$2\nprintf '%s|%s' "$host" "\${DOCKER_CONTEXT:-none}"\n`, { mode: 0o755 });
         process.env.PATH = `${bin}${path.delimiter}${process.env.PATH}`;
         process.env.DOCKER_HOST = "unix:///ambient.sock";
         process.env.DOCKER_CONTEXT = "someone-elses";
