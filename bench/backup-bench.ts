@@ -5,7 +5,7 @@
 // Usage: npm run bench:backup -- [--scale N]   (default 84: about 1,000,000 rows across the three databases)
 import { execFileSync } from "child_process";
 import { BackupDeps, takeBackup, verifyBackup } from "../cli/backup/backups";
-import { DockerCli } from "../cli/probes/docker";
+import { DockerCli } from "../platform/dockerClient";
 import { benchArgs } from "./args";
 import { containerOf, generateDataset, psql, removeBackupStack, startBackupStack } from "../test/backup/fixture";
 

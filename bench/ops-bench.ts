@@ -5,7 +5,7 @@
 //   - the time from `rollback --emergency` to every service healthy; the bar is 60 s.
 import * as fs from "fs";
 import * as path from "path";
-import { httpProbe } from "../cli/probes/http";
+import { httpProbe } from "../cli/checks/http";
 import { createSandbox, PORTS, STACKS } from "../test/ops-e2e/sandbox";
 import { benchHelp } from "./args";
 

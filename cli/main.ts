@@ -1,9 +1,9 @@
 // The operator command line: `npm run pa -- <command> [options]`, or the scripts/ wrappers.
 import { CommandSpec, helpText, parseFlags, ParsedFlags } from "./args";
 import { UsageError } from "../platform/errors";
-import { PulumiLockedError } from "./engine";
+import { PulumiLockedError } from "./stacks/engine";
 import { EXIT, EXIT_CODES_HELP } from "../platform/exitCodes";
-import { LockedError } from "./lock";
+import { LockedError } from "../platform/lock";
 import { redact } from "../platform/log";
 import * as backup from "./commands/backup";
 import * as cleanup from "./commands/cleanup";

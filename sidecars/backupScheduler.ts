@@ -6,8 +6,8 @@
 // is copied from the pinned docker CLI image into the tools volume at start.
 import { Cron } from "croner";
 import { applyRetention, BackupDeps, backupStatus, copyToOffsite, listBackups, recordDrill, takeBackup, verifyBackup } from "../cli/backup/backups";
-import { DockerCli } from "../cli/probes/docker";
-import { Target } from "../cli/target";
+import { DockerCli } from "../platform/dockerClient";
+import { Target } from "../cli/stacks/target";
 import { OffsiteRepository } from "../config/schema";
 import { SCHEDULER_ENV, SchedulerSettings, installCliContainer } from "../model/backupSchedule";
 

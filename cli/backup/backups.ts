@@ -7,10 +7,10 @@ import { OffsiteRepository, Service } from "../../config/schema";
 import { BackupReason, backupId, backupTags, resticCacheVolume, tagValues, volumeKey } from "../../model/backup";
 import { APP_DATABASES, AppDatabase } from "../../model/databases";
 import { SCRATCH_LABEL, STACK_LABEL, namePrefix } from "../../model/names";
-import { cypher } from "../databases";
-import { DockerClient, ExecResult } from "../probes/docker";
-import { StackUpdateRef } from "../rollbackPoints";
-import { BackupTarget, Target } from "../target";
+import { cypher } from "../checks/databases";
+import { DockerClient, ExecResult } from "../../platform/dockerClient";
+import { StackUpdateRef } from "../release/rollbackPoints";
+import { BackupTarget, Target } from "../stacks/target";
 import {
     ResticPlace,
     ResultLine,

@@ -5,8 +5,8 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { APP_SERVICES, AppService, Service } from "../../config/schema";
-import { DockerClient } from "../probes/docker";
-import { Target } from "../target";
+import { DockerClient } from "../../platform/dockerClient";
+import { Target } from "../stacks/target";
 
 export const MANIFEST = "manifest.json";
 

@@ -3,12 +3,12 @@
 import { CommandSpec, ParsedFlags } from "../args";
 import { UsageError } from "../../platform/errors";
 import { applyRetention, copyToOffsite, findBackup, formatBytes, listBackups, offsiteRepository, recordDrill, restoreFromBackup, takeBackup, verifyBackup } from "../backup/backups";
-import { createContext, Context } from "../context";
+import { createContext, Context } from "../stacks/context";
 import { EXIT } from "../../platform/exitCodes";
 import { SERVICES, Service } from "../../config/schema";
-import { GitCli } from "../git";
-import { currentUpdate, lastGoodPoint, listPoints } from "../rollbackPoints";
-import { Target } from "../target";
+import { GitCli } from "../release/git";
+import { currentUpdate, lastGoodPoint, listPoints } from "../release/rollbackPoints";
+import { Target } from "../stacks/target";
 import { productionStack } from "./common";
 import { withLock } from "./withLock";
 

@@ -2,11 +2,11 @@
 import * as fs from "fs";
 import * as path from "path";
 import { CommandSpec, numberFlag, ParsedFlags } from "../args";
-import { listEntries, listLogs, planCleanup } from "../cleanup";
-import { createContext } from "../context";
+import { listEntries, listLogs, planCleanup } from "../release/cleanup";
+import { createContext } from "../stacks/context";
 import { EXIT } from "../../platform/exitCodes";
-import { GitCli } from "../git";
-import { listPoints } from "../rollbackPoints";
+import { GitCli } from "../release/git";
+import { listPoints } from "../release/rollbackPoints";
 import { productionStack } from "./common";
 
 export const spec: CommandSpec = {

@@ -1,7 +1,7 @@
 // Choices several commands share: which stack a flag selects, and the staging stack of this host.
 import { ParsedFlags } from "../args";
 import { UsageError } from "../../platform/errors";
-import { detectHostProfile, readHostFacts, stagingStackFor } from "../hostProfile";
+import { detectHostProfile, readHostFacts, stagingStackFor } from "../stacks/hostProfile";
 
 /**
  * The production stack: `production`, or the one PA_PRODUCTION_STACK names (a test sandbox runs its

@@ -1,10 +1,10 @@
 // `pa deploy-staging`: `pulumi up` of this host's staging stack, wait until every service is
 // healthy, print the URLs.
 import { CommandSpec, numberFlag, ParsedFlags } from "../args";
-import { createContext, engineOutput } from "../context";
-import { pendingOperationsHelp } from "../engine";
+import { createContext, engineOutput } from "../stacks/context";
+import { pendingOperationsHelp } from "../stacks/engine";
 import { EXIT } from "../../platform/exitCodes";
-import { formatHealthTable } from "../health";
+import { formatHealthTable } from "../checks/health";
 import { stagingStack } from "./common";
 import { withLock } from "./withLock";
 

@@ -1,9 +1,9 @@
 // `pa health`: every service's real health signal as a table (or JSON); exit 1 when anything fails.
 import { CommandSpec, ParsedFlags } from "../args";
-import { createContext } from "../context";
+import { createContext } from "../stacks/context";
 import { EXIT } from "../../platform/exitCodes";
-import { checkBackups, checkHealth, formatHealthTable } from "../health";
-import { httpProbe } from "../probes/http";
+import { checkBackups, checkHealth, formatHealthTable } from "../checks/health";
+import { httpProbe } from "../checks/http";
 import { chosenStack, STACK_FLAGS } from "./common";
 
 export const spec: CommandSpec = {

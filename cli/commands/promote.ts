@@ -1,9 +1,9 @@
 // `pa promote`: staging's tested versions to production, with gates, backup, rollback point,
-// validation and automatic rollback (see cli/promotion.ts for the steps).
+// validation and automatic rollback (see cli/release/promotion.ts for the steps).
 import { CommandSpec, numberFlag, ParsedFlags } from "../args";
-import { createContext, engineOutput } from "../context";
+import { createContext, engineOutput } from "../stacks/context";
 import { EXIT } from "../../platform/exitCodes";
-import { promote } from "../promotion";
+import { promote } from "../release/promotion";
 import { productionStack, stagingStack } from "./common";
 import { withLock } from "./withLock";
 

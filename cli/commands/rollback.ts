@@ -3,13 +3,13 @@
 import * as path from "path";
 import { CommandSpec, numberFlag, ParsedFlags } from "../args";
 import { UsageError } from "../../platform/errors";
-import { createContext, engineOutput } from "../context";
+import { createContext, engineOutput } from "../stacks/context";
 import { EXIT } from "../../platform/exitCodes";
-import { GitCli } from "../git";
+import { GitCli } from "../release/git";
 import { SERVICES } from "../../config/schema";
 import { listBackups } from "../backup/backups";
-import { redeployPoint } from "../redeploy";
-import { describePoints, formatPoints, lastGoodPoint, listPoints } from "../rollbackPoints";
+import { redeployPoint } from "../release/redeploy";
+import { describePoints, formatPoints, lastGoodPoint, listPoints } from "../release/rollbackPoints";
 import { productionStack } from "./common";
 import { withLock } from "./withLock";
 

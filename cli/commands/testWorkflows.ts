@@ -1,10 +1,10 @@
 // `pa test-workflows`: the critical paths end to end; staging by default, read-only on production.
 import { CommandSpec, ParsedFlags } from "../args";
 import { UsageError } from "../../platform/errors";
-import { createContext } from "../context";
+import { createContext } from "../stacks/context";
 import { EXIT } from "../../platform/exitCodes";
-import { formatWorkflowReport, runWorkflowTests } from "../workflows";
-import { httpProbe } from "../probes/http";
+import { formatWorkflowReport, runWorkflowTests } from "../checks/workflows";
+import { httpProbe } from "../checks/http";
 import { chosenStack, productionStack, STACK_FLAGS } from "./common";
 
 export const spec: CommandSpec = {

@@ -1,5 +1,5 @@
 // Runs a command body holding the stack's lock; says when a stale lock was taken over.
-import { acquireLock } from "../lock";
+import { acquireLock } from "../../platform/lock";
 import { Logger } from "../../platform/log";
 
 export async function withLock<T>(projectRoot: string, stack: string, command: string, force: boolean, log: Logger, body: () => Promise<T>): Promise<T> {

@@ -4,9 +4,9 @@
 // host away, and its watchdog thaws a Neo4j left frozen.
 import * as assert from "assert";
 import { backupStatus, listBackups, BackupDeps } from "../../cli/backup/backups";
-import { checkBackups } from "../../cli/health";
-import { DockerCli } from "../../cli/probes/docker";
-import { Target } from "../../cli/target";
+import { checkBackups } from "../../cli/checks/health";
+import { DockerCli } from "../../platform/dockerClient";
+import { Target } from "../../cli/stacks/target";
 import { BACKUP_DEFAULTS, Service } from "../../config/schema";
 import { PROXY_ENV, SchedulerSecret } from "../../model/backupSchedule";
 import { backupSchedulerSpec, dockerApiProxySpec, schedulerNetworkName, schedulerPolicy } from "../../model/backupScheduler";

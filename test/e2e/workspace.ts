@@ -7,7 +7,7 @@ import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 
 // The CLI's own step recorder, so the tests read a plan the way `pa` does.
-export { stepRecorder } from "../../cli/engine";
+export { stepRecorder } from "../../cli/stacks/engine";
 export { testImages } from "../support/images";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "../..");

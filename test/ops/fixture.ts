@@ -8,7 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import { Service } from "../../config/schema";
 import { APP_DATABASES, passwordEnvVar, postgresInitScript } from "../../model/databases";
-import { Target } from "../../cli/target";
+import { Target } from "../../cli/stacks/target";
 import { serviceTestImage } from "../support/images";
 
 export const PREFIX = "pa-opstest";

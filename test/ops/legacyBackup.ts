@@ -6,8 +6,8 @@ import * as path from "path";
 import { APP_DATABASES } from "../../model/databases";
 import { dataVolumes } from "../../cli/backup/backups";
 import { BackupItem, BackupManifest, fileFacts, MANIFEST } from "../../cli/backup/legacy";
-import { DockerClient } from "../../cli/probes/docker";
-import { Target } from "../../cli/target";
+import { DockerClient } from "../../platform/dockerClient";
+import { Target } from "../../cli/stacks/target";
 
 function timestamp(date: Date): string {
     return date.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);

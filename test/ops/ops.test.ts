@@ -7,10 +7,10 @@ import * as path from "path";
 import { Service } from "../../config/schema";
 import { readBackup, restoreBackup } from "../../cli/backup/legacy";
 import { createBackup } from "./legacyBackup";
-import { checkHealth, formatHealthTable } from "../../cli/health";
-import { DockerCli } from "../../cli/probes/docker";
-import { httpProbe } from "../../cli/probes/http";
-import { runWorkflowTests } from "../../cli/workflows";
+import { checkHealth, formatHealthTable } from "../../cli/checks/health";
+import { DockerCli } from "../../platform/dockerClient";
+import { httpProbe } from "../../cli/checks/http";
+import { runWorkflowTests } from "../../cli/checks/workflows";
 import { docker, OpsStack, removeOpsStack, startOpsStack, waitFor } from "./fixture";
 
 const probes = { http: httpProbe, docker: new DockerCli() };
@@ -111,7 +111,7 @@ describe("operator building blocks on real containers", function () {
     describe("backup and restore", () => {
         const pg = (db: string, sql: string) => docker("exec", ops.target.containers.postgres, "psql", "-h", "localhost", "-U", "postgres", "-d", db, "-tAc", sql);
         const cypher = async (statement: string) => {
-            const { cypher: run } = await import("../../cli/databases");
+            const { cypher: run } = await import("../../cli/checks/databases");
             const result = await run(probes.docker, ops.target.containers.neo4j, [statement]);
             assert.ok(result.ok, result.error);
             return result.output;

@@ -3,12 +3,12 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Engine } from "../../../cli/engine";
-import { Git } from "../../../cli/git";
-import { RealOperations } from "../../../cli/operations";
-import { DockerCli } from "../../../cli/probes/docker";
+import { Engine } from "../../../cli/stacks/engine";
+import { Git } from "../../../cli/release/git";
+import { RealOperations } from "../../../cli/stacks/operations";
+import { DockerCli } from "../../../platform/dockerClient";
 import { Logger } from "../../../platform/log";
-import { targetFromOutputs } from "../../../cli/target";
+import { targetFromOutputs } from "../../../cli/stacks/target";
 
 const OUTPUTS = {
     containers: { postgres: "p", neo4j: "n", letta: "l", openWebui: "o", n8n: "w" },

@@ -1,13 +1,13 @@
 // Fakes of the engine and the outside world for the promote/rollback orchestration: every call is
 // recorded in `events`, and each step's behaviour is scripted per test.
 import { Service } from "../../../config/schema";
-import { OpenOptions, PlannedStep, PreviewOutcome, RunOptions, StackEngine, UpOutcome } from "../../../cli/engine";
-import { Git, TagRecord } from "../../../cli/git";
-import { HealthReport } from "../../../cli/health";
-import { Checkout, Operations } from "../../../cli/operations";
-import { HistoryEntry, StackUpdateRef } from "../../../cli/rollbackPoints";
-import { Target } from "../../../cli/target";
-import { WorkflowReport } from "../../../cli/workflows";
+import { OpenOptions, PlannedStep, PreviewOutcome, RunOptions, StackEngine, UpOutcome } from "../../../cli/stacks/engine";
+import { Git, TagRecord } from "../../../cli/release/git";
+import { HealthReport } from "../../../cli/checks/health";
+import { Checkout, Operations } from "../../../cli/stacks/operations";
+import { HistoryEntry, StackUpdateRef } from "../../../cli/release/rollbackPoints";
+import { Target } from "../../../cli/stacks/target";
+import { WorkflowReport } from "../../../cli/checks/workflows";
 
 export const OLD_IMAGES: Record<Service, string> = { postgres: "pg:17-a", neo4j: "neo4j:5.26.1", letta: "letta:1", openWebui: "owui:1", n8n: "n8n:1" };
 export const NEW_IMAGES: Record<Service, string> = { ...OLD_IMAGES, letta: "letta:2" };

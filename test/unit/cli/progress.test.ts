@@ -2,7 +2,7 @@
 // engine waits (for a container's health), from the engine's own events.
 import * as assert from "assert";
 import { EngineEvent } from "@pulumi/pulumi/automation";
-import { UpProgress, changesIn } from "../../../cli/progress";
+import { UpProgress, changesIn } from "../../../cli/stacks/progress";
 
 const URN = (type: string, name: string) => `urn:pulumi:production::pa-ecosystem::pa:index:Environment$${type}::${name}`;
 const pre = (op: string, type: string, name: string) => ({ resourcePreEvent: { metadata: { op, urn: URN(type, name), type } } }) as unknown as EngineEvent;

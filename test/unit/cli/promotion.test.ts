@@ -2,8 +2,8 @@
 // production changes (only the config file is put back); after it, an automatic rollback to the
 // point recorded before, with data restored only where the failed update touched it.
 import * as assert from "assert";
-import { dataTouchedBy, promote, PromoteOptions } from "../../../cli/promotion";
-import { parseTagMessage } from "../../../cli/rollbackPoints";
+import { dataTouchedBy, promote, PromoteOptions } from "../../../cli/release/promotion";
+import { parseTagMessage } from "../../../cli/release/rollbackPoints";
 import { FakeOps, LETTA_REPLACED, NEW_IMAGES, OLD_IMAGES, Script } from "./fakes";
 
 const OPTIONS: PromoteOptions = {

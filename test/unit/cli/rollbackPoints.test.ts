@@ -5,8 +5,8 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { GitCli } from "../../../cli/git";
-import { backupPresent, describePoints, formatPoints, HistoryEntry, lastGoodPoint, listPoints, RollbackPointManifest, tagMessage, tagName, currentUpdate } from "../../../cli/rollbackPoints";
+import { GitCli } from "../../../cli/release/git";
+import { backupPresent, describePoints, formatPoints, HistoryEntry, lastGoodPoint, listPoints, RollbackPointManifest, tagMessage, tagName, currentUpdate } from "../../../cli/release/rollbackPoints";
 import { OLD_IMAGES } from "./fakes";
 
 function manifest(over: Partial<RollbackPointManifest>): RollbackPointManifest {

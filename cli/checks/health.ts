@@ -1,14 +1,14 @@
 // Each service's real health signal, timed: what the service itself says it needs to serve
 // (Letta /v1/health/, Open WebUI /health and /health/db, n8n /healthz/readiness, Postgres
 // pg_isready plus a query in each app database as its own role, Neo4j HTTP plus `RETURN 1`).
-import { SERVICES, Service } from "../config/schema";
-import { APP_DATABASES } from "../model/databases";
+import { SERVICES, Service } from "../../config/schema";
+import { APP_DATABASES } from "../../model/databases";
 import { appSql, cypher, neo4jHttp, pgIsReady } from "./databases";
-import { ContainerState, DockerClient } from "./probes/docker";
-import { HttpProbe, HttpResult } from "./probes/http";
-import { Target } from "./target";
-import { BackupStatus, backupStatus } from "./backup/backups";
-import { freshness, schedulerToolsVolume } from "../model/backupSchedule";
+import { ContainerState, DockerClient } from "../../platform/dockerClient";
+import { HttpProbe, HttpResult } from "./http";
+import { Target } from "../stacks/target";
+import { BackupStatus, backupStatus } from "../backup/backups";
+import { freshness, schedulerToolsVolume } from "../../model/backupSchedule";
 
 export interface CheckResult {
     service: Service;

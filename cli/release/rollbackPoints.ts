@@ -4,9 +4,9 @@
 // whether production was healthy (validated) when the point was recorded.
 import * as fs from "fs";
 import * as path from "path";
-import { Service } from "../config/schema";
-import { resticBackupIdOf } from "../model/backup";
-import { MANIFEST } from "./backup/legacy";
+import { Service } from "../../config/schema";
+import { resticBackupIdOf } from "../../model/backup";
+import { MANIFEST } from "../backup/legacy";
 import { Git } from "./git";
 
 export const TAG_PREFIX = "rollback-";

@@ -4,9 +4,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { EngineEvent, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
-import { Service } from "../config/schema";
+import { Service } from "../../config/schema";
 import { UpProgress } from "./progress";
-import { HistoryEntry } from "./rollbackPoints";
+import { HistoryEntry } from "../release/rollbackPoints";
 
 export interface PlannedStep {
     op: string;
@@ -30,7 +30,7 @@ export interface UpOutcome {
 export interface RunOptions {
     /** Read the real state of every resource first, so drift (a container removed or stopped by hand) is repaired. */
     refresh?: boolean;
-    /** Lines saying how far an update is (cli/progress.ts); an update only. */
+    /** Lines saying how far an update is (cli/stacks/progress.ts); an update only. */
     onProgress?: (line: string) => void;
     /** Changes the preview before it planned, so the lines say "n of N". */
     planned?: number;

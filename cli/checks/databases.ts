@@ -1,9 +1,9 @@
 // Queries inside the stack's database containers through `docker exec`, so they work in production,
 // where the databases publish no port. Passwords come from the containers' own env (the program
 // sets them there), so the commands need no credentials and print none.
-import { AppDatabase, CYPHER_COMMAND, passwordEnvVar } from "../model/databases";
-import { HOSTNAMES } from "../model/names";
-import { DockerClient } from "./probes/docker";
+import { AppDatabase, CYPHER_COMMAND, passwordEnvVar } from "../../model/databases";
+import { HOSTNAMES } from "../../model/names";
+import { DockerClient } from "../../platform/dockerClient";
 
 export interface QueryResult {
     ok: boolean;

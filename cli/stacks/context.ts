@@ -1,11 +1,11 @@
 // The real dependencies of a command run: project paths, the logger, Docker, HTTP, git, the engine.
 import * as path from "path";
 import { AutomationEngine, Engine } from "./engine";
-import { GitCli } from "./git";
-import { LogKind, Logger } from "../platform/log";
+import { GitCli } from "../release/git";
+import { LogKind, Logger } from "../../platform/log";
 import { RealOperations } from "./operations";
-import { DockerCli } from "./probes/docker";
-import { httpProbe } from "./probes/http";
+import { DockerCli } from "../../platform/dockerClient";
+import { httpProbe } from "../checks/http";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
 

@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { UsageError } from "../platform/errors";
+import { UsageError } from "../../platform/errors";
 
 export type HostProfile = "laptop" | "server";
 

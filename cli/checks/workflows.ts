@@ -3,10 +3,10 @@
 // removed, an n8n workflow imported, run and its execution read back. Every path removes what it
 // made, also when it fails halfway. Without writes (production): read-only checks of the same paths.
 import * as crypto from "crypto";
-import { APP_DATABASES, appDatabase } from "../model/databases";
+import { APP_DATABASES, appDatabase } from "../../model/databases";
 import { appSql, cypher } from "./databases";
 import { Probes } from "./health";
-import { Target } from "./target";
+import { Target } from "../stacks/target";
 
 export interface PathResult {
     path: string;

@@ -3,11 +3,11 @@
 // stack. Then, when asked, its data is restored from its backup, and health is awaited with a
 // timeout of its own. The checkout's Pulumi.<stack>.yaml is set to the point's config, so the
 // next plain `pulumi up` does not undo the rollback.
-import { Service } from "../config/schema";
-import { PreviewOutcome } from "./engine";
-import { changesIn } from "./progress";
-import { HealthReport } from "./health";
-import { Operations } from "./operations";
+import { Service } from "../../config/schema";
+import { PreviewOutcome } from "../stacks/engine";
+import { changesIn } from "../stacks/progress";
+import { HealthReport } from "../checks/health";
+import { Operations } from "../stacks/operations";
 import { RollbackPoint } from "./rollbackPoints";
 
 export interface RedeployOptions {

@@ -3,7 +3,7 @@
 // on the engine of the stack acted on (`on(pa:dockerHost)`), or, for a stack deployed before it
 // recorded its host, the one DOCKER_HOST and contexts select for the person running the command.
 import * as fs from "fs";
-import { spawnDocker } from "../../platform/docker";
+import { spawnDocker } from "./docker";
 
 export interface ExecResult {
     code: number;

@@ -1,6 +1,6 @@
 // What the operator commands need to know about a deployed stack, read from its stack outputs
 // (`containers`, `urls`, `volumes`, `images`, `credentials`), so they never guess names.
-import { OffsiteRepository, PortKey, SERVICES, Service } from "../config/schema";
+import { OffsiteRepository, PortKey, SERVICES, Service } from "../../config/schema";
 
 export interface Credentials {
     lettaServerPassword?: string;

@@ -4,15 +4,15 @@
 // (f) validate production's health within a timeout of its own, (g) on failure of (e) or (f) roll
 // back to the point, restoring data when the failed update touched it (or when asked).
 // Before (e) nothing in production changes: an abort only restores the config file.
-import { SERVICES, Service } from "../config/schema";
-import { HOSTNAMES } from "../model/names";
-import { PlannedStep } from "./engine";
-import { pendingOperationsHelp } from "./engine";
-import { Operations } from "./operations";
-import { changesIn } from "./progress";
+import { SERVICES, Service } from "../../config/schema";
+import { HOSTNAMES } from "../../model/names";
+import { PlannedStep } from "../stacks/engine";
+import { pendingOperationsHelp } from "../stacks/engine";
+import { Operations } from "../stacks/operations";
+import { changesIn } from "../stacks/progress";
 import { redeployPoint, RedeployResult } from "./redeploy";
 import { currentUpdate, RollbackPoint, RollbackPointManifest, tagMessage, tagName } from "./rollbackPoints";
-import { Target } from "./target";
+import { Target } from "../stacks/target";
 
 export type PromoteStage =
     | "staging"
