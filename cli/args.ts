@@ -1,4 +1,6 @@
-// A small, strict argument parser: each command declares its flags; anything else is a usage error.
+// Each command declares its flags as data (CommandSpec); commander parses them: `-h`/`--help` anywhere,
+// choices and mutually exclusive flags checked, anything else a usage error naming the fix.
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { UsageError } from "../platform/errors";
 
 export interface FlagSpec {
@@ -6,6 +8,10 @@ export interface FlagSpec {
     /** Name of the value the flag takes (`--tag <tag>`), or none for a switch. */
     value?: string;
     help: string;
+    /** The only values the flag accepts. */
+    choices?: readonly string[];
+    /** Flags that cannot be given together with this one. */
+    conflicts?: readonly string[];
 }
 
 export interface CommandSpec {
@@ -22,28 +28,61 @@ export interface CommandSpec {
 /** The flags by name, and the plain arguments in order. */
 export type ParsedFlags = Map<string, string | true> & { positionals?: string[] };
 
-export function parseFlags(spec: CommandSpec, argv: string[]): ParsedFlags {
-    const flags: ParsedFlags = new Map();
-    const positionals: string[] = [];
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i];
-        if (!arg.startsWith("-") && spec.positionals && positionals.length < spec.positionals.length) {
-            positionals.push(arg);
-            continue;
-        }
-        const [name, inline] = arg.startsWith("--") ? arg.slice(2).split(/=(.*)/s, 2) : [undefined, undefined];
-        const flag = spec.flags.find((f) => f.name === name);
-        if (!flag) throw new UsageError(`${spec.name}: unknown argument '${arg}' (see ${spec.name} --help)`);
-        if (!flag.value) {
-            flags.set(flag.name, true);
-            continue;
-        }
-        const value = inline ?? argv[++i];
-        if (value === undefined || value.startsWith("--")) throw new UsageError(`${spec.name}: --${flag.name} needs a value <${flag.value}>`);
-        flags.set(flag.name, value);
+/** Flags every command takes besides its own. */
+export const COMMON_FLAGS: FlagSpec[] = [{ name: "quiet", help: "print only warnings, errors and the result (the log file still gets every line)" }];
+
+/** A value must not be the next flag: `--tag --yes` is a missing tag, not a tag named "--yes". */
+function flagValue(flag: FlagSpec): (value: string) => string {
+    return (value) => {
+        if (value.startsWith("-")) throw new InvalidArgumentError(`--${flag.name} needs a value <${flag.value}>`);
+        return value;
+    };
+}
+
+/** The commander command of a spec; `onParsed` gets the flags once they are valid. */
+export function commandOf(spec: CommandSpec, onParsed: (flags: ParsedFlags) => void): Command {
+    const command = new Command(spec.name).description(spec.summary).summary(spec.summary).usage(spec.usage.replace(/^pa \S+ ?/, "")).helpOption("-h, --help", "show this help");
+    for (const flag of [...spec.flags, ...COMMON_FLAGS]) {
+        const option = new Option(`--${flag.name}${flag.value ? ` <${flag.value}>` : ""}`, flag.help);
+        if (flag.choices) option.choices(flag.choices);
+        else if (flag.value) option.argParser(flagValue(flag));
+        if (flag.conflicts) option.conflicts(flag.conflicts.map(camel));
+        command.addOption(option);
     }
-    flags.positionals = positionals;
-    return flags;
+    for (const name of spec.positionals ?? []) command.argument(`[${name}]`);
+    if (spec.details) command.addHelpText("after", `\n${spec.details.trim()}`);
+    command.allowExcessArguments(false).exitOverride().configureOutput({ outputError: () => undefined });
+    command.action((...args: unknown[]) => {
+        const self = args[args.length - 1] as Command;
+        const values = self.opts();
+        const flags: ParsedFlags = new Map();
+        for (const flag of [...spec.flags, ...COMMON_FLAGS]) {
+            const value = values[camel(flag.name)] as string | true | undefined;
+            if (value !== undefined) flags.set(flag.name, value);
+        }
+        flags.positionals = self.args.filter((a) => a !== undefined);
+        onParsed(flags);
+    });
+    return command;
+}
+
+/** Parses one command's arguments (without the command's name); bad ones throw a UsageError. */
+export function parseFlags(spec: CommandSpec, argv: string[]): ParsedFlags {
+    let parsed: ParsedFlags | undefined;
+    try {
+        commandOf(spec, (flags) => (parsed = flags)).parse(argv, { from: "user" });
+    } catch (error) {
+        throw usageErrorOf(spec.name, error);
+    }
+    if (!parsed) throw new UsageError(`${spec.name}: nothing parsed (see pa ${spec.name} --help)`);
+    return parsed;
+}
+
+/** commander's message as our UsageError, saying where the help is. */
+export function usageErrorOf(command: string, error: unknown): Error {
+    if (!(error instanceof CommanderError)) return error as Error;
+    const message = error.message.replace(/^error: /, "");
+    return new UsageError(`${command}: ${message} (see ${command === "pa" ? "pa" : `pa ${command}`} --help)`);
 }
 
 export function numberFlag(flags: ParsedFlags, name: string, fallback: number): number {
@@ -54,13 +93,6 @@ export function numberFlag(flags: ParsedFlags, name: string, fallback: number): 
     return value;
 }
 
-export function helpText(spec: CommandSpec): string {
-    const width = Math.max(...spec.flags.map((f) => f.name.length + (f.value ? f.value.length + 3 : 0)), 6) + 4;
-    const lines = [`${spec.summary}`, "", `usage: ${spec.usage}`, "", "options:"];
-    for (const f of [...spec.flags, { name: "help", help: "show this help" }]) {
-        const left = `--${f.name}${"value" in f && f.value ? ` <${f.value}>` : ""}`;
-        lines.push(`  ${left.padEnd(width)}${f.help}`);
-    }
-    if (spec.details) lines.push("", spec.details.trim());
-    return lines.join("\n");
+function camel(name: string): string {
+    return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }

@@ -1,64 +1,81 @@
-// The operator command line: `npm run pa -- <command> [options]`, or the scripts/ wrappers.
-import { CommandSpec, helpText, parseFlags, ParsedFlags } from "./args";
+// The operator command line `pa` (bin/pa.js, `npx pa`, `npm run pa --`, or the scripts/ wrappers).
+// Commands load what they run only when chosen, so `pa --help` answers without the Automation API.
+import { Command, CommanderError } from "commander";
+import { commandOf, ParsedFlags, usageErrorOf } from "./args";
 import { UsageError } from "../platform/errors";
 import { PulumiLockedError } from "./stacks/engine";
 import { EXIT, EXIT_CODES_HELP } from "../platform/exitCodes";
 import { LockedError } from "../platform/lock";
 import { redact } from "../platform/log";
+import { projectVersion } from "../platform/project";
 import * as backup from "./commands/backup";
 import * as cleanup from "./commands/cleanup";
 import * as deploy from "./commands/deploy";
+import * as drift from "./commands/drift";
 import * as health from "./commands/health";
 import * as promote from "./commands/promote";
 import * as rollback from "./commands/rollback";
+import * as sync from "./commands/sync";
 import * as testWorkflows from "./commands/testWorkflows";
 
-interface Command {
-    spec: CommandSpec;
+interface PaCommand {
+    spec: typeof health.spec;
     run(flags: ParsedFlags): Promise<number>;
 }
 
-const COMMANDS: Command[] = [deploy, health, testWorkflows, promote, rollback, backup, cleanup];
+const COMMANDS: PaCommand[] = [deploy, sync, health, testWorkflows, promote, rollback, backup, cleanup, drift];
 
-function overview(): string {
-    return [
-        "pa: the operator workflow of the pa-ecosystem stacks (docs/operator-guide.md)",
-        "",
-        "usage: pa <command> [options]    (pa <command> --help for its options)",
-        "",
-        ...COMMANDS.map((c) => `  ${c.spec.name.padEnd(16)}${c.spec.summary}`),
-        "",
-        EXIT_CODES_HELP,
-        "DEBUG=true prints the detailed output (engine lines, waits) and logs it.",
-        "PA_DOCKER_HOST=ssh://you@server sends the Docker calls there instead of the stack's recorded pa:dockerHost",
-        "(a stack deployed on its server records its local socket; this names it as seen from here).",
-    ].join("\n");
+const ENVIRONMENT_HELP = [
+    "",
+    EXIT_CODES_HELP,
+    "DEBUG=true prints the detailed output (engine lines, waits) and logs it; --quiet prints only warnings, errors and results.",
+    "Nothing is coloured (NO_COLOR is honoured by construction).",
+    "PA_DOCKER_HOST=ssh://you@server sends the Docker calls there instead of the stack's recorded pa:dockerHost",
+    "(a stack deployed on its server records its local socket; this names it as seen from here).",
+].join("\n");
+
+function program(onChosen: (command: PaCommand, flags: ParsedFlags) => void): Command {
+    const pa = new Command("pa")
+        .description("pa: the operator workflow of the pa-ecosystem stacks (docs/operator-guide.md)")
+        .usage("<command> [options]    (pa <command> --help for its options)")
+        .version(projectVersion(), "-V, --version", "print pa's version")
+        .helpOption("-h, --help", "show this help")
+        .addHelpText("after", ENVIRONMENT_HELP)
+        .exitOverride()
+        .configureOutput({ outputError: () => undefined });
+    for (const command of COMMANDS) pa.addCommand(commandOf(command.spec, (flags) => onChosen(command, flags)));
+    return pa;
 }
 
 export async function main(argv: string[]): Promise<number> {
-    const [name, ...rest] = argv;
-    if (!name || name === "--help" || name === "-h" || name === "help") {
-        process.stdout.write(`${overview()}\n`);
-        return name ? EXIT.ok : EXIT.usage;
-    }
-    const command = COMMANDS.find((c) => c.spec.name === name);
-    if (!command) {
-        process.stderr.write(`unknown command '${name}'\n\n${overview()}\n`);
+    let chosen: { command: PaCommand; flags: ParsedFlags } | undefined;
+    const pa = program((command, flags) => (chosen = { command, flags }));
+    if (argv.length === 0) {
+        process.stderr.write(pa.helpInformation());
         return EXIT.usage;
     }
-    if (rest.includes("--help") || rest.includes("-h")) {
-        process.stdout.write(`${helpText(command.spec)}\n`);
-        return EXIT.ok;
-    }
+    const name = COMMANDS.find((c) => argv.includes(c.spec.name))?.spec.name ?? "pa";
+    // A script that asked for JSON gets JSON also when the command ends before it could print its own.
+    const failed = (code: number, text: string): number => {
+        process.stderr.write(`${text}\n`);
+        if (argv.includes("--json")) process.stdout.write(`${JSON.stringify({ ok: false, exitCode: code, error: text })}\n`);
+        return code;
+    };
     try {
-        return await command.run(parseFlags(command.spec, rest));
+        pa.parse(argv, { from: "user" });
+    } catch (error) {
+        // --help, --version and `pa help <command>` end the parse with exit code 0.
+        if (error instanceof CommanderError && error.exitCode === 0) return EXIT.ok;
+        return failed(EXIT.usage, usageErrorOf(name, error).message);
+    }
+    if (!chosen) return EXIT.usage;
+    try {
+        return await chosen.command.run(chosen.flags);
     } catch (error) {
         const text = redact(String((error as Error)?.message ?? error));
-        process.stderr.write(error instanceof UsageError ? `${text}\n` : `${name}: ${text}\n`);
         if (process.env.DEBUG === "true" && error instanceof Error && error.stack) process.stderr.write(`${redact(error.stack)}\n`);
-        if (error instanceof UsageError) return EXIT.usage;
-        if (error instanceof LockedError || error instanceof PulumiLockedError) return EXIT.locked;
-        return EXIT.failed;
+        if (error instanceof UsageError) return failed(EXIT.usage, text);
+        return failed(error instanceof LockedError || error instanceof PulumiLockedError ? EXIT.locked : EXIT.failed, `${name}: ${text}`);
     }
 }
 

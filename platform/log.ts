@@ -16,6 +16,7 @@ export const LOG_FILES = {
     cleanup: { area: "maintenance", name: "cleanup" },
     backup: { area: "production", name: "backup" },
     sync: { area: "staging", name: "sync" },
+    drift: { area: "health", name: "drift" },
 } as const;
 export type LogKind = keyof typeof LOG_FILES;
 
@@ -66,6 +67,8 @@ export interface LoggerOptions {
     toFile?: boolean;
     /** Another folder for the file than logs/<area>/ (PA_SYNC_LOG_DIR). */
     dir?: string;
+    /** Info lines go to the file only (`--quiet`); warnings, errors and results still reach the console. */
+    quiet?: boolean;
 }
 
 export class Logger {
@@ -115,7 +118,7 @@ export class Logger {
     private write(level: LogLevel, message: string): void {
         const clean = this.redact(message);
         const prefix = level === "info" ? "" : `${level.toUpperCase()}: `;
-        (this.options.consoleStream ?? process.stdout).write(`${prefix}${clean}\n`);
+        if (!(this.options.quiet && level === "info")) (this.options.consoleStream ?? process.stdout).write(`${prefix}${clean}\n`);
         this.append(level, clean);
     }
 

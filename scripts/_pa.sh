@@ -1,12 +1,10 @@
-# Sourced by the scripts/ wrappers: runs the operator CLI (cli/main.ts) from the project root with
-# the embedded-default backend and the offline-built Pulumi toolchain when present.
+# Sourced by the scripts/ wrappers: runs the operator CLI (bin/pa.js, compiled from cli/) from the project
+# root, with the offline-built Pulumi toolchain when present. The backend defaults to the checkout's
+# embedded one (.pulumi-state/, .pulumi-passphrase), chosen by pa itself when it opens a stack, so
+# `--help` creates nothing.
 _pa_wrapper_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-if [ -f "$_pa_wrapper_root/setup/local-backend.sh" ]; then
-  # shellcheck source=/dev/null
-  source "$_pa_wrapper_root/setup/local-backend.sh"
-fi
 if ! command -v pulumi >/dev/null 2>&1 && [ -f "${PA_TOOLCHAIN_DIR:-$HOME/.cache/pa-toolchain}/env.sh" ]; then
   # shellcheck source=/dev/null
   source "${PA_TOOLCHAIN_DIR:-$HOME/.cache/pa-toolchain}/env.sh"
 fi
-pa() { (cd "$_pa_wrapper_root" && exec "$_pa_wrapper_root/node_modules/.bin/ts-node" --transpile-only cli/main.ts "$@"); }
+pa() { (cd "$_pa_wrapper_root" && exec node "$_pa_wrapper_root/bin/pa.js" "$@"); }

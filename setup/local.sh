@@ -28,6 +28,11 @@ done
 
 step() { printf '\n==> %s\n' "$*"; }
 
+step "Node.js"
+# shellcheck source=setup/node.sh
+source "$root/setup/node.sh"
+node --version
+
 step "Docker engine"
 "$root/setup/docker-engine.sh"
 
@@ -62,7 +67,18 @@ if [ "$action" = preview ]; then
   pulumi preview -s "$stack" --diff "${config_args[@]}"
 else
   step "pulumi up -s $stack"
-  pulumi up -s "$stack" --yes --skip-preview "${config_args[@]}"
+  up_log=$(mktemp)
+  trap 'rm -f "$up_log"' EXIT
+  if ! pulumi up -s "$stack" --yes --skip-preview "${config_args[@]}" 2>&1 | tee "$up_log"; then
+    # Without a reachable registry the provider's pull errors say so only in their own words.
+    if [ "$test_images" = false ] && grep -qiE '(pull|registry).*(no such host|dial tcp|denied|manifest unknown|not found|i/o timeout)|unable to pull' "$up_log"; then
+      echo "" >&2
+      echo "images cannot be pulled on this machine (no registry is reachable): run setup/local.sh --test-images," >&2
+      echo "which builds local test images and deploys with them (README.md, Test images)" >&2
+    fi
+    exit 1
+  fi
   step "URLs"
-  pulumi stack output urls -s "$stack" --json "${config_args[@]}"
+  # Outputs are read from the state: `stack output` takes no --config-file.
+  pulumi stack output urls -s "$stack" --json
 fi

@@ -57,7 +57,7 @@ export async function run(flags: ParsedFlags): Promise<number> {
     if (flags.has("service") && action !== "restore") throw new UsageError("--service is for `pa backup restore`");
     if (flags.has("repository") && action !== "list") throw new UsageError("--repository is for `pa backup list`");
     const json = flags.has("json");
-    const ctx = createContext("backup", { json });
+    const ctx = createContext("backup", flags);
     const stack = typeof flags.get("stack") === "string" ? (flags.get("stack") as string) : productionStack();
     const engine = await ctx.ops.openStack(stack);
     const target = await ctx.ops.targetOf(engine);

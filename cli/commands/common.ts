@@ -1,6 +1,5 @@
 // Choices several commands share: which stack a flag selects, and the staging stack of this host.
-import { ParsedFlags } from "../args";
-import { UsageError } from "../../platform/errors";
+import { FlagSpec, ParsedFlags } from "../args";
 import { detectHostProfile, readHostFacts, stagingStackFor } from "../stacks/hostProfile";
 
 /**
@@ -19,18 +18,19 @@ export function stagingStack(flags: ParsedFlags): { stack: string; reason: strin
     return { stack: stagingStackFor(detection.profile), reason: detection.reason };
 }
 
-/** --staging (the default) or --production; --stack NAME for any other stack. */
+/** --staging (the default) or --production; --stack NAME for any other stack (the flags exclude each other). */
 export function chosenStack(flags: ParsedFlags): string {
-    const picked = ["staging", "production", "stack"].filter((f) => flags.has(f));
-    if (picked.length > 1) throw new UsageError("choose one of --staging, --production, --stack");
     const stack = flags.get("stack");
     if (typeof stack === "string") return stack;
     return flags.has("production") ? productionStack() : stagingStack(flags).stack;
 }
 
-export const STACK_FLAGS = [
-    { name: "staging", help: "this host's staging stack (default; see --env)" },
-    { name: "production", help: "the production stack" },
-    { name: "stack", value: "name", help: "any other stack of this project" },
-    { name: "env", value: "laptop|server", help: "override laptop/server detection for staging" },
+/** The laptop/server choice of --env. */
+export const ENV_CHOICES = ["laptop", "server"] as const;
+
+export const STACK_FLAGS: FlagSpec[] = [
+    { name: "staging", help: "this host's staging stack (default; see --env)", conflicts: ["production", "stack"] },
+    { name: "production", help: "the production stack", conflicts: ["staging", "stack"] },
+    { name: "stack", value: "name", help: "any other stack of this project", conflicts: ["staging", "production"] },
+    { name: "env", value: "laptop|server", choices: ENV_CHOICES, help: "override laptop/server detection for staging" },
 ];

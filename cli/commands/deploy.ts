@@ -4,18 +4,19 @@ import { CommandSpec, numberFlag, ParsedFlags } from "../args";
 import { createContext, engineOutput } from "../stacks/context";
 import { pendingOperationsHelp } from "../stacks/engine";
 import { EXIT } from "../../platform/exitCodes";
-import { formatHealthTable } from "../checks/health";
-import { stagingStack } from "./common";
+import { formatHealthTable, HealthReport } from "../checks/health";
+import { ENV_CHOICES, stagingStack } from "./common";
 import { withLock } from "./withLock";
 
 export const spec: CommandSpec = {
     name: "deploy-staging",
     summary: "Deploy this host's staging stack (staging-laptop or staging-server), wait until healthy, print the URLs.",
-    usage: "pa deploy-staging [--env laptop|server] [--timeout <s>] [--force-unlock]",
+    usage: "pa deploy-staging [--env laptop|server] [--timeout <s>] [--force-unlock] [--json]",
     flags: [
-        { name: "env", value: "laptop|server", help: "override the detection (PA_HOST_PROFILE wins over it)" },
+        { name: "env", value: "laptop|server", choices: ENV_CHOICES, help: "override the detection (PA_HOST_PROFILE wins over it)" },
         { name: "timeout", value: "s", help: "seconds the services have to become healthy after the update (default 600)" },
         { name: "force-unlock", help: "take the stack's lock even if another run holds it (only when that run is dead)" },
+        { name: "json", help: 'print {"ok","stack","health","urls"} on stdout at the end (progress goes to stderr)' },
     ],
     details:
         "Detection, first match wins: PA_HOST_PROFILE, --env, hostname listed in PA_SERVER_HOSTNAME (server),\n" +
@@ -23,23 +24,30 @@ export const spec: CommandSpec = {
 };
 
 export async function run(flags: ParsedFlags): Promise<number> {
-    const ctx = createContext("deploy");
+    const ctx = createContext("deploy", flags);
     const { stack, reason } = stagingStack(flags);
     ctx.log.info(`deploying ${stack} (${reason})`);
+    const json = flags.has("json");
+    const finish = (code: number, result: { health?: HealthReport; urls?: Record<string, string>; error?: string }): number => {
+        if (json) ctx.log.result(JSON.stringify({ ok: code === EXIT.ok, stack, ...result }));
+        return code;
+    };
     return withLock(ctx.projectRoot, stack, "deploy-staging", flags.has("force-unlock"), ctx.log, async () => {
         const engine = await ctx.ops.openStack(stack, undefined, { create: true });
         const pending = await engine.pendingOperations();
         if (pending.length > 0) {
             ctx.log.error(pendingOperationsHelp(stack, pending));
-            return EXIT.failed;
+            return finish(EXIT.failed, { error: `${pending.length} pending operation(s) from an interrupted run` });
         }
         const up = await engine.up(engineOutput(ctx.log), { onProgress: (line) => ctx.log.info(line) });
         if (!up.ok) {
             ctx.log.error(`pulumi up of ${stack} failed: ${up.error}`);
-            return EXIT.failed;
+            return finish(EXIT.failed, { error: `pulumi up failed: ${up.error}` });
         }
         const target = await ctx.ops.targetOf(engine);
         const health = await ctx.ops.waitHealthy(target, numberFlag(flags, "timeout", 600) * 1000);
+        const code = health.healthy ? EXIT.ok : EXIT.failed;
+        if (json) return finish(code, { health, urls: target.urls });
         ctx.log.result(formatHealthTable(health));
         if (!health.healthy) return EXIT.failed;
         ctx.log.result(["", "URLs:", ...Object.entries(target.urls).map(([key, url]) => `  ${key.padEnd(10)} ${url}`)].join("\n"));

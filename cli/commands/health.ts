@@ -22,7 +22,7 @@ export const spec: CommandSpec = {
 
 export async function run(flags: ParsedFlags): Promise<number> {
     const json = flags.has("json");
-    const ctx = createContext("health", { json });
+    const ctx = createContext("health", flags);
     const stack = chosenStack(flags);
     const target = await ctx.ops.targetOf(await ctx.ops.openStack(stack));
     const docker = ctx.ops.dockerOf(target);

@@ -4,7 +4,7 @@ import { CommandSpec, numberFlag, ParsedFlags } from "../args";
 import { createContext, engineOutput } from "../stacks/context";
 import { EXIT } from "../../platform/exitCodes";
 import { promote } from "../release/promotion";
-import { productionStack, stagingStack } from "./common";
+import { ENV_CHOICES, productionStack, stagingStack } from "./common";
 import { withLock } from "./withLock";
 
 export const spec: CommandSpec = {
@@ -13,7 +13,7 @@ export const spec: CommandSpec = {
     usage: "pa promote [--yes] [--env laptop|server] [--restore-data] [--validate-timeout <s>] [--rollback-timeout <s>] [--json] [--force-unlock]",
     flags: [
         { name: "yes", help: "do not stop for confirmation after the preview" },
-        { name: "env", value: "laptop|server", help: "which staging stack was tested (default: detected)" },
+        { name: "env", value: "laptop|server", choices: ENV_CHOICES, help: "which staging stack was tested (default: detected)" },
         { name: "restore-data", help: "on an automatic rollback, restore all data from the backup (default: only data the failed update touched)" },
         { name: "validate-timeout", value: "s", help: "seconds production has to become healthy after the update (default 300)" },
         { name: "rollback-timeout", value: "s", help: "seconds the rolled-back production has to become healthy (default 300, its own budget)" },
@@ -29,7 +29,7 @@ export const spec: CommandSpec = {
 
 export async function run(flags: ParsedFlags): Promise<number> {
     const json = flags.has("json");
-    const ctx = createContext("promote", { json });
+    const ctx = createContext("promote", flags);
     const staging = stagingStack(flags);
     const production = productionStack();
     ctx.log.info(`promote ${staging.stack} (${staging.reason}) -> ${production}`);

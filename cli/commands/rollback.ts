@@ -18,8 +18,8 @@ export const spec: CommandSpec = {
     summary: "List rollback points, or redeploy one: program, config and image versions (and data with --with-data).",
     usage: "pa rollback --list [--json] | --tag <tag> [--with-data] [--yes] | --emergency [--with-data]",
     flags: [
-        { name: "list", help: "show the points: tag, time, versions, matching stack update, backup present" },
-        { name: "tag", value: "tag", help: "redeploy this point (the preview is shown first)" },
+        { name: "list", conflicts: ["tag", "emergency"], help: "show the points: tag, time, versions, matching stack update, backup present" },
+        { name: "tag", value: "tag", conflicts: ["emergency"], help: "redeploy this point (the preview is shown first)" },
         { name: "emergency", help: "redeploy the last point whose validation passed, without prompts, as fast as possible" },
         { name: "with-data", help: "also restore the point's backup (databases, Neo4j, data volumes)" },
         { name: "yes", help: "with --tag: do not stop for confirmation after the preview" },
@@ -35,7 +35,7 @@ export async function run(flags: ParsedFlags): Promise<number> {
     const modes = ["list", "tag", "emergency"].filter((m) => flags.has(m));
     if (modes.length !== 1) throw new UsageError("choose exactly one of --list, --tag <tag>, --emergency");
     const json = flags.has("json");
-    const ctx = createContext("rollback", { json });
+    const ctx = createContext("rollback", flags);
     const stack = typeof flags.get("stack") === "string" ? (flags.get("stack") as string) : productionStack();
     const points = await listPoints(new GitCli(ctx.projectRoot), stack);
 

@@ -24,7 +24,7 @@ export const spec: CommandSpec = {
 
 export async function run(flags: ParsedFlags): Promise<number> {
     const json = flags.has("json");
-    const ctx = createContext("testWorkflows", { json });
+    const ctx = createContext("testWorkflows", flags);
     const stack = chosenStack(flags);
     const isProduction = stack === productionStack();
     const allowWrites = !isProduction || flags.has("allow-writes");

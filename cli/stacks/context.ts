@@ -1,13 +1,12 @@
 // The real dependencies of a command run: project paths, the logger, Docker, HTTP, git, the engine.
-import * as path from "path";
 import { AutomationEngine, Engine } from "./engine";
 import { GitCli } from "../release/git";
 import { LogKind, Logger } from "../../platform/log";
 import { RealOperations } from "./operations";
 import { DockerCli } from "../../platform/dockerClient";
 import { httpProbe } from "../checks/http";
-
-export const PROJECT_ROOT = path.resolve(__dirname, "..");
+import { ParsedFlags } from "../args";
+import { projectRoot as checkoutRoot } from "../../platform/project";
 
 export interface Context {
     projectRoot: string;
@@ -16,14 +15,16 @@ export interface Context {
     ops: RealOperations;
 }
 
-export function createContext(kind: LogKind, options: { json?: boolean } = {}): Context {
-    const projectRoot = process.env.PA_PROJECT_ROOT ?? PROJECT_ROOT;
+/** What a command's run needs; `--json` and `--quiet` of its flags shape the console output. */
+export function createContext(kind: LogKind, flags: ParsedFlags = new Map()): Context {
+    const projectRoot = process.env.PA_PROJECT_ROOT ?? checkoutRoot();
     const log = new Logger({
         repo: projectRoot,
         kind,
         debug: process.env.DEBUG === "true",
         // With --json, stdout carries only the JSON document.
-        consoleStream: options.json ? process.stderr : process.stdout,
+        consoleStream: flags.has("json") ? process.stderr : process.stdout,
+        quiet: flags.has("quiet"),
     });
     const engine = new AutomationEngine(projectRoot);
     const docker = new DockerCli();

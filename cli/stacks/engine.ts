@@ -1,9 +1,10 @@
 // The Pulumi engine, as the operator commands need it, behind one small interface so the
 // orchestration is unit-tested with a fake. The real one drives the CLI on PATH through the
 // Automation API on this project's backend (the embedded default unless PULUMI_BACKEND_URL is set).
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { EngineEvent, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { Service } from "../../config/schema";
 import { UpProgress } from "./progress";
 import { HistoryEntry } from "../release/rollbackPoints";
@@ -24,7 +25,19 @@ export interface PreviewOutcome {
 export interface UpOutcome {
     ok: boolean;
     steps: PlannedStep[];
+    /** The engine's error lines. */
     error?: string;
+    /** The engine's whole failure text (its output and the programs' stderr), for a caller that reads it. */
+    detail?: string;
+}
+
+/** A resource whose real state differs from the stack's record. */
+export interface DriftedResource {
+    name: string;
+    type: string;
+    /** `changed`: some properties differ (named); `gone`: it no longer exists. */
+    change: "changed" | "gone";
+    properties: string[];
 }
 
 export interface RunOptions {
@@ -46,6 +59,10 @@ export interface StackEngine {
     /** Every update, newest first. */
     history(): Promise<HistoryEntry[]>;
     setImages(images: Record<Service, string>): Promise<void>;
+    /** Sets config values by path (`pa:sync.request`), as `pulumi config set --path` does. */
+    setConfig(values: Record<string, string>): Promise<void>;
+    /** `pulumi refresh --preview-only`: the resources that changed outside Pulumi; nothing is written. */
+    drift(onOutput: (line: string) => void): Promise<DriftedResource[]>;
     /** Resource operations a killed run left pending (the state then needs a repair). */
     pendingOperations(): Promise<string[]>;
 }
@@ -107,13 +124,27 @@ export function backendEnv(projectRoot: string, env: NodeJS.ProcessEnv = process
     return out;
 }
 
+/**
+ * The embedded default's passphrase, made when a stack is first opened without one (never by --help):
+ * 32 random bytes in .pulumi-passphrase, readable by its owner only, as setup/local-backend.sh makes it.
+ */
+export function ensurePassphrase(projectRoot: string, env: NodeJS.ProcessEnv = process.env): void {
+    const file = path.join(projectRoot, ".pulumi-passphrase");
+    if (env.PULUMI_CONFIG_PASSPHRASE !== undefined || env.PULUMI_CONFIG_PASSPHRASE_FILE || fs.existsSync(file)) return;
+    fs.writeFileSync(file, crypto.randomBytes(32).toString("base64"), { mode: 0o600, flag: "wx" });
+    process.stderr.write(`generated a new passphrase in ${file}: back it up, it decrypts this state's secrets\n`);
+}
+
 export class AutomationEngine implements Engine {
     constructor(private readonly projectRoot: string) {}
 
     async open(stackName: string, workDir: string, options: OpenOptions = {}): Promise<StackEngine> {
+        // Loaded here, by the commands that open a stack: it takes about half a second, `pa --help` none.
+        const { LocalWorkspace, PulumiCommand } = await import("@pulumi/pulumi/automation");
         const pulumiCommand = await PulumiCommand.get().catch((error) => {
             throw new Error(`no usable pulumi CLI on PATH (source ~/.cache/pa-toolchain/env.sh, or run setup/toolchain.sh): ${error}`);
         });
+        ensurePassphrase(this.projectRoot);
         const envVars = backendEnv(this.projectRoot);
         // Type-checking the program costs about 2.6 s of each run here (transpiling alone, 1.3 s to load).
         if (options.transpileOnly) envVars.PULUMI_NODEJS_TRANSPILE_ONLY = "true";
@@ -152,7 +183,8 @@ class AutomationStack implements StackEngine {
             return { ok: true, steps: recorder.steps };
         } catch (error) {
             if (error instanceof PulumiLockedError) throw error;
-            return { ok: false, steps: recorder.steps, error: engineErrors(String((error as Error).message ?? error)) };
+            const detail = String((error as Error).message ?? error);
+            return { ok: false, steps: recorder.steps, error: engineErrors(detail), detail };
         } finally {
             if (heartbeat) clearInterval(heartbeat);
         }
@@ -177,6 +209,23 @@ class AutomationStack implements StackEngine {
     async setImages(images: Record<Service, string>): Promise<void> {
         // One CLI call for all of them: each call loads the backend and the secrets provider.
         await this.stack.setAllConfig(Object.fromEntries(Object.entries(images).map(([service, image]) => [`pa:images.${service}`, { value: image }])), true);
+    }
+
+    async setConfig(values: Record<string, string>): Promise<void> {
+        await this.stack.setAllConfig(Object.fromEntries(Object.entries(values).map(([key, value]) => [key, { value }])), true);
+    }
+
+    async drift(onOutput: (line: string) => void): Promise<DriftedResource[]> {
+        const drifted: DriftedResource[] = [];
+        const events: unknown[] = [];
+        const onEvent = (event: EngineEvent) => {
+            events.push(event);
+            const found = driftOf(event);
+            if (found) drifted.push(found);
+        };
+        await this.guard(() => this.stack.previewRefresh({ onOutput, onEvent, color: "never" }));
+        if (process.env.PA_DRIFT_EVENTS) fs.writeFileSync(process.env.PA_DRIFT_EVENTS, JSON.stringify(events, null, 1));
+        return drifted;
     }
 
     async pendingOperations(): Promise<string[]> {
@@ -208,4 +257,15 @@ export function stepRecorder(): { steps: PlannedStep[]; onEvent: (event: EngineE
             steps.push({ op: pre.metadata.op, type: pre.metadata.type, name: urn.slice(urn.lastIndexOf("::") + 2) });
         },
     };
+}
+
+/** The drift one engine event of a refresh reports, if any. */
+export function driftOf(event: EngineEvent): DriftedResource | undefined {
+    const meta = event.resOutputsEvent?.metadata;
+    if (!meta) return undefined;
+    const name = meta.urn.slice(meta.urn.lastIndexOf("::") + 2);
+    if (meta.op === "delete" || (meta.op === "refresh" && meta.old && !meta.new)) return { name, type: meta.type, change: "gone", properties: [] };
+    const properties = meta.diffs ?? Object.keys(meta.detailedDiff ?? {});
+    if (meta.op === "update" || properties.length > 0) return { name, type: meta.type, change: "changed", properties };
+    return undefined;
 }

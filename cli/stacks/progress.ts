@@ -2,7 +2,7 @@
 // project waits for every new container to be healthy (minutes on a first start), and without these
 // lines nothing is printed meanwhile unless DEBUG. A line when a step that changes something starts,
 // and one every `heartbeatMs` while steps are running, saying how many are done and what it waits for.
-import { EngineEvent } from "@pulumi/pulumi/automation";
+import type { EngineEvent } from "@pulumi/pulumi/automation";
 
 /** Steps that only read or confirm state: not work a person waits for. */
 const QUIET_OPS = new Set(["same", "read", "refresh", "discard", "import"]);

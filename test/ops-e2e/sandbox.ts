@@ -84,7 +84,7 @@ export function createSandbox(): Sandbox {
     const git = (...args: string[]) => execFileSync("git", ["-C", dir, "-c", "user.name=e2e", "-c", "user.email=e2e@localhost", ...args], { encoding: "utf8" }).trim();
     execFileSync("git", ["clone", "-q", ROOT, dir]);
     // Work in progress of the real checkout (cli/, scripts/) is copied over the clone and committed.
-    for (const part of ["cli", "platform", "scripts", "sync", "sidecars", "config", "model", "components", "index.ts", "Pulumi.yaml", "package.json", "tsconfig.json"]) {
+    for (const part of ["cli", "platform", "scripts", "sync", "sidecars", "config", "model", "components", "index.ts", "Pulumi.yaml", "package.json", "tsconfig.json", "tsconfig.build.json", "bin"]) {
         fs.cpSync(path.join(ROOT, part), path.join(dir, part), { recursive: true });
     }
     fs.writeFileSync(path.join(dir, `Pulumi.${STACKS.staging}.yaml`), stackFile("staging", images));

@@ -83,6 +83,32 @@ describe("operator workflow on the real engine", () => {
         assert.strictEqual(execFileSync("docker", ["logs", `pa-${STACKS.production}-docker-api`], { encoding: "utf8" }).includes("refused"), false);
     });
 
+    it("pa drift finds no drift right after the deploys, names a stopped or edited container, and none once it is put back", () => {
+        // Through bin/pa.js, as a person runs it: the first run compiles the sandbox's checkout.
+        const drift = (...args: string[]) => spawnSync("node", [path.join(box.dir, "bin/pa.js"), "drift", ...args], { encoding: "utf8", env: process.env, cwd: box.dir });
+        const settled = drift("--all", "--json");
+        assert.strictEqual(settled.status, EXIT.ok, `drift right after the deploys:\n${settled.stdout}\n${settled.stderr.slice(-3000)}`);
+        assert.deepStrictEqual(JSON.parse(settled.stdout).map((s: { drifted: unknown[] }) => s.drifted), [[], []]);
+
+        const n8n = execFileSync("docker", ["ps", "-q", "--filter", `name=^${STAGING}-n8n-`], { encoding: "utf8" }).trim();
+        const letta = execFileSync("docker", ["ps", "-q", "--filter", `name=^${STAGING}-letta-`], { encoding: "utf8" }).trim();
+        execFileSync("docker", ["stop", n8n]);
+        execFileSync("docker", ["update", "--restart", "no", letta]);
+        try {
+            const found = drift("--staging", "--json");
+            assert.strictEqual(found.status, EXIT.failed, found.stderr.slice(-3000));
+            const [staging] = JSON.parse(found.stdout);
+            const byName = Object.fromEntries(staging.drifted.map((d: { name: string; properties: string[] }) => [d.name, d.properties]));
+            assert.deepStrictEqual(byName, { n8n: ["mustRun"], letta: ["restart"] }, found.stdout);
+        } finally {
+            execFileSync("docker", ["start", n8n]);
+            execFileSync("docker", ["update", "--restart", "unless-stopped", letta]);
+        }
+        const back = drift("--staging");
+        assert.strictEqual(back.status, EXIT.ok, back.stdout + back.stderr.slice(-2000));
+        assert.match(back.stdout, new RegExp(`^${STACKS.staging}: no drift$`, "m"));
+    });
+
     it("sync-production-data copies production into staging through pulumi up, sanitized; staging's workflows still pass", async () => {
         // A person in production's Open WebUI, with their email, phone and name in a chat.
         const person = { name: "Margarethe Quist", email: "margarethe.quist@mail.example.org", phone: "+44 20 7946 0321" };

@@ -1,7 +1,7 @@
 // Fakes of the engine and the outside world for the promote/rollback orchestration: every call is
 // recorded in `events`, and each step's behaviour is scripted per test.
 import { Service } from "../../../config/schema";
-import { OpenOptions, PlannedStep, PreviewOutcome, RunOptions, StackEngine, UpOutcome } from "../../../cli/stacks/engine";
+import { DriftedResource, OpenOptions, PlannedStep, PreviewOutcome, RunOptions, StackEngine, UpOutcome } from "../../../cli/stacks/engine";
 import { Git, TagRecord } from "../../../cli/release/git";
 import { HealthReport } from "../../../cli/checks/health";
 import { Checkout, Operations } from "../../../cli/stacks/operations";
@@ -102,6 +102,12 @@ class FakeStack implements StackEngine {
     async setImages(images: Record<Service, string>): Promise<void> {
         this.ops.events.push(`setImages ${this.name}@${this.workDir} letta=${images.letta}`);
         if (this.workDir === "/project") this.ops.configFile = `images: ${JSON.stringify(images)}`;
+    }
+    async setConfig(values: Record<string, string>): Promise<void> {
+        this.ops.events.push(`setConfig ${this.name} ${Object.keys(values).join(",")}`);
+    }
+    async drift(): Promise<DriftedResource[]> {
+        return [];
     }
     async pendingOperations(): Promise<string[]> {
         return this.ops.script.pending;

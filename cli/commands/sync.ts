@@ -1,0 +1,104 @@
+// `pa sync`: copy production's data into a staging stack, sanitized on a laptop. It asks for a sync by
+// bumping pa:sync.request in the staging stack's config and runs `pulumi up` on it, so the stack's
+// DataSync Command runs the sync (sync/cli.ts) and every sync is an entry in `pulumi stack history`.
+import { CommandSpec, ParsedFlags } from "../args";
+import { createContext } from "../stacks/context";
+import { UsageError } from "../../platform/errors";
+import { EXIT } from "../../platform/exitCodes";
+import { ENV_CHOICES, productionStack, stagingStack } from "./common";
+import { withLock } from "./withLock";
+
+export const spec: CommandSpec = {
+    name: "sync",
+    summary: "Copy production's data into this host's staging stack through `pulumi up`, sanitized on a laptop.",
+    usage: "pa sync [--stack <staging stack>] [--env laptop|server] [--production-host ssh://user@server] [--production-stack <name>] [--yes] [--json]",
+    flags: [
+        { name: "stack", value: "name", help: "the staging stack to fill (default: this host's, see --env; never production)" },
+        { name: "env", value: "laptop|server", choices: ENV_CHOICES, help: "override laptop/server detection for the staging stack" },
+        { name: "production-host", value: "host", help: "production's Docker host, e.g. ssh://me@server (kept in pa:sync.production.dockerHost)" },
+        { name: "production-stack", value: "name", help: "production's stack (default production, or PA_PRODUCTION_STACK; kept in pa:sync.production.stack)" },
+        { name: "yes", help: "do not ask before running `pulumi up`" },
+        { name: "json", help: 'print one JSON line {"ok","stack","request","summary"} on stdout at the end' },
+        { name: "force-unlock", help: "take the stack's lock even if another run holds it (only when that run is dead)" },
+    ],
+    details:
+        "The first run also records --production-host (default: production on this machine's Docker engine).\n" +
+        "Exit codes: 0 synced; 1 the sync or `pulumi up` failed (staging keeps its data); 2 usage; 3 locked;\n" +
+        "5 personal data was found after sanitizing (staging keeps its data; docs/data-sync.md, Fail closed).\n" +
+        "Log: logs/staging/sync-YYYYMMDD.log (pa's steps and the sync's own lines).",
+};
+
+/** A new pa:sync.request: a UTC timestamp is always newer than the last one and says when it was asked for. */
+export function syncRequest(now: Date): string {
+    return now.toISOString().replace(/[-:T]/g, "").slice(0, 14);
+}
+
+/** The CLI's error names a leak (stderr) and its JSON line counts it (stdout); the provider shows either. */
+export function foundPersonalData(output: string): boolean {
+    return output.includes('"leaks":[{') || output.includes("personal data left after sanitizing");
+}
+
+/** The sync CLI's last `{"ok":false,...}` line in the engine's output, if it printed one. */
+export function failureSummary(output: string): unknown {
+    const line = [...output.matchAll(/\{"ok":false.*\}/g)].pop()?.[0];
+    if (!line) return null;
+    try {
+        return JSON.parse(line);
+    } catch {
+        return null;
+    }
+}
+
+interface SyncSummary {
+    rows: number;
+    bytes: number;
+    seconds: number;
+    sanitized: boolean;
+    apps: { restarted: string[]; notHealthy: string[] };
+}
+
+export function summaryText(s: SyncSummary): string {
+    const apps = s.apps.restarted.length === 0 ? "" : s.apps.notHealthy.length > 0 ? `; NOT healthy again: ${s.apps.notHealthy.join(", ")}` : "; apps restarted and healthy";
+    return `synced ${s.rows} rows, ${(s.bytes / 1e6).toFixed(1)} MB in ${s.seconds.toFixed(1)} s (${s.sanitized ? "sanitized" : "not sanitized"})${apps}; details: logs/staging/sync-*.log`;
+}
+
+export async function run(flags: ParsedFlags): Promise<number> {
+    const json = flags.has("json");
+    const ctx = createContext("sync", flags);
+    const named = flags.get("stack");
+    const stack = typeof named === "string" ? named : stagingStack(flags).stack;
+    const production = (flags.get("production-stack") as string | undefined) ?? productionStack();
+    // The stack's config is checked too: pa:sync on a stack whose pa:environment is production fails `pulumi up`.
+    if (stack === production || stack === "production") throw new UsageError(`${stack} is production, the source of a sync, never its target: name a staging stack with --stack`);
+    const host = flags.get("production-host") as string | undefined;
+    const request = syncRequest(new Date());
+    const finish = (code: number, summary: unknown): number => {
+        if (json) process.stdout.write(`${JSON.stringify({ ok: code === EXIT.ok, stack, request, summary })}\n`);
+        return code;
+    };
+    return withLock(ctx.projectRoot, stack, "sync", flags.has("force-unlock"), ctx.log, async () => {
+        const engine = await ctx.ops.openStack(stack);
+        await engine.setConfig({ "pa:sync.request": request, "pa:sync.production.stack": production, ...(host ? { "pa:sync.production.dockerHost": host } : {}) });
+        ctx.log.info(`pa:sync.request = ${request} on ${stack}; running pulumi up`);
+        if (!flags.has("yes") && !json && !(await ctx.ops.confirm(`Run pulumi up on ${stack}, which copies ${production}'s data into it?`))) {
+            ctx.log.error("not confirmed: nothing was copied (--yes skips the question; the request stays in the config and runs with the next pulumi up)");
+            return finish(EXIT.failed, null);
+        }
+        const output: string[] = [];
+        const up = await engine.up((chunk) => {
+            output.push(chunk);
+            for (const line of chunk.split("\n")) if (line.trim()) ctx.log.debug(`  | ${line.trimEnd()}`);
+        }, { onProgress: (line) => ctx.log.info(line) });
+        if (!up.ok) {
+            const text = `${output.join("")}\n${up.detail ?? ""}`;
+            const code = foundPersonalData(text) ? EXIT.personalData : EXIT.failed;
+            ctx.log.error(`the sync into ${stack} failed: ${up.error}`);
+            if (code === EXIT.personalData) ctx.log.error("personal data was found after sanitizing: staging keeps its data; the columns are named above (docs/data-sync.md, Fail closed)");
+            return finish(code, failureSummary(text));
+        }
+        const raw = (await engine.outputs()).syncSummary;
+        const summary = typeof raw === "string" && raw.startsWith("{") ? (JSON.parse(raw) as SyncSummary) : null;
+        if (summary) ctx.log.info(summaryText(summary));
+        return finish(EXIT.ok, summary);
+    });
+}
