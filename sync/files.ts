@@ -15,6 +15,7 @@ import { sidecarProgram } from "./sidecars/program";
 import { TextSettings } from "./text";
 import { Logger } from "../platform/log";
 import { pipeProcesses } from "./stream";
+import { PreparedPart } from "./part";
 
 /** One app's data volume on each side. */
 export interface FileVolumes {
@@ -70,16 +71,8 @@ export class FilesLeakFound extends Error {
 }
 
 /** A verified copy of every volume's directories, next to the live ones in staging's volumes. */
-export interface PreparedFiles {
+export interface PreparedFiles extends PreparedPart {
     result: FilesResult;
-    /** Puts the copies in place, the live directories aside (staging's apps must be stopped). */
-    swapIn(): Promise<void>;
-    /** Puts the set-aside directories back. */
-    revert(): Promise<void>;
-    /** Removes the set-aside directories once every part is swapped in. */
-    finish(): Promise<void>;
-    /** Removes the copies that were never swapped in. */
-    discard(): Promise<void>;
 }
 
 /** Text files above this size are replaced by placeholders on a laptop: the name search is too slow on them. */
@@ -232,6 +225,7 @@ export async function prepareFiles(options: FilesSyncOptions, runId: string, log
         };
         let swapped: FileVolumes[] = [];
         return {
+            name: "the files",
             result,
             discard,
             async swapIn() {

@@ -13,6 +13,7 @@ import { TextSettings, textSettings } from "./text";
 import { hashNamesOnProduction } from "./names";
 import { dropLeftovers, startAgain, stopRunning, swapIn } from "./swap";
 import { FileVolumes, FilesResult, PreparedFiles, prepareFiles } from "./files";
+import { PreparedPart } from "./part";
 
 /** Production's and staging's Neo4j, and an image with Node.js on production's host for the copier. */
 export interface GraphSides {
@@ -67,6 +68,28 @@ export interface SyncSummary {
     seconds: number;
 }
 
+function graphPart(graph: PreparedGraph): PreparedPart {
+    return { name: "the graph", swapIn: () => graph.swapIn(), revert: () => graph.revert(), finish: () => graph.finish(), discard: () => graph.finish() };
+}
+
+function databasesPart(staging: DockerSide, postgres: PreparedPostgres, log: Logger): PreparedPart {
+    const none = async () => undefined;
+    return {
+        name: `all ${postgres.databases.length} databases`,
+        swapIn: () => swapIn(staging, postgres.databases, log),
+        // One transaction: nothing to revert (it either committed or did nothing), and it goes last.
+        revert: none,
+        // The previous databases are dropped by the swap itself.
+        finish: none,
+        discard: postgres.cleanup,
+    };
+}
+
+/** Reverts the parts in reverse order, each whatever the others do. */
+async function revertAll(parts: PreparedPart[]): Promise<void> {
+    for (const part of [...parts].reverse()) await part.revert().catch(() => undefined);
+}
+
 /** Work to undo if the process is interrupted; the CLI runs it on SIGINT/SIGTERM. */
 export const pendingCleanups = new Set<() => Promise<void>>();
 
@@ -112,43 +135,35 @@ export async function runSync(options: SyncOptions, log: Logger): Promise<SyncSu
         pendingCleanups.delete(graphCleanup);
     }
 
-    log.info(`swap: ${[postgres ? `all ${postgres.databases.length} databases` : "", graph ? "the graph" : "", files ? "the files" : ""].filter(Boolean).join(", ")} at once`);
+    // Swap order: the graph first (its swap can be reverted), then the files (renames, reverted as easily),
+    // and the databases last (their one transaction cannot be undone).
+    const parts: PreparedPart[] = [graph && graphPart(graph), files, postgres && databasesPart(options.staging, postgres, log)].filter((p): p is PreparedPart => p !== undefined);
+    log.info(`swap: ${parts.map((p) => p.name).join(", ")} at once`);
     const stopped = options.stagingStack ? await stopRunning({ host: options.staging.host }, options.stagingStack) : [];
     let notHealthy: string[] = [];
     log.debug(`stopped for the swap: ${stopped.join(", ") || "none running"}`);
-    // Interrupted inside the swap: the graph goes back and the apps start again.
+    // Interrupted inside the swap: every part goes back and the apps start again.
     const swapCleanup = async () => {
-        await files?.revert().catch(() => undefined);
-        await graph?.revert().catch(() => undefined);
+        await revertAll(parts);
         await startAgain({ host: options.staging.host }, stopped, 0).catch(() => undefined);
     };
     pendingCleanups.add(swapCleanup);
     try {
-        // The graph first: its swap can be reverted, the databases' transaction cannot.
-        // Then the files (renames, reverted as easily), and the databases last.
-        if (graph) await graph.swapIn().catch(async (err) => {
-            await graph?.revert().catch(() => undefined);
+        const begun: PreparedPart[] = [];
+        try {
+            for (const part of parts) {
+                // A part whose swap fails half-way reverts itself too.
+                begun.push(part);
+                await part.swapIn();
+            }
+        } catch (err) {
+            await revertAll(begun);
+            for (const part of parts) await part.discard().catch(() => undefined);
             throw err;
-        });
-        if (files) await files.swapIn().catch(async (err) => {
-            await files?.revert().catch(() => undefined);
-            await graph?.revert().catch(() => undefined);
-            throw err;
-        });
-        if (postgres) await swapIn(options.staging, postgres.databases, log).catch(async (err) => {
-            await files?.revert().catch(() => undefined);
-            await graph?.revert().catch(() => undefined);
-            throw err;
-        });
-    } catch (err) {
-        await postgres?.cleanup();
-        await graph?.finish().catch(() => undefined);
-        await files?.discard();
-        throw err;
+        }
     } finally {
         pendingCleanups.delete(swapCleanup);
-        if (postgres) pendingCleanups.delete(postgres.cleanup);
-        if (files) pendingCleanups.delete(files.discard);
+        for (const part of parts) pendingCleanups.delete(part.discard);
         if (stopped.length > 0) log.info(`starting the apps again and waiting until they are healthy (up to ${options.appsWaitSeconds} s): ${stopped.join(", ")}`);
         const waitStarted = Date.now();
         notHealthy = await startAgain({ host: options.staging.host }, stopped, options.appsWaitSeconds);
@@ -156,8 +171,7 @@ export async function runSync(options: SyncOptions, log: Logger): Promise<SyncSu
         if (stopped.length > 0 && notHealthy.length === 0) log.info(`apps healthy again after ${((Date.now() - waitStarted) / 1000).toFixed(1)} s`);
         if (notHealthy.length > 0) log.error(`not healthy ${options.appsWaitSeconds} s after the swap: ${notHealthy.join(", ")} (see docker logs <name>; scripts/health-check.sh --staging)`);
     }
-    await graph?.finish();
-    await files?.finish();
+    for (const part of parts) await part.finish();
     const results = postgres?.results ?? [];
     const rows = results.reduce((n, r) => n + r.tables.reduce((m, t) => m + t.rows, 0), 0);
     const bytes = results.reduce((n, r) => n + r.bytes, 0) + (graph?.result.bytes ?? 0) + (files?.result.bytes ?? 0);

@@ -7,6 +7,7 @@ import * as path from "path";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { Service } from "../../config/schema";
 import { UpProgress } from "./progress";
+import { useToolchainWhenNoPulumi } from "../../platform/toolchain";
 import { HistoryEntry } from "../release/rollbackPoints";
 
 export interface PlannedStep {
@@ -141,8 +142,9 @@ export class AutomationEngine implements Engine {
     async open(stackName: string, workDir: string, options: OpenOptions = {}): Promise<StackEngine> {
         // Loaded here, by the commands that open a stack: it takes about half a second, `pa --help` none.
         const { LocalWorkspace, PulumiCommand } = await import("@pulumi/pulumi/automation");
-        const pulumiCommand = await PulumiCommand.get().catch((error) => {
-            throw new Error(`no usable pulumi CLI on PATH (source ~/.cache/pa-toolchain/env.sh, or run setup/toolchain.sh): ${error}`);
+        useToolchainWhenNoPulumi();
+        const pulumiCommand = await PulumiCommand.get().catch((error: Error) => {
+            throw new Error(`no usable pulumi CLI on PATH (run setup/toolchain.sh, or install Pulumi): ${String(error.message ?? error).split("\n")[0]}`);
         });
         ensurePassphrase(this.projectRoot);
         const envVars = backendEnv(this.projectRoot);

@@ -8,7 +8,7 @@ import { applyRetention, BackupDeps, BackupError, copyToOffsite, findBackup, lis
 import { DockerCli } from "../../platform/dockerClient";
 import { Target } from "../../cli/stacks/target";
 import { OffsiteRepository } from "../../config/schema";
-import { docker } from "../ops/fixture";
+import { docker } from "../support/docker";
 import { testImage } from "../support/images";
 import {
     BackupStack,

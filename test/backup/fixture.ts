@@ -11,7 +11,7 @@ import * as path from "path";
 import { Service } from "../../config/schema";
 import { APP_DATABASES, passwordEnvVar, postgresInitScript } from "../../model/databases";
 import { Target } from "../../cli/stacks/target";
-import { docker, removePrefixed, waitFor } from "../ops/fixture";
+import { docker, removePrefixed, waitFor } from "../support/docker";
 import { serviceTestImage, testImage } from "../support/images";
 
 export const PREFIX = "pa-bktest";

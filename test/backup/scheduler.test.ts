@@ -11,7 +11,7 @@ import { BACKUP_DEFAULTS, Service } from "../../config/schema";
 import { PROXY_ENV, SchedulerSecret } from "../../model/backupSchedule";
 import { backupSchedulerSpec, dockerApiProxySpec, schedulerNetworkName, schedulerPolicy } from "../../model/backupScheduler";
 import { stackLabels } from "../../model/names";
-import { docker, waitFor } from "../ops/fixture";
+import { docker, waitFor } from "../support/docker";
 import { testImage } from "../support/images";
 import { BackupStack, containerOf, generateDataset, removeBackupStack, startBackupStack } from "./fixture";
 import { startSidecar } from "./sidecars";

@@ -8,7 +8,7 @@ import * as path from "path";
 import { SchedulerSecret } from "../../model/backupSchedule";
 import { SidecarSpec } from "../../model/backupScheduler";
 import { bundleSidecar } from "../../sidecars/bundle";
-import { docker } from "../ops/fixture";
+import { docker } from "../support/docker";
 
 export function startSidecar(spec: SidecarSpec, secrets: Partial<Record<SchedulerSecret, string>>, envOverrides: Record<string, string> = {}): void {
     docker("rm", "-f", spec.name);

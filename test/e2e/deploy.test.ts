@@ -2,7 +2,7 @@
 // throwaway stack on the local Docker engine, with the locally built test images.
 import * as assert from "assert";
 import { ThrowawayStack, createThrowawayStack, progress, setConfig, stepRecorder, testImages } from "./workspace";
-import { containerOf, docker, exec, httpStatus, inspect, labelled } from "./docker";
+import { containerOf, docker, exec, httpStatus, inspect, labelled } from "../support/docker";
 import { CAPABILITIES, DEFAULT_PIDS_LIMITS } from "../../model/hardening";
 import { ContainerRole } from "../../model/names";
 

@@ -22,8 +22,7 @@ import { listPoints } from "../../cli/release/rollbackPoints";
 import { BackupDeps, findBackup, listBackups, readManifest } from "../../cli/backup/backups";
 import { Target } from "../../cli/stacks/target";
 import { resticBackupIdOf } from "../../model/backup";
-import { containerOf } from "../e2e/docker";
-import { waitFor } from "../ops/fixture";
+import { containerOf, waitFor } from "../support/docker";
 import { createSandbox, Sandbox, STACKS } from "./sandbox";
 
 const PROD = `pa-${STACKS.production}`;
@@ -90,8 +89,8 @@ describe("operator workflow on the real engine", () => {
         assert.strictEqual(settled.status, EXIT.ok, `drift right after the deploys:\n${settled.stdout}\n${settled.stderr.slice(-3000)}`);
         assert.deepStrictEqual(JSON.parse(settled.stdout).map((s: { drifted: unknown[] }) => s.drifted), [[], []]);
 
-        const n8n = execFileSync("docker", ["ps", "-q", "--filter", `name=^${STAGING}-n8n-`], { encoding: "utf8" }).trim();
-        const letta = execFileSync("docker", ["ps", "-q", "--filter", `name=^${STAGING}-letta-`], { encoding: "utf8" }).trim();
+        const n8n = containerOf(STACKS.staging, "n8n");
+        const letta = containerOf(STACKS.staging, "letta");
         execFileSync("docker", ["stop", n8n]);
         execFileSync("docker", ["update", "--restart", "no", letta]);
         try {

@@ -1,7 +1,6 @@
 // A small stack of real containers from the locally built test images, started with plain
 // `docker run` (no Pulumi), named pa-opstest-*, wired like the program wires them. The operator
 // command modules are tested against it for real.
-import { execFileSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -10,15 +9,12 @@ import { Service } from "../../config/schema";
 import { APP_DATABASES, passwordEnvVar, postgresInitScript } from "../../model/databases";
 import { Target } from "../../cli/stacks/target";
 import { serviceTestImage } from "../support/images";
+import { docker, removePrefixed, waitFor } from "../support/docker";
 
 export const PREFIX = "pa-opstest";
 const NETWORK = `${PREFIX}-net`;
 // Below Linux's ephemeral range (32768-60999), where an outgoing connection could hold the port.
 const PORTS = { letta: 24283, openWebui: 24080, n8n: 24678 };
-
-export function docker(...args: string[]): string {
-    return execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
-}
 
 const secret = () => crypto.randomBytes(18).toString("base64url");
 
@@ -88,25 +84,3 @@ export function removeOpsStack(): void {
 }
 
 /** Removes the containers, volumes and networks whose names start with `<prefix>-` (a test suite's own). */
-export function removePrefixed(prefix: string): void {
-    const list = (kind: string) => docker(kind, "ls", "--filter", `name=${prefix}-`, "--format", "{{.Name}}").split("\n").filter(Boolean);
-    const containers = docker("ps", "-a", "--filter", `name=^${prefix}-`, "--format", "{{.Names}}").split("\n").filter(Boolean);
-    if (containers.length) docker("rm", "-f", "-v", ...containers);
-    const volumes = list("volume");
-    if (volumes.length) docker("volume", "rm", "-f", ...volumes);
-    const networks = list("network");
-    if (networks.length) docker("network", "rm", ...networks);
-}
-
-export function waitFor(condition: () => boolean, seconds: number, what: string): void {
-    const deadline = Date.now() + seconds * 1000;
-    for (;;) {
-        try {
-            if (condition()) return;
-        } catch {
-            // not yet
-        }
-        if (Date.now() > deadline) throw new Error(`timed out after ${seconds} s waiting for ${what}`);
-        execFileSync("sleep", ["1"]);
-    }
-}

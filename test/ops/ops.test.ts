@@ -11,7 +11,8 @@ import { checkHealth, formatHealthTable } from "../../cli/checks/health";
 import { DockerCli } from "../../platform/dockerClient";
 import { httpProbe } from "../../cli/checks/http";
 import { runWorkflowTests } from "../../cli/checks/workflows";
-import { docker, OpsStack, removeOpsStack, startOpsStack, waitFor } from "./fixture";
+import { OpsStack, removeOpsStack, startOpsStack } from "./fixture";
+import { docker, waitFor } from "../support/docker";
 
 const probes = { http: httpProbe, docker: new DockerCli() };
 

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { APP_DATABASES } from "../../model/databases";
-import { docker } from "../e2e/docker";
+import { docker } from "../support/docker";
 import { LETTA_DEFAULT_USER_ID } from "../../sync/rules";
 import { sanitizedEmail } from "../../sync/session-sql";
 import { PEOPLE, SECRETS, oddPlantedValues, plantedValues } from "./dataset";

@@ -10,6 +10,7 @@ import { failureSummary, foundPersonalData, summaryText, syncRequest } from "../
 import { formatDrift } from "../../../cli/commands/drift";
 import { driftOf } from "../../../cli/stacks/engine";
 import { Logger } from "../../../platform/log";
+import { toolchainVariables } from "../../../platform/toolchain";
 
 const ROOT = path.resolve(__dirname, "../../..");
 
@@ -136,5 +137,17 @@ describe("the scripts/ wrappers", () => {
         }
         const after = spawnSync("git", ["-C", ROOT, "status", "--porcelain", "--ignored"], { encoding: "utf8" }).stdout;
         assert.strictEqual(after, before, "a --help created or changed a file");
+    });
+});
+
+describe("the toolchain for a pa started without it on PATH", () => {
+    it("reads env.sh's exports, with $PATH expanded", () => {
+        const script = [
+            "# Written by setup/toolchain.sh",
+            'export PATH="/cache/pulumi-v3/bin:$PATH"',
+            'export PULUMI_HOME="/cache/pulumi-home"',
+            "echo not an export",
+        ].join("\n");
+        assert.deepStrictEqual(toolchainVariables(script, { PATH: "/usr/bin:/bin" }), { PATH: "/cache/pulumi-v3/bin:/usr/bin:/bin", PULUMI_HOME: "/cache/pulumi-home" });
     });
 });

@@ -1,4 +1,4 @@
-// Reads the Docker engine's own view of what a stack made, through the docker CLI.
+// The Docker engine as the real-engine suites read it, through the docker CLI: what a stack made, its containers, HTTP status.
 import { execFileSync } from "child_process";
 
 export function docker(...args: string[]): string {
@@ -44,5 +44,30 @@ export async function httpStatus(url: string, init?: RequestInit): Promise<numbe
         return response.status;
     } catch {
         return 0;
+    }
+}
+
+/** Removes the containers, volumes and networks whose names start with `<prefix>-` (a suite's own). */
+export function removePrefixed(prefix: string): void {
+    const list = (kind: string) => docker(kind, "ls", "--filter", `name=${prefix}-`, "--format", "{{.Name}}").split("\n").filter(Boolean);
+    const containers = docker("ps", "-a", "--filter", `name=^${prefix}-`, "--format", "{{.Names}}").split("\n").filter(Boolean);
+    if (containers.length) docker("rm", "-f", "-v", ...containers);
+    const volumes = list("volume");
+    if (volumes.length) docker("volume", "rm", "-f", ...volumes);
+    const networks = list("network");
+    if (networks.length) docker("network", "rm", ...networks);
+}
+
+/** Polls `condition` once a second until it holds; throws naming `what` after `seconds`. */
+export function waitFor(condition: () => boolean, seconds: number, what: string): void {
+    const deadline = Date.now() + seconds * 1000;
+    for (;;) {
+        try {
+            if (condition()) return;
+        } catch {
+            // not yet
+        }
+        if (Date.now() > deadline) throw new Error(`timed out after ${seconds} s waiting for ${what}`);
+        execFileSync("sleep", ["1"]);
     }
 }
