@@ -13,7 +13,7 @@ import { backupSchedulerSpecs } from "./model/backupScheduler";
 import { bundleSidecar } from "./sidecars/bundle";
 import { networkName, stackLabels } from "./model/names";
 import { syncKeyVolumeName } from "./model/sync";
-import { SSH_OPTIONS } from "./platform/ssh";
+import { sshOptions } from "./platform/ssh";
 
 const config = parseStackConfig(pulumi.getStack(), pulumi.runtime.allConfig());
 const secretConfig = new pulumi.Config(CONFIG_NAMESPACE);
@@ -22,7 +22,7 @@ const dockerProvider = new docker.Provider("docker-host", {
     host: config.dockerHost,
     // Over SSH, never stop to ask about an unknown host key (a deploy must not hang on a prompt), and
     // never reach a host whose key changed.
-    sshOpts: config.dockerHost.startsWith("ssh://") ? [...SSH_OPTIONS] : undefined,
+    sshOpts: config.dockerHost.startsWith("ssh://") ? sshOptions(config.sshKnownHosts) : undefined,
 });
 
 const environment = new Environment(
@@ -57,6 +57,7 @@ const dataSync = config.sync
               stagingDockerHost: config.dockerHost,
               sanitize: config.sync.sanitize,
               phoneRegions: config.sync.phoneRegions,
+              sshKnownHosts: config.sshKnownHosts,
           },
           request: config.sync.request,
           dependsOn: [environment],
@@ -108,6 +109,8 @@ const backupScheduler =
 export const stackEnvironment = config.environment;
 // The operator commands send their Docker calls to the stack's own engine.
 export const dockerHost = config.dockerHost;
+/** The known_hosts file of the stack's ssh:// Docker hosts, for the operator commands' docker calls. */
+export const sshKnownHosts = config.sshKnownHosts;
 export const hostProfile = config.hostProfile;
 export const urls = environment.urls;
 export const containers = environment.containers;

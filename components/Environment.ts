@@ -62,6 +62,7 @@ export class Environment extends pulumi.ComponentResource {
             networks: networks.names,
             protectVolumes: cfg.environment === "production",
             dockerHost: cfg.dockerHost,
+            sshKnownHosts: cfg.sshKnownHosts,
             dependsOn: postgres && spec.dependsOnPostgres.includes(service) ? [postgres.container] : undefined,
         });
         postgres = new Postgres("postgres", argsFor("postgres"), { parent: this });
@@ -74,7 +75,7 @@ export class Environment extends pulumi.ComponentResource {
         };
         const gateway = new Gateway(
             "gateway",
-            { spec: spec.gateway, secrets: {}, networks: networks.names, protectVolumes: false, dockerHost: cfg.dockerHost },
+            { spec: spec.gateway, secrets: {}, networks: networks.names, protectVolumes: false, dockerHost: cfg.dockerHost, sshKnownHosts: cfg.sshKnownHosts },
             { parent: this },
         );
         const each = <T>(pick: (s: ServiceContainer) => T) =>

@@ -17,6 +17,8 @@ export interface ServiceArgs {
     protectVolumes: boolean;
     /** The stack's Docker host (pa:dockerHost). */
     dockerHost: string;
+    /** The known_hosts file for an ssh:// Docker host (pa:sshKnownHosts). */
+    sshKnownHosts?: string;
 }
 
 /** Base of the five service components and the gateway; each subclass only names its type token. */
@@ -38,6 +40,7 @@ export abstract class ServiceContainer extends pulumi.ComponentResource {
             dependsOn: args.dependsOn,
             protectVolumes: args.protectVolumes,
             dockerHost: args.dockerHost,
+            sshKnownHosts: args.sshKnownHosts,
         });
         this.container = made.container;
         this.containerName = made.container.name;

@@ -23,6 +23,8 @@ export interface DockerContainerOptions {
     protectVolumes: boolean;
     /** The Docker host the container runs on (pa:dockerHost), for the pids limit's `docker update`. */
     dockerHost: string;
+    /** The known_hosts file for an ssh:// Docker host (pa:sshKnownHosts). */
+    sshKnownHosts?: string;
 }
 
 export interface DockerContainerResources {
@@ -96,7 +98,7 @@ export function dockerContainer(
     new command.local.Command(
         `${spec.service}-pids-limit`,
         {
-            create: container.name.apply((name) => dockerCommandLine(opts.dockerHost, ["update", "--pids-limit", String(spec.security.pidsLimit), name])),
+            create: container.name.apply((name) => dockerCommandLine(opts.dockerHost, ["update", "--pids-limit", String(spec.security.pidsLimit), name], opts.sshKnownHosts)),
             triggers: [container.id],
         },
         { parent },

@@ -8,7 +8,7 @@ export const CONFIG_NAMESPACE = "pa";
 export const SECRET_KEYS = ["openaiApiKey", "anthropicApiKey"] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
-const STRING_KEYS = new Set(["environment", "hostProfile", "dockerHost", "bindAddress"]);
+const STRING_KEYS = new Set(["environment", "hostProfile", "dockerHost", "sshKnownHosts", "bindAddress"]);
 const KNOWN_KEYS = new Set(Object.keys(stackConfigSchema.shape));
 
 export class ConfigError extends Error {

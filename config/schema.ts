@@ -1,6 +1,8 @@
 // The one schema for a stack's config (namespace `pa`). Every rule lives here so a bad value fails
 // before any resource is touched, with a message naming the key, the value and what is allowed.
 import { Cron } from "croner";
+import * as fs from "fs";
+import * as path from "path";
 import { z } from "zod";
 import { isPhoneRegion } from "./phoneRegions";
 
@@ -183,6 +185,12 @@ export const stackConfigSchema = z
         environment: z.enum(["production", "staging"]),
         hostProfile: z.enum(["laptop", "server"]),
         dockerHost: dockerHost.default("unix:///var/run/docker.sock"),
+        /** A known_hosts file with the keys of the ssh:// Docker hosts this stack reaches; ssh's own when unset. */
+        sshKnownHosts: z
+            .string()
+            .refine((file) => path.isAbsolute(file), "must be an absolute path to a known_hosts file (ssh-keyscan -H server >> file, then check the key)")
+            .refine((file) => fs.existsSync(file), "names no file here: create it (ssh-keyscan -H server >> file, then check the key) or unset pa:sshKnownHosts")
+            .optional(),
         bindAddress: ipv4.default("127.0.0.1"),
         debug: z.boolean().default(false),
         postgresMajorVersion: z.number().int().min(14).max(18).default(17),

@@ -85,6 +85,8 @@ export interface SyncTarget {
     sanitize: boolean;
     /** Regions whose national phone formats are recognised; the sanitizer's default set when undefined. */
     phoneRegions?: readonly string[];
+    /** The known_hosts file for ssh:// Docker hosts (pa:sshKnownHosts); ssh's own when undefined. */
+    sshKnownHosts?: string;
 }
 
 /** The environment of the sync CLI for one staging stack (no secret: the key stays on production's host). */
@@ -108,5 +110,7 @@ export function syncEnvironment(target: SyncTarget): Record<string, string> {
     if (target.phoneRegions) env.PA_SYNC_PHONE_REGIONS = target.phoneRegions.join(",");
     if (target.productionDockerHost) env.PA_SYNC_PRODUCTION_DOCKER_HOST = target.productionDockerHost;
     if (target.stagingDockerHost) env.PA_SYNC_STAGING_DOCKER_HOST = target.stagingDockerHost;
+    // Read by the ssh wrapper every docker CLI process of the sync gets (platform/ssh.ts KNOWN_HOSTS_ENV).
+    if (target.sshKnownHosts) env.PA_SSH_KNOWN_HOSTS = target.sshKnownHosts;
     return env;
 }

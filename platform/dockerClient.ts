@@ -53,8 +53,8 @@ export interface DockerClient {
     imageExists(ref: string): Promise<boolean>;
     /** Plain `docker <args>`, for what the named methods do not cover. */
     run(args: string[], options?: RunOptions): Promise<ExecResult>;
-    /** The same client on another engine (a stack's pa:dockerHost); undefined keeps this one's. */
-    on(dockerHost: string | undefined): DockerClient;
+    /** The same client on another engine (a stack's pa:dockerHost, its pa:sshKnownHosts); undefined keeps this one's. */
+    on(dockerHost: string | undefined, knownHosts?: string): DockerClient;
 }
 
 export class DockerCli implements DockerClient {
@@ -62,16 +62,18 @@ export class DockerCli implements DockerClient {
         private readonly binary = "docker",
         /** The engine every call goes to; undefined: the ambient DOCKER_HOST or context. */
         readonly dockerHost?: string,
+        /** The known_hosts file for an ssh:// engine; the user's own when unset. */
+        readonly knownHosts?: string,
     ) {}
 
-    on(dockerHost: string | undefined): DockerCli {
-        return dockerHost === undefined ? this : new DockerCli(this.binary, dockerHost);
+    on(dockerHost: string | undefined, knownHosts?: string): DockerCli {
+        return dockerHost === undefined ? this : new DockerCli(this.binary, dockerHost, knownHosts);
     }
 
     run(args: string[], options: RunOptions = {}): Promise<ExecResult> {
         return new Promise((resolve) => {
             const started = performance.now();
-            const child = spawnDocker(args, { host: this.dockerHost, env: options.env, binary: this.binary });
+            const child = spawnDocker(args, { host: this.dockerHost, env: options.env, binary: this.binary, knownHosts: this.knownHosts });
             let stdout = "";
             let stderr = "";
             const timer = options.timeoutMs
@@ -151,7 +153,7 @@ export class DockerCli implements DockerClient {
 
     private pipe(args: string[], files: { in?: string; out?: string }): Promise<void> {
         return new Promise((resolve, reject) => {
-            const child = spawnDocker(args, { host: this.dockerHost, binary: this.binary });
+            const child = spawnDocker(args, { host: this.dockerHost, binary: this.binary, knownHosts: this.knownHosts });
             let stderr = "";
             child.stderr.on("data", (chunk) => (stderr += chunk));
             const written = files.out ? fs.createWriteStream(files.out, { mode: 0o600 }) : undefined;

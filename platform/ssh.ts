@@ -12,9 +12,22 @@ import * as path from "path";
 // ssh config: a host whose key changed is never reached.
 export const SSH_OPTIONS = ["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", "ConnectTimeout=20"] as const;
 
-/** The wrapper: the options above, then the docker CLI's own arguments, for the real ssh. */
+/** The variable that names a known_hosts file (pa:sshKnownHosts) to every ssh a docker CLI process starts. */
+export const KNOWN_HOSTS_ENV = "PA_SSH_KNOWN_HOSTS";
+
+/** SSH_OPTIONS, plus the known_hosts file holding the hosts' keys when one is named. */
+export function sshOptions(knownHosts?: string): string[] {
+    return [...SSH_OPTIONS, ...(knownHosts ? ["-o", `UserKnownHostsFile=${knownHosts}`] : [])];
+}
+
+/** The wrapper: the options above (and $PA_SSH_KNOWN_HOSTS's file), then the docker CLI's own arguments, for the real ssh. */
 export function sshWrapperScript(realSsh: string): string {
-    return `#!/bin/sh\nexec '${realSsh.replace(/'/g, `'\\''`)}' ${SSH_OPTIONS.join(" ")} "$@"\n`;
+    return [
+        "#!/bin/sh",
+        `if [ -n "$${KNOWN_HOSTS_ENV}" ]; then set -- -o "UserKnownHostsFile=$${KNOWN_HOSTS_ENV}" "$@"; fi`,
+        `exec '${realSsh.replace(/'/g, `'\\''`)}' ${SSH_OPTIONS.join(" ")} "$@"`,
+        "",
+    ].join("\n");
 }
 
 /** The first executable `name` on a PATH. */

@@ -14,6 +14,7 @@ import { Git } from "../release/git";
 import { checkHealth, HealthReport } from "../checks/health";
 import { Logger } from "../../platform/log";
 import { DockerClient } from "../../platform/dockerClient";
+import { KNOWN_HOSTS_ENV } from "../../platform/ssh";
 import { HttpProbe } from "../checks/http";
 import { StackUpdateRef } from "../release/rollbackPoints";
 import { Target, targetFromOutputs, targetSecrets } from "./target";
@@ -122,12 +123,15 @@ export class RealOperations implements Operations {
 
     /** The Docker client on the engine the target runs on. */
     dockerOf(target: Target): DockerClient {
-        return this.dockerOn(target.dockerHost);
+        return this.dockerOn(target.dockerHost, target.sshKnownHosts);
     }
 
-    /** The client on `dockerHost` (a stack's pa:dockerHost), unless PA_DOCKER_HOST names the engine as seen from here. */
-    private dockerOn(dockerHost: string | undefined): DockerClient {
-        return this.deps.docker.on(process.env.PA_DOCKER_HOST || dockerHost);
+    /**
+     * The client on `dockerHost` (a stack's pa:dockerHost) with its known_hosts file, unless PA_DOCKER_HOST
+     * (PA_SSH_KNOWN_HOSTS) names the engine (the file) as seen from here.
+     */
+    private dockerOn(dockerHost: string | undefined, knownHosts?: string): DockerClient {
+        return this.deps.docker.on(process.env.PA_DOCKER_HOST || dockerHost, process.env[KNOWN_HOSTS_ENV] || knownHosts);
     }
     readConfigFile(stack: string): string {
         return fs.readFileSync(path.join(this.projectRoot, `Pulumi.${stack}.yaml`), "utf8");

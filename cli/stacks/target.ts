@@ -45,6 +45,8 @@ export interface Target {
     backupScheduler?: string;
     /** The engine the stack runs on (pa:dockerHost); absent in outputs of stacks deployed before it was recorded. */
     dockerHost?: string;
+    /** The known_hosts file for an ssh:// pa:dockerHost (pa:sshKnownHosts); ssh's own when absent. */
+    sshKnownHosts?: string;
 }
 
 /** Builds a Target from `pulumi stack output --show-secrets` values; throws naming what is missing. */
@@ -70,6 +72,7 @@ export function targetFromOutputs(stack: string, outputs: Record<string, unknown
         backup: (outputs.backup ?? undefined) as BackupTarget | undefined,
         backupScheduler: typeof outputs.backupSchedulerContainer === "string" ? outputs.backupSchedulerContainer : undefined,
         dockerHost: typeof outputs.dockerHost === "string" ? outputs.dockerHost : undefined,
+        sshKnownHosts: typeof outputs.sshKnownHosts === "string" ? outputs.sshKnownHosts : undefined,
     };
 }
 

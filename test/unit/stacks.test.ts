@@ -2,6 +2,10 @@
 import * as assert from "assert";
 import { HOSTNAMES } from "../../model/names";
 import { DEFAULT_PIDS_LIMITS } from "../../model/hardening";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parseStackConfig } from "../../config/read";
 import { RecordedResource, StackRun, TYPES, byType, isSecretValue, one, reveal, runStack, stackFileConfig } from "./harness";
 
 const STACKS = ["production", "staging-laptop", "staging-server"] as const;
@@ -372,5 +376,29 @@ describe("a production on a server reached over ssh:// (mock engine)", () => {
         for (const limit of limits) {
             assert.match(reveal(limit.inputs.create), /^ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -o ConnectTimeout=20 -l deploy -- server\.example 'docker update --pids-limit \d+ \S+'$/, limit.name);
         }
+    });
+
+    it("pins the server's host key to pa:sshKnownHosts in the provider, every pids limit and the stack's outputs", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pa-known-hosts-"));
+        const knownHosts = path.join(dir, "known_hosts");
+        fs.writeFileSync(knownHosts, "server.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKey\n");
+        try {
+            const run = await runStack("production", { ...stackFileConfig("production"), "pa:dockerHost": "ssh://deploy@server.example", "pa:sshKnownHosts": knownHosts });
+            const [provider] = byType(run, TYPES.dockerProvider);
+            const sshOpts: string[] = typeof provider.inputs.sshOpts === "string" ? JSON.parse(provider.inputs.sshOpts) : provider.inputs.sshOpts;
+            assert.deepStrictEqual(sshOpts.slice(-2), ["-o", `UserKnownHostsFile=${knownHosts}`]);
+            for (const limit of byType(run, TYPES.command).filter((c) => c.name.endsWith("-pids-limit"))) {
+                assert.ok(reveal(limit.inputs.create).includes(`-o UserKnownHostsFile=${knownHosts} -l deploy`), limit.name);
+            }
+            assert.strictEqual(run.outputs.sshKnownHosts, knownHosts);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("refuses a known_hosts file that is relative or missing, naming the fix", () => {
+        const config = { ...stackFileConfig("production"), "pa:dockerHost": "ssh://deploy@server.example" };
+        assert.throws(() => parseStackConfig("production", { ...config, "pa:sshKnownHosts": "known_hosts" }), /sshKnownHosts.*absolute path/s);
+        assert.throws(() => parseStackConfig("production", { ...config, "pa:sshKnownHosts": "/nonexistent/known_hosts" }), /sshKnownHosts.*names no file here/s);
     });
 });
