@@ -43,6 +43,10 @@ Environment:
   PA_SYNC_PRODUCTION_STACK         production's stack: its n8n image is the default copier image
   PA_SYNC_PRODUCTION_NEO4J         production's Neo4j container (neo4j part)
   PA_SYNC_STAGING_NEO4J            staging's Neo4j container (neo4j part)
+  PA_SYNC_FREEZE_MAX_SECONDS       the longest production's Neo4j stays frozen for the store copy (default
+                                   600): a watchdog container on production's host thaws it then, also
+                                   when this process or the link to production dies; a copy that takes
+                                   longer fails the sync (staging keeps its graph)
   PA_SYNC_PRODUCTION_N8N_VOLUME, PA_SYNC_STAGING_N8N_VOLUME
   PA_SYNC_PRODUCTION_OPEN_WEBUI_VOLUME, PA_SYNC_STAGING_OPEN_WEBUI_VOLUME
                                    the apps' data volumes (files part)
@@ -112,10 +116,19 @@ export function defaultParts(env: NodeJS.ProcessEnv, apps?: readonly AppService[
     ];
 }
 
-export function appsWaitSeconds(env: NodeJS.ProcessEnv): number {
-    const value = env.PA_SYNC_APPS_WAIT_SECONDS ?? "600";
-    if (!/^\d+$/.test(value)) throw new UsageError(`PA_SYNC_APPS_WAIT_SECONDS takes a whole number of seconds, not '${value}'`);
+/** A whole number of seconds from the environment, `fallback` when unset. */
+function wholeSeconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+    const value = env[name] ?? String(fallback);
+    if (!/^\d+$/.test(value) || Number(value) === 0) throw new UsageError(`${name} takes a whole number of seconds, not '${value}'`);
     return Number(value);
+}
+
+export function appsWaitSeconds(env: NodeJS.ProcessEnv): number {
+    return wholeSeconds(env, "PA_SYNC_APPS_WAIT_SECONDS", 600);
+}
+
+export function freezeMaxSeconds(env: NodeJS.ProcessEnv): number {
+    return wholeSeconds(env, "PA_SYNC_FREEZE_MAX_SECONDS", 600);
 }
 
 export function phoneRegions(env: NodeJS.ProcessEnv): readonly string[] {
@@ -250,6 +263,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
                       production: { host: productionHost, container: required(env, "PA_SYNC_PRODUCTION_NEO4J") },
                       staging: { host: stagingHost, container: required(env, "PA_SYNC_STAGING_NEO4J") },
                       copierImage: await productionCopierImage(),
+                      freezeMaxSeconds: freezeMaxSeconds(env),
                   }
                 : undefined,
             files: parts.includes("files")

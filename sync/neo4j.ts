@@ -22,6 +22,8 @@ export interface Neo4jSyncOptions {
     copierImage: string;
     /** The sanitizer's settings; without them (server profile) the graph is copied as it is. */
     text?: TextSettings;
+    /** The longest production's Neo4j stays frozen: a watchdog container on its host thaws it then. */
+    freezeMaxSeconds: number;
 }
 
 export interface Neo4jPause {
@@ -145,7 +147,8 @@ export async function prepareGraph(options: Neo4jSyncOptions, runId: string, log
         await docker(prodEngine, ["run", "-d", "--name", scratch("store-copy"), ...labels, "--user", "0", "--network", "none", "--entrypoint", "sleep",
             "-v", `${production.dataVolume}:/from:ro`, "-v", `${scratch("source")}:/to`, production.image, "infinity"]);
         log.info(`neo4j: freezing production's Neo4j for a copy of its store (Community edition has no online backup)`);
-        const pause = await copyStoreWhileFrozen(options.production, production.running, scratch("store-copy"));
+        const watchdog = { name: scratch("thaw-watchdog"), labels, image: options.copierImage, seconds: options.freezeMaxSeconds };
+        const pause = await copyStoreWhileFrozen(options.production, production.running, scratch("store-copy"), watchdog);
         log.info(`neo4j: production frozen ${pause.frozenSeconds.toFixed(1)} s, answering again after ${pause.unavailableSeconds.toFixed(1)} s`);
 
         log.info(`neo4j: copying${options.text ? ", sanitizing and scanning" : ""} into a fresh Neo4j on production's host`);
@@ -175,22 +178,76 @@ export async function prepareGraph(options: Neo4jSyncOptions, runId: string, log
     }
 }
 
+/** The thaw watchdog's program (node -e): after the given seconds, unpause the container through the engine's socket. */
+const THAW_WATCHDOG_PROGRAM = [
+    "const [name, seconds] = process.argv.slice(1);",
+    "setTimeout(() => require('http').request({ socketPath: '/var/run/docker.sock', method: 'POST', path: '/containers/' + encodeURIComponent(name) + '/unpause' },",
+    "  (r) => { console.log('watchdog: ' + name + ' frozen ' + seconds + ' s without a thaw; unpaused it (engine answered ' + r.statusCode + ')'); process.exit(0); })",
+    "  .on('error', (e) => { console.error('watchdog: ' + e.message); process.exit(1); }).end(), Number(seconds) * 1000);",
+].join("\n");
+
+export interface ThawWatchdog {
+    /** The watchdog container's name (a scratch object of the run, removed with them). */
+    name: string;
+    labels: string[];
+    /** An image with Node.js on production's host. */
+    image: string;
+    seconds: number;
+}
+
+/** The engine's socket on its own host: a unix:// host names it; over ssh:// the default one. */
+export function engineSocket(host: string | undefined): string {
+    const engine = host || process.env.DOCKER_HOST || "";
+    return engine.startsWith("unix://") ? engine.slice("unix://".length) : "/var/run/docker.sock";
+}
+
+/**
+ * `docker run` of the watchdog that thaws `container` after `seconds` on production's own host, so a sync
+ * killed or cut off inside the freeze cannot leave production frozen. It holds the engine's socket (an
+ * unpause needs the API) with every capability dropped, no network and a read-only root.
+ */
+export function thawWatchdogArgs(watchdog: ThawWatchdog, container: string, socket: string): string[] {
+    return [
+        "run", "-d", "--rm", "--name", watchdog.name, ...watchdog.labels,
+        "--user", "0", "--network", "none", "--cap-drop", "ALL", "--security-opt", "no-new-privileges", "--read-only",
+        "-v", `${socket}:/var/run/docker.sock`, "--entrypoint", "node", watchdog.image,
+        "-e", THAW_WATCHDOG_PROGRAM, container, String(watchdog.seconds),
+    ];
+}
+
 /**
  * Freezes production's Neo4j (`docker pause`: the cgroup freezer, connections wait, nothing is
  * dropped), copies its /data and thaws it. The copy is crash-consistent: the state Neo4j recovers
  * to after a power cut, which the scratch server's recovery replays on start. Frozen, not stopped,
- * so the pause is the copy alone, not the ~12 s shutdown and ~6 s start of a stop.
+ * so the pause is the copy alone, not the ~12 s shutdown and ~6 s start of a stop. A watchdog on
+ * production's host, started before the freeze, thaws it after `watchdog.seconds` whatever happens here;
+ * a copy that outlasts it is not consistent and fails.
  */
-async function copyStoreWhileFrozen(production: DockerSide, running: boolean, copier: string): Promise<Neo4jPause> {
+async function copyStoreWhileFrozen(production: DockerSide, running: boolean, copier: string, watchdog: ThawWatchdog): Promise<Neo4jPause> {
     const engine = { host: production.host, container: "" };
+    if (running) await docker(engine, thawWatchdogArgs(watchdog, production.container, engineSocket(production.host)));
     const frozenAt = Date.now();
+    let thawedByWatchdog = false;
     if (running) await docker(engine, ["pause", production.container]);
     try {
         await runIn({ host: production.host, container: copier }, ["cp", "-a", "/from/.", "/to/"]);
     } finally {
-        if (running) await docker(engine, ["unpause", production.container]);
+        if (running) {
+            await docker(engine, ["unpause", production.container]).catch(async (err) => {
+                // Not paused any more: the watchdog was first.
+                if ((await docker(engine, ["inspect", "-f", "{{.State.Paused}}", production.container])).trim() !== "false") throw err;
+                thawedByWatchdog = true;
+            });
+            await docker(engine, ["rm", "-f", watchdog.name]).catch(() => undefined);
+        }
     }
     const thawedAt = Date.now();
+    if (thawedByWatchdog) {
+        throw new Error(
+            `the copy of production's Neo4j store outlasted the freeze limit (${watchdog.seconds} s, PA_SYNC_FREEZE_MAX_SECONDS): ` +
+                "the watchdog thawed production, so the copy is not consistent; staging keeps its graph. Raise the limit and sync again",
+        );
+    }
     if (running) await waitForHttp(production, 180);
     return { frozenSeconds: (thawedAt - frozenAt) / 1000, unavailableSeconds: (Date.now() - frozenAt) / 1000 };
 }

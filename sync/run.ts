@@ -20,6 +20,8 @@ export interface GraphSides {
     production: DockerSide;
     staging: DockerSide;
     copierImage: string;
+    /** The longest production's Neo4j stays frozen: a watchdog on its host thaws it then. */
+    freezeMaxSeconds: number;
 }
 
 /** The apps' data volumes on both sides, and the images to work on them with. */

@@ -6,7 +6,13 @@ import { parseArgs } from "../../sync/cli";
 import { GRAPH_RULES, graphRule } from "../../sync/graph-rules";
 import { NOT_NAMES, TextSettings, textSanitizer, textSettings } from "../../sync/text";
 import { nameHash, searchableName } from "../../sync/pii/names";
-import { copierProgram } from "../../sync/neo4j";
+import { copierProgram, engineSocket, thawWatchdogArgs } from "../../sync/neo4j";
+import { freezeMaxSeconds } from "../../sync/cli";
+import { spawn } from "child_process";
+import * as http from "http";
+import * as os from "os";
+import * as path from "path";
+import * as fs from "fs";
 import { sanitizedEmail } from "../../sync/session-sql";
 import { syncEnvironment } from "../../model/sync";
 
@@ -73,5 +79,52 @@ describe("graph sync decisions", () => {
         assert.strictEqual(env.PA_SYNC_STAGING_NEO4J, "pa-staging-laptop-neo4j");
         // The copier's image: production's n8n, whose container is found by the stack's label.
         assert.strictEqual(env.PA_SYNC_PRODUCTION_STACK, "production");
+    });
+
+    it("freezes production only under a watchdog on its own host: no network, no capability, the engine's socket", () => {
+        const args = thawWatchdogArgs({ name: "pa-sync-r1-thaw-watchdog", labels: ["--label", "pa.sync.run=r1"], image: "n8nio/n8n:1.123.81", seconds: 600 }, "pa-production-neo4j", engineSocket("ssh://me@server"));
+        const at = (flag: string) => args[args.indexOf(flag) + 1];
+        assert.deepStrictEqual(args.slice(0, 5), ["run", "-d", "--rm", "--name", "pa-sync-r1-thaw-watchdog"]);
+        assert.strictEqual(at("--network"), "none");
+        assert.strictEqual(at("--cap-drop"), "ALL");
+        assert.strictEqual(at("--security-opt"), "no-new-privileges");
+        assert.ok(args.includes("--read-only"));
+        assert.strictEqual(at("-v"), "/var/run/docker.sock:/var/run/docker.sock");
+        assert.deepStrictEqual(args.slice(-2), ["pa-production-neo4j", "600"]);
+        assert.strictEqual(engineSocket("unix:///run/user/1000/docker.sock"), "/run/user/1000/docker.sock");
+        assert.strictEqual(freezeMaxSeconds({}), 600);
+        assert.strictEqual(freezeMaxSeconds({ PA_SYNC_FREEZE_MAX_SECONDS: "30" }), 30);
+        assert.throws(() => freezeMaxSeconds({ PA_SYNC_FREEZE_MAX_SECONDS: "0" }), /PA_SYNC_FREEZE_MAX_SECONDS takes a whole number of seconds/);
+    });
+
+    it("the watchdog's program unpauses the container through the socket after its deadline", async function () {
+        this.timeout(10_000);
+        // A stand-in engine on a unix socket records what the program asks for.
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pa-watchdog-"));
+        const socket = path.join(dir, "docker.sock");
+        const asked: string[] = [];
+        const server = http.createServer((req, res) => {
+            asked.push(`${req.method} ${req.url}`);
+            res.writeHead(204).end();
+        });
+        await new Promise<void>((resolve) => server.listen(socket, resolve));
+        try {
+            const args = thawWatchdogArgs({ name: "w", labels: [], image: "node", seconds: 1 }, "pa-production-neo4j", socket);
+            const program = args[args.indexOf("-e") + 1].replace("/var/run/docker.sock", socket);
+            const started = Date.now();
+            const run = await new Promise<{ code: number | null; out: string }>((resolve) => {
+                const child = spawn(process.execPath, ["-e", program, ...args.slice(-2)]);
+                let out = "";
+                child.stdout.on("data", (c: Buffer) => (out += c));
+                child.on("close", (code: number | null) => resolve({ code, out }));
+            });
+            assert.strictEqual(run.code, 0, run.out);
+            assert.ok(Date.now() - started >= 1000, "thawed before its deadline");
+            assert.deepStrictEqual(asked, ["POST /containers/pa-production-neo4j/unpause"]);
+            assert.match(run.out, /watchdog: pa-production-neo4j frozen 1 s without a thaw; unpaused it \(engine answered 204\)/);
+        } finally {
+            server.close();
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
