@@ -31,7 +31,9 @@ const ENVIRONMENT_HELP = [
     "DEBUG=true prints the detailed output (engine lines, waits) and logs it; --quiet prints only warnings, errors and results.",
     "Nothing is coloured (NO_COLOR is honoured by construction).",
     "PA_DOCKER_HOST=ssh://you@server sends the Docker calls there instead of the stack's recorded pa:dockerHost",
-    "(a stack deployed on its server records its local socket; this names it as seen from here).",
+    "(a stack deployed on its server records its local socket; this names it as seen from here);",
+    "PA_SSH_KNOWN_HOSTS=/path names the known_hosts file for it (pa:sshKnownHosts). An ssh:// stack's URLs are",
+    "probed from a one-off container on its host.",
 ].join("\n");
 
 function program(onChosen: (command: PaCommand, flags: ParsedFlags) => void): Command {

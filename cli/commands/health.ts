@@ -3,7 +3,6 @@ import { CommandSpec, ParsedFlags } from "../args";
 import { createContext } from "../stacks/context";
 import { EXIT } from "../../platform/exitCodes";
 import { checkBackups, checkHealth, formatHealthTable } from "../checks/health";
-import { httpProbe } from "../checks/http";
 import { chosenStack, STACK_FLAGS } from "./common";
 
 export const spec: CommandSpec = {
@@ -26,7 +25,7 @@ export async function run(flags: ParsedFlags): Promise<number> {
     const stack = chosenStack(flags);
     const target = await ctx.ops.targetOf(await ctx.ops.openStack(stack));
     const docker = ctx.ops.dockerOf(target);
-    const report = await checkHealth(target, { http: httpProbe, docker }, { verbose: flags.has("verbose") });
+    const report = await checkHealth(target, { http: ctx.ops.httpOf(target), docker }, { verbose: flags.has("verbose") });
     if (target.backup) {
         report.backups = await checkBackups(target, docker, new Date());
         report.healthy &&= report.backups.every((b) => b.ok);

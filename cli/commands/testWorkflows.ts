@@ -4,7 +4,6 @@ import { UsageError } from "../../platform/errors";
 import { createContext } from "../stacks/context";
 import { EXIT } from "../../platform/exitCodes";
 import { formatWorkflowReport, runWorkflowTests } from "../checks/workflows";
-import { httpProbe } from "../checks/http";
 import { chosenStack, productionStack, STACK_FLAGS } from "./common";
 
 export const spec: CommandSpec = {
@@ -34,7 +33,7 @@ export async function run(flags: ParsedFlags): Promise<number> {
     const password = process.env.PA_OPENWEBUI_TEST_PASSWORD;
     ctx.log.addSecret(password);
     ctx.log.info(`workflow tests on ${stack} (${allowWrites ? "write paths" : "read-only"})`);
-    const report = await runWorkflowTests(target, { http: httpProbe, docker: ctx.ops.dockerOf(target) }, {
+    const report = await runWorkflowTests(target, { http: ctx.ops.httpOf(target), docker: ctx.ops.dockerOf(target) }, {
         allowWrites,
         openWebuiAccount: email && password ? { email, password } : undefined,
     });

@@ -15,7 +15,7 @@ import { checkHealth, HealthReport } from "../checks/health";
 import { Logger } from "../../platform/log";
 import { DockerClient } from "../../platform/dockerClient";
 import { KNOWN_HOSTS_ENV } from "../../platform/ssh";
-import { HttpProbe } from "../checks/http";
+import { HttpProbe, probeFromStackHost } from "../checks/http";
 import { StackUpdateRef } from "../release/rollbackPoints";
 import { Target, targetFromOutputs, targetSecrets } from "./target";
 import { runWorkflowTests, WorkflowReport } from "../checks/workflows";
@@ -78,7 +78,7 @@ export class RealOperations implements Operations {
     }
 
     health(target: Target): Promise<HealthReport> {
-        return checkHealth(target, { http: this.deps.http, docker: this.dockerOf(target) });
+        return checkHealth(target, { http: this.httpOf(target), docker: this.dockerOf(target) });
     }
 
     async waitHealthy(target: Target, timeoutMs: number): Promise<HealthReport> {
@@ -97,7 +97,7 @@ export class RealOperations implements Operations {
     }
 
     workflowTests(target: Target, allowWrites: boolean): Promise<WorkflowReport> {
-        return runWorkflowTests(target, { http: this.deps.http, docker: this.dockerOf(target) }, { allowWrites });
+        return runWorkflowTests(target, { http: this.httpOf(target), docker: this.dockerOf(target) }, { allowWrites });
     }
 
     async backup(target: Target, point: string, stackUpdate?: StackUpdateRef): Promise<{ ref: string }> {
@@ -119,6 +119,15 @@ export class RealOperations implements Operations {
     /** What the backup operations on `target` need: the Docker client of its engine, the log for progress, the clock. */
     backupDeps(target: Target): BackupDeps {
         return { docker: this.dockerOf(target), say: (l) => this.deps.log.info(l), now: () => this.now() };
+    }
+
+    /**
+     * HTTP to the target's URLs: from here for a stack on a local engine; for an ssh:// one from a one-off
+     * container on its host, where those URLs (bound to its loopback) answer.
+     */
+    httpOf(target: Target): HttpProbe {
+        const host = process.env.PA_DOCKER_HOST || target.dockerHost;
+        return host?.startsWith("ssh://") ? probeFromStackHost(this.dockerOf(target), target.images.n8n) : this.deps.http;
     }
 
     /** The Docker client on the engine the target runs on. */

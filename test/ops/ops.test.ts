@@ -9,7 +9,7 @@ import { readBackup, restoreBackup } from "../../cli/backup/legacy";
 import { createBackup } from "./legacyBackup";
 import { checkHealth, formatHealthTable } from "../../cli/checks/health";
 import { DockerCli } from "../../platform/dockerClient";
-import { httpProbe } from "../../cli/checks/http";
+import { httpProbe, probeFromStackHost } from "../../cli/checks/http";
 import { runWorkflowTests } from "../../cli/checks/workflows";
 import { OpsStack, removeOpsStack, startOpsStack } from "./fixture";
 import { docker, waitFor } from "../support/docker";
@@ -51,6 +51,18 @@ describe("operator building blocks on real containers", function () {
             for (const expected of ["pg_isready", "SELECT 1 in letta as letta", "SELECT 1 in openwebui as openwebui", "SELECT 1 in n8n as n8n", "GET :7474/", "Cypher RETURN 1", "GET /healthz/readiness"]) {
                 assert.ok(names.includes(expected), `missing check ${expected}`);
             }
+        });
+
+        it("from the stack's host: every check passes through a probe container on its network, as from here", async function () {
+            this.timeout(180_000);
+            // What `pa health` does for an ssh:// stack, here on the local engine: the same URLs, from a container.
+            const fromHost = { ...probes, http: probeFromStackHost(probes.docker, ops.target.images.n8n) };
+            const checks = (await checkHealth(ops.target, fromHost)).checks.filter((c) => ops.running.includes(c.service) && c.check.startsWith("GET /"));
+            assert.ok(checks.length >= 2, JSON.stringify(checks));
+            for (const c of checks) assert.ok(c.ok, `${c.service} ${c.check}: ${c.detail}`);
+            const refused = await fromHost.http("http://127.0.0.1:24999/");
+            assert.strictEqual(refused.status, 0);
+            assert.match(refused.error ?? "", /ECONNREFUSED/);
         });
 
         it("a stopped service fails its checks; --verbose shows its state, restarts and logs", async () => {

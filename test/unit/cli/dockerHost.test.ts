@@ -65,4 +65,30 @@ describe("the operator commands' Docker host", () => {
             delete process.env.PA_DOCKER_HOST;
         }
     });
+
+    it("probes an ssh:// stack's URLs from a container on its host, the request (tokens too) on stdin, never on a command line", async () => {
+        // A stand-in docker CLI that keeps its arguments and stdin, and answers as the probe program does.
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pa-probe-"));
+        fs.writeFileSync(path.join(dir, "docker"), `#!/bin/sh\nprintf '%s\\n' "$@" > '${dir}/args'\ncat > '${dir}/stdin'\necho '{"status":200,"body":"{\\"status\\":\\"ok\\"}"}'\n`, { mode: 0o755 });
+        const log = new Logger({ repo: os.tmpdir(), kind: "health", debug: false, consoleStream: { write: () => true } as unknown as NodeJS.WritableStream });
+        const local = async () => ({ status: 299, body: "from here", ms: 1 });
+        const ops = new RealOperations({ projectRoot: os.tmpdir(), engine: {} as Engine, git: {} as Git, docker: new DockerCli(path.join(dir, "docker")), http: local, log });
+        try {
+            const target = targetFromOutputs("production", { ...OUTPUTS, images: { n8n: "n8nio/n8n:1.123.81" }, dockerHost: "ssh://deploy@server" });
+            const result = await ops.httpOf(target)("http://127.0.0.1:8283/v1/health/", { headers: { Authorization: "Bearer secret-token-xyz" } });
+            assert.strictEqual(result.status, 200);
+            assert.strictEqual(result.body, '{"status":"ok"}');
+            const args = fs.readFileSync(path.join(dir, "args"), "utf8").split("\n");
+            assert.deepStrictEqual(args.slice(0, 5), ["-H", "ssh://deploy@server", "run", "--rm", "-i"]);
+            assert.strictEqual(args[args.indexOf("--network") + 1], "host");
+            assert.ok(args.includes("n8nio/n8n:1.123.81"));
+            assert.ok(!args.join(" ").includes("secret-token-xyz"), "a header on the command line");
+            assert.deepStrictEqual(JSON.parse(fs.readFileSync(path.join(dir, "stdin"), "utf8")).headers, { Authorization: "Bearer secret-token-xyz" });
+            // A stack on a local engine is probed from here.
+            const onThisMachine = targetFromOutputs("staging-laptop", { ...OUTPUTS, dockerHost: "unix:///var/run/docker.sock" });
+            assert.strictEqual((await ops.httpOf(onThisMachine)("http://127.0.0.1:8283/")).body, "from here");
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
 });
