@@ -1,7 +1,7 @@
 // The operator command line `pa` (bin/pa.js, `npx pa`, `npm run pa --`, or the scripts/ wrappers).
 // Commands load what they run only when chosen, so `pa --help` answers without the Automation API.
-import { Command, CommanderError } from "commander";
-import { commandOf, ParsedFlags, usageErrorOf } from "./args";
+import { Command } from "commander";
+import { answeredHelp, commandOf, ParsedFlags, usageErrorOf } from "../platform/args";
 import { UsageError } from "../platform/errors";
 import { PulumiLockedError } from "./stacks/engine";
 import { EXIT, EXIT_CODES_HELP } from "../platform/exitCodes";
@@ -67,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
         pa.parse(argv, { from: "user" });
     } catch (error) {
         // --help, --version and `pa help <command>` end the parse with exit code 0.
-        if (error instanceof CommanderError && error.exitCode === 0) return EXIT.ok;
+        if (answeredHelp(error)) return EXIT.ok;
         return failed(EXIT.usage, usageErrorOf(name, error).message);
     }
     if (!chosen) return EXIT.usage;

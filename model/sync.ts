@@ -50,9 +50,44 @@ export function fileVolumeName(stack: string, app: FileSyncApp): string {
     return volumeName(stack, app, "data");
 }
 
+/**
+ * The sync CLI's environment, defined once: the staging stack's DataSync Command writes it
+ * (syncEnvironment), the CLI reads only these names (sync/cli.ts) and prints this table in its --help.
+ */
+export const SYNC_ENV = {
+    PA_SYNC_PRODUCTION_POSTGRES: "production's Postgres container (required)",
+    PA_SYNC_STAGING_POSTGRES: "staging's Postgres container (required)",
+    PA_SYNC_PRODUCTION_DOCKER_HOST: "production's Docker engine, e.g. ssh://me@server (default: local engine)",
+    PA_SYNC_STAGING_DOCKER_HOST: "staging's Docker engine (default: local engine)",
+    PA_SYNC_STAGING_STACK: "staging's stack: its running app containers (found by label) are stopped during the swap and started again",
+    PA_SYNC_APPS_WAIT_SECONDS: "how long to wait for those apps to be healthy again (default 600)",
+    PA_SYNC_PRODUCTION_STACK: "production's stack: its n8n image is the default copier image, its key volume the default key volume",
+    PA_SYNC_PRODUCTION_NEO4J: "production's Neo4j container (neo4j part)",
+    PA_SYNC_STAGING_NEO4J: "staging's Neo4j container (neo4j part)",
+    PA_SYNC_FREEZE_MAX_SECONDS:
+        "the longest production's Neo4j stays frozen for the store copy (default 600): a watchdog container on production's host thaws it then, also when this process or the link to production dies; a copy that takes longer fails the sync (staging keeps its graph)",
+    PA_SYNC_PRODUCTION_N8N_VOLUME: "production's n8n data volume (files part)",
+    PA_SYNC_STAGING_N8N_VOLUME: "staging's n8n data volume (files part)",
+    PA_SYNC_PRODUCTION_OPEN_WEBUI_VOLUME: "production's Open WebUI data volume (files part)",
+    PA_SYNC_STAGING_OPEN_WEBUI_VOLUME: "staging's Open WebUI data volume (files part)",
+    PA_SYNC_COPIER_IMAGE:
+        "image with Node.js 18 or later on production's host for the row sanitizer, the names hasher, the graph copier and the file archiver (default: the image of the container using production's n8n volume, else of PA_SYNC_PRODUCTION_STACK's n8n container)",
+    PA_SYNC_STAGING_HELPER_IMAGE: "image with sh and tar on staging's host for the files part (default: the image of the container using each staging volume)",
+    PA_SYNC_SANITIZE: "true (default) or false: only when staging runs on production's own Docker engine (the same engine ID in docker info), checked here",
+    PA_SYNC_PHONE_REGIONS: "regions whose national phone formats are recognised, e.g. DE,FR,US (default: Europe and North America; international numbers always)",
+    PA_SYNC_KEY_VOLUME:
+        "the volume on production's host holding the pseudonym key (default: pa-<PA_SYNC_PRODUCTION_STACK>-sync-key, which production's stack declares); only the sidecars there mount it, this process never reads it",
+    PA_SSH_KNOWN_HOSTS: "known_hosts file for ssh:// Docker hosts (pa:sshKnownHosts; default: ssh's own)",
+    PA_SYNC_LOG_DIR: "where the log goes (default: logs/staging in the repository)",
+    DEBUG: "true: detailed progress",
+} as const;
+export type SyncEnvName = keyof typeof SYNC_ENV;
+/** The sync CLI's environment: only the names SYNC_ENV defines. */
+export type SyncEnv = Partial<Record<SyncEnvName, string>>;
+
 /** The env var naming an app's data volume on one side, e.g. PA_SYNC_PRODUCTION_OPEN_WEBUI_VOLUME. */
-export function fileVolumeEnvVar(side: "production" | "staging", app: FileSyncApp): string {
-    return `PA_SYNC_${side.toUpperCase()}_${app.replace(/[A-Z]/g, (c) => "_" + c).toUpperCase()}_VOLUME`;
+export function fileVolumeEnvVar(side: "production" | "staging", app: FileSyncApp): SyncEnvName {
+    return `PA_SYNC_${side.toUpperCase()}_${app.replace(/[A-Z]/g, (c) => "_" + c).toUpperCase()}_VOLUME` as SyncEnvName;
 }
 
 /**
@@ -90,8 +125,8 @@ export interface SyncTarget {
 }
 
 /** The environment of the sync CLI for one staging stack (no secret: the key stays on production's host). */
-export function syncEnvironment(target: SyncTarget): Record<string, string> {
-    const env: Record<string, string> = {
+export function syncEnvironment(target: SyncTarget): SyncEnv {
+    const env: SyncEnv = {
         PA_SYNC_PRODUCTION_POSTGRES: containerName(target.productionStack, "postgres"),
         PA_SYNC_STAGING_POSTGRES: containerName(target.stagingStack, "postgres"),
         PA_SYNC_PRODUCTION_NEO4J: containerName(target.productionStack, "neo4j"),

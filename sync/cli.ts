@@ -3,7 +3,8 @@
 // environment, 5 personal data found after sanitizing (staging unchanged), 130 interrupted (staging unchanged).
 import * as path from "path";
 import { APP_SERVICES, AppService, dockerHost } from "../config/schema";
-import { FILE_SYNC_APPS, fileVolumeEnvVar, syncKeyVolumeName } from "../model/sync";
+import { FILE_SYNC_APPS, SYNC_ENV, SyncEnv, SyncEnvName, fileVolumeEnvVar, syncKeyVolumeName } from "../model/sync";
+import { CommandSpec, answeredHelp, parseFlags } from "../platform/args";
 import { FileVolumes, FilesLeakFound, imageUsingVolume } from "./files";
 import { Logger } from "../platform/log";
 import { docker, serviceImage } from "./docker";
@@ -14,9 +15,8 @@ import { GraphLeakFound } from "./neo4j";
 import { LeakFound } from "./postgres";
 import { SyncSummary, pendingCleanups, runSync } from "./run";
 
-const HELP = `Usage: sync-cli [--json] [--apps letta,openWebui,n8n] [--parts postgres,neo4j,files]
-
-Copies production's app databases into staging: when sanitizing, a sidecar on production's host (Node.js
+/** What the sync does, for --help. */
+const DESCRIPTION = `Copies production's app databases into staging: when sanitizing, a sidecar on production's host (Node.js
 of PA_SYNC_COPIER_IMAGE) reads each table from production's Postgres, sanitizes it and checks every row
 for emails, phone numbers, known names, secrets, card numbers, IBANs and encoded payloads (and the
 schema's own comments, defaults and enum labels); only checked rows reach staging, into fresh databases
@@ -27,88 +27,86 @@ fresh Neo4j on production's host, and only that one is dumped, loaded next to st
 in. With the files part, n8n's binary data and Open WebUI's uploads and vector store are streamed
 from production's data volumes into fresh directories of staging's (when sanitizing: text files
 sanitized and scanned on production's host, other files replaced by placeholders, the vector store
-left empty). Every part is verified before any is swapped in.
+left empty). Every part is verified before any is swapped in.`;
 
-  --parts     default: postgres, plus neo4j when PA_SYNC_PRODUCTION_NEO4J is set, plus files when
-              an app's volumes are set
-
-Environment:
-  PA_SYNC_PRODUCTION_POSTGRES      production's Postgres container (required)
-  PA_SYNC_STAGING_POSTGRES         staging's Postgres container (required)
-  PA_SYNC_PRODUCTION_DOCKER_HOST   e.g. ssh://me@server (default: local engine)
-  PA_SYNC_STAGING_DOCKER_HOST      (default: local engine)
-  PA_SYNC_STAGING_STACK            staging's stack: its running app containers (found by label) are
-                                   stopped during the swap and started again
-  PA_SYNC_APPS_WAIT_SECONDS        how long to wait for those apps to be healthy again (default 600)
-  PA_SYNC_PRODUCTION_STACK         production's stack: its n8n image is the default copier image
-  PA_SYNC_PRODUCTION_NEO4J         production's Neo4j container (neo4j part)
-  PA_SYNC_STAGING_NEO4J            staging's Neo4j container (neo4j part)
-  PA_SYNC_FREEZE_MAX_SECONDS       the longest production's Neo4j stays frozen for the store copy (default
-                                   600): a watchdog container on production's host thaws it then, also
-                                   when this process or the link to production dies; a copy that takes
-                                   longer fails the sync (staging keeps its graph)
-  PA_SYNC_PRODUCTION_N8N_VOLUME, PA_SYNC_STAGING_N8N_VOLUME
-  PA_SYNC_PRODUCTION_OPEN_WEBUI_VOLUME, PA_SYNC_STAGING_OPEN_WEBUI_VOLUME
-                                   the apps' data volumes (files part)
-  PA_SYNC_COPIER_IMAGE             image with Node.js 18 or later on production's host for the row
-                                   sanitizer, the names hasher, the graph copier and the file archiver
-                                   (default: the image of the container using production's n8n volume,
-                                   else of PA_SYNC_PRODUCTION_STACK's n8n container)
-  PA_SYNC_STAGING_HELPER_IMAGE     image with sh and tar on staging's host for the files part (default:
-                                   the image of the container using each staging volume)
-  PA_SYNC_SANITIZE                 true (default) or false: only when staging runs on production's own
-                                   Docker engine (the same engine ID in docker info), checked here
-  PA_SYNC_PHONE_REGIONS            regions whose national phone formats are recognised, e.g. DE,FR,US
-                                   (default: Europe and North America; international numbers always)
-  PA_SYNC_KEY_VOLUME               the volume on production's host holding the pseudonym key (default:
-                                   pa-<PA_SYNC_PRODUCTION_STACK>-sync-key, which production's stack
-                                   declares); only the sidecars there mount it, this process never reads it
-  PA_SYNC_LOG_DIR                  default: logs/staging in the repository
-  DEBUG=true                       detailed progress
-
-Exit codes: 0 synced, 1 failed, 2 bad usage or environment, 5 personal data left after sanitizing,
-130 interrupted (the table every command shares, platform/exitCodes.ts). On any non-zero exit staging still serves the data it had before.`;
-
+/** The environment table of --help, from the one definition (model/sync.ts SYNC_ENV), wrapped at 100 columns. */
+export function environmentHelp(): string {
+    const width = Math.max(...Object.keys(SYNC_ENV).map((name) => name.length)) + 3;
+    return Object.entries(SYNC_ENV)
+        .map(([name, text]) => {
+            const lines: string[] = [];
+            let line = "";
+            for (const word of text.split(" ")) {
+                if (line && width + 2 + line.length + 1 + word.length > 100) {
+                    lines.push(line);
+                    line = word;
+                } else line = line ? `${line} ${word}` : word;
+            }
+            lines.push(line);
+            return lines.map((l, i) => `  ${(i === 0 ? name : "").padEnd(width)}${l}`).join("\n");
+        })
+        .join("\n");
+}
 
 export const SYNC_PARTS = ["postgres", "neo4j", "files"] as const;
 export type SyncPart = (typeof SYNC_PARTS)[number];
 
+/** The sync CLI's flags, parsed by the one parser of pa and the sync (platform/args.ts). */
+export const SYNC_CLI_SPEC: CommandSpec = {
+    name: "sync-cli",
+    program: "sync-cli",
+    summary: "Copy production's data into a staging stack, sanitized unless PA_SYNC_SANITIZE=false (run by the staging stack's DataSync Command).",
+    usage: "sync-cli [--json] [--apps letta,openWebui,n8n] [--parts postgres,neo4j,files]",
+    flags: [
+        { name: "json", help: "progress on stderr, the summary as one JSON line on stdout" },
+        { name: "apps", value: "list", help: `the app databases to copy: ${APP_SERVICES.join(", ")} (default: all)` },
+        { name: "parts", value: "list", help: `${SYNC_PARTS.join(", ")}; default: postgres, plus neo4j when PA_SYNC_PRODUCTION_NEO4J is set, plus files when an app's volumes are set` },
+    ],
+    details: [
+        DESCRIPTION,
+        "",
+        "Environment:",
+        environmentHelp(),
+        "",
+        "Exit codes: 0 synced, 1 failed, 2 bad usage or environment, 5 personal data left after sanitizing,",
+        "130 interrupted (the table every command shares, platform/exitCodes.ts). On any non-zero exit staging still serves the data it had before.",
+    ].join("\n"),
+};
+
+/** The variables of `env` that SYNC_ENV defines, and nothing else: the CLI reads no other. */
+export function readSyncEnv(env: NodeJS.ProcessEnv): SyncEnv {
+    return Object.fromEntries(Object.keys(SYNC_ENV).flatMap((name) => (env[name] === undefined ? [] : [[name, env[name]]]))) as SyncEnv;
+}
+
 export interface CliArgs {
     json: boolean;
-    help: boolean;
+    quiet: boolean;
     apps?: AppService[];
     parts?: SyncPart[];
 }
 
+/** The flags, and the lists of --apps and --parts checked against what exists. */
 export function parseArgs(argv: string[]): CliArgs {
-    const args: CliArgs = { json: false, help: false };
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i];
-        if (arg === "--help" || arg === "-h") args.help = true;
-        else if (arg === "--json") args.json = true;
-        else if (arg === "--apps") {
-            const apps = (argv[++i] ?? "").split(",").filter(Boolean);
-            const unknown = apps.filter((a) => !(APP_SERVICES as readonly string[]).includes(a));
-            if (apps.length === 0 || unknown.length > 0) throw new UsageError(`--apps takes a list of ${APP_SERVICES.join(", ")}; got '${argv[i] ?? ""}'`);
-            args.apps = apps as AppService[];
-        } else if (arg === "--parts") {
-            const parts = (argv[++i] ?? "").split(",").filter(Boolean);
-            if (parts.length === 0 || parts.some((p) => !(SYNC_PARTS as readonly string[]).includes(p))) throw new UsageError(`--parts takes a list of ${SYNC_PARTS.join(", ")}; got '${argv[i] ?? ""}'`);
-            args.parts = parts as SyncPart[];
-        } else throw new UsageError(`unknown argument '${arg}' (see --help)`);
-    }
-    return args;
+    const flags = parseFlags(SYNC_CLI_SPEC, argv);
+    const list = (name: string, known: readonly string[]): string[] | undefined => {
+        const raw = flags.get(name);
+        if (raw === undefined) return undefined;
+        const items = String(raw).split(",").filter(Boolean);
+        if (items.length === 0 || items.some((item) => !known.includes(item))) throw new UsageError(`--${name} takes a list of ${known.join(", ")}; got '${raw}'`);
+        return items;
+    };
+    return { json: flags.has("json"), quiet: flags.has("quiet"), apps: list("apps", APP_SERVICES) as AppService[] | undefined, parts: list("parts", SYNC_PARTS) as SyncPart[] | undefined };
 }
 
 /** The apps whose volumes are set on both sides (and selected by --apps). */
-export function fileVolumes(env: NodeJS.ProcessEnv, apps?: readonly AppService[]): FileVolumes[] {
+export function fileVolumes(env: SyncEnv, apps?: readonly AppService[]): FileVolumes[] {
     return FILE_SYNC_APPS.filter((app) => !apps || apps.includes(app))
         .map((app) => ({ app, production: env[fileVolumeEnvVar("production", app)] ?? "", staging: env[fileVolumeEnvVar("staging", app)] ?? "" }))
         .filter((v) => v.production && v.staging);
 }
 
 /** postgres always, neo4j when its containers are set, files when an app's volumes are set. */
-export function defaultParts(env: NodeJS.ProcessEnv, apps?: readonly AppService[]): SyncPart[] {
+export function defaultParts(env: SyncEnv, apps?: readonly AppService[]): SyncPart[] {
     return [
         "postgres" as const,
         ...(env.PA_SYNC_PRODUCTION_NEO4J ? (["neo4j"] as const) : []),
@@ -117,21 +115,21 @@ export function defaultParts(env: NodeJS.ProcessEnv, apps?: readonly AppService[
 }
 
 /** A whole number of seconds from the environment, `fallback` when unset. */
-function wholeSeconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+function wholeSeconds(env: SyncEnv, name: SyncEnvName, fallback: number): number {
     const value = env[name] ?? String(fallback);
     if (!/^\d+$/.test(value) || Number(value) === 0) throw new UsageError(`${name} takes a whole number of seconds, not '${value}'`);
     return Number(value);
 }
 
-export function appsWaitSeconds(env: NodeJS.ProcessEnv): number {
+export function appsWaitSeconds(env: SyncEnv): number {
     return wholeSeconds(env, "PA_SYNC_APPS_WAIT_SECONDS", 600);
 }
 
-export function freezeMaxSeconds(env: NodeJS.ProcessEnv): number {
+export function freezeMaxSeconds(env: SyncEnv): number {
     return wholeSeconds(env, "PA_SYNC_FREEZE_MAX_SECONDS", 600);
 }
 
-export function phoneRegions(env: NodeJS.ProcessEnv): readonly string[] {
+export function phoneRegions(env: SyncEnv): readonly string[] {
     const value = env.PA_SYNC_PHONE_REGIONS;
     if (!value) return DEFAULT_PHONE_REGIONS;
     const regions = value.split(",").map((r) => r.trim().toUpperCase()).filter(Boolean);
@@ -158,7 +156,7 @@ export async function refuseUnsanitizedElsewhere(productionHost: string | undefi
  * The key volume on production's host, checked to exist there (its content is read by the sidecars
  * only). A production stack from before the key moved there has none until its next `pulumi up`.
  */
-async function productionKeyVolume(env: NodeJS.ProcessEnv, productionHost: string | undefined): Promise<string> {
+async function productionKeyVolume(env: SyncEnv, productionHost: string | undefined): Promise<string> {
     const volume = env.PA_SYNC_KEY_VOLUME || (env.PA_SYNC_PRODUCTION_STACK ? syncKeyVolumeName(env.PA_SYNC_PRODUCTION_STACK) : undefined);
     if (!volume) throw new UsageError("sanitizing needs production's pseudonym key: set PA_SYNC_PRODUCTION_STACK (its stack declares the key volume) or PA_SYNC_KEY_VOLUME (see --help)");
     const found = await docker({ host: productionHost, container: "" }, ["volume", "ls", "-q", "--filter", `name=${volume}`]);
@@ -169,7 +167,7 @@ async function productionKeyVolume(env: NodeJS.ProcessEnv, productionHost: strin
 }
 
 /** A Docker host from the environment, checked as pa:dockerHost is (no tcp://, no ssh option in disguise). */
-export function dockerHostEnv(env: NodeJS.ProcessEnv, name: string): string | undefined {
+export function dockerHostEnv(env: SyncEnv, name: SyncEnvName): string | undefined {
     const value = env[name] || undefined;
     if (value === undefined) return undefined;
     const parsed = dockerHost.safeParse(value);
@@ -177,7 +175,7 @@ export function dockerHostEnv(env: NodeJS.ProcessEnv, name: string): string | un
     return value;
 }
 
-function required(env: NodeJS.ProcessEnv, name: string): string {
+function required(env: SyncEnv, name: SyncEnvName): string {
     const value = env[name];
     if (!value) throw new UsageError(`${name} is not set (see --help)`);
     return value;
@@ -218,21 +216,18 @@ export function formatSummary(summary: SyncSummary): string {
     return lines.join("\n");
 }
 
-export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+export async function main(argv: string[], env: SyncEnv): Promise<number> {
     let args: CliArgs;
     try {
         args = parseArgs(argv);
     } catch (err) {
+        if (answeredHelp(err)) return EXIT.ok;
         process.stderr.write(`${(err as Error).message}\n`);
         return EXIT.usage;
     }
-    if (args.help) {
-        process.stdout.write(HELP + "\n");
-        return EXIT.ok;
-    }
     const sanitize = (env.PA_SYNC_SANITIZE ?? "true") !== "false";
     // With --json, stdout carries the summary line only: progress goes to stderr.
-    const log = new Logger({ repo: path.resolve(__dirname, ".."), kind: "sync", dir: env.PA_SYNC_LOG_DIR || undefined, debug: env.DEBUG === "true", consoleStream: args.json ? process.stderr : process.stdout });
+    const log = new Logger({ repo: path.resolve(__dirname, ".."), kind: "sync", dir: env.PA_SYNC_LOG_DIR || undefined, debug: env.DEBUG === "true", quiet: args.quiet, consoleStream: args.json ? process.stderr : process.stdout });
     try {
         const configuredVolumes = fileVolumes(env, args.apps);
         const parts = args.parts ?? defaultParts(env, args.apps);
@@ -303,5 +298,5 @@ if (require.main === module) {
     };
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
-    main(process.argv.slice(2), process.env).then((code) => process.exit(code));
+    main(process.argv.slice(2), readSyncEnv(process.env)).then((code) => process.exit(code));
 }

@@ -1,6 +1,6 @@
 // `pa backup`: encrypted restic backups of a stack's data, on the stack's own host (docs/backups.md):
 // take one now, list them, prove one by a restore drill, restore one, apply the retention, print the key.
-import { CommandSpec, ParsedFlags } from "../args";
+import { CommandSpec, ParsedFlags } from "../../platform/args";
 import { UsageError } from "../../platform/errors";
 import { applyRetention, copyToOffsite, findBackup, formatBytes, listBackups, offsiteRepository, recordDrill, restoreFromBackup, takeBackup, verifyBackup } from "../backup/backups";
 import { createContext, Context } from "../stacks/context";

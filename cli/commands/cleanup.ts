@@ -1,7 +1,7 @@
 // `pa cleanup`: remove backups and logs older than the retention; keeps what rollback points need.
 import * as fs from "fs";
 import * as path from "path";
-import { CommandSpec, numberFlag, ParsedFlags } from "../args";
+import { CommandSpec, numberFlag, ParsedFlags } from "../../platform/args";
 import { listEntries, listLogs, planCleanup } from "../release/cleanup";
 import { createContext } from "../stacks/context";
 import { EXIT } from "../../platform/exitCodes";

@@ -1,5 +1,5 @@
 // Choices several commands share: which stack a flag selects, and the staging stack of this host.
-import { FlagSpec, ParsedFlags } from "../args";
+import { FlagSpec, ParsedFlags } from "../../platform/args";
 import { detectHostProfile, readHostFacts, stagingStackFor } from "../stacks/hostProfile";
 
 /**

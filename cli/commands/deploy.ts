@@ -1,6 +1,6 @@
 // `pa deploy-staging`: `pulumi up` of this host's staging stack, wait until every service is
 // healthy, print the URLs.
-import { CommandSpec, numberFlag, ParsedFlags } from "../args";
+import { CommandSpec, numberFlag, ParsedFlags } from "../../platform/args";
 import { createContext, engineOutput } from "../stacks/context";
 import { pendingOperationsHelp } from "../stacks/engine";
 import { EXIT } from "../../platform/exitCodes";

@@ -1,6 +1,6 @@
 // `pa drift`: what changed outside Pulumi (a container stopped, removed or edited by hand) in each
 // stack, read by `pulumi refresh --preview-only`; nothing is written to the state or the engine.
-import { CommandSpec, ParsedFlags } from "../args";
+import { CommandSpec, ParsedFlags } from "../../platform/args";
 import { createContext, engineOutput } from "../stacks/context";
 import { DriftedResource } from "../stacks/engine";
 import { EXIT } from "../../platform/exitCodes";

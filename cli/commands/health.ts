@@ -1,5 +1,5 @@
 // `pa health`: every service's real health signal as a table (or JSON); exit 1 when anything fails.
-import { CommandSpec, ParsedFlags } from "../args";
+import { CommandSpec, ParsedFlags } from "../../platform/args";
 import { createContext } from "../stacks/context";
 import { EXIT } from "../../platform/exitCodes";
 import { checkBackups, checkHealth, formatHealthTable } from "../checks/health";

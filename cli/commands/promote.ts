@@ -1,6 +1,6 @@
 // `pa promote`: staging's tested versions to production, with gates, backup, rollback point,
 // validation and automatic rollback (see cli/release/promotion.ts for the steps).
-import { CommandSpec, numberFlag, ParsedFlags } from "../args";
+import { CommandSpec, numberFlag, ParsedFlags } from "../../platform/args";
 import { createContext, engineOutput } from "../stacks/context";
 import { EXIT } from "../../platform/exitCodes";
 import { promote } from "../release/promotion";

@@ -1,7 +1,7 @@
 // `pa rollback`: list the rollback points, redeploy one (--tag), or go to the last good one fast
 // (--emergency: no prompts, no preview, images already on the host).
 import * as path from "path";
-import { CommandSpec, numberFlag, ParsedFlags } from "../args";
+import { CommandSpec, numberFlag, ParsedFlags } from "../../platform/args";
 import { UsageError } from "../../platform/errors";
 import { createContext, engineOutput } from "../stacks/context";
 import { EXIT } from "../../platform/exitCodes";

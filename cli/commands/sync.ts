@@ -1,7 +1,7 @@
 // `pa sync`: copy production's data into a staging stack, sanitized on a laptop. It asks for a sync by
 // bumping pa:sync.request in the staging stack's config and runs `pulumi up` on it, so the stack's
 // DataSync Command runs the sync (sync/cli.ts) and every sync is an entry in `pulumi stack history`.
-import { CommandSpec, ParsedFlags } from "../args";
+import { CommandSpec, ParsedFlags } from "../../platform/args";
 import { createContext } from "../stacks/context";
 import { UsageError } from "../../platform/errors";
 import { EXIT } from "../../platform/exitCodes";

@@ -1,5 +1,5 @@
 // `pa test-workflows`: the critical paths end to end; staging by default, read-only on production.
-import { CommandSpec, ParsedFlags } from "../args";
+import { CommandSpec, ParsedFlags } from "../../platform/args";
 import { UsageError } from "../../platform/errors";
 import { createContext } from "../stacks/context";
 import { EXIT } from "../../platform/exitCodes";

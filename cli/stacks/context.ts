@@ -5,7 +5,7 @@ import { LogKind, Logger } from "../../platform/log";
 import { RealOperations } from "./operations";
 import { DockerCli } from "../../platform/dockerClient";
 import { httpProbe } from "../checks/http";
-import { ParsedFlags } from "../args";
+import { ParsedFlags } from "../../platform/args";
 import { projectRoot as checkoutRoot } from "../../platform/project";
 
 export interface Context {

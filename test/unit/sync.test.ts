@@ -4,9 +4,9 @@ import * as assert from "assert";
 import { createHmac } from "crypto";
 import { Readable } from "stream";
 import { ConfigError, parseStackConfig } from "../../config/read";
-import { SYNC_KEY_DIR, SYNC_KEY_FILE, incomingDatabaseName, previousDatabaseName, syncEnvironment, syncKeyVolumeName } from "../../model/sync";
+import { FILE_SYNC_APPS, SYNC_ENV, SYNC_KEY_DIR, SYNC_KEY_FILE, fileVolumeEnvVar, incomingDatabaseName, previousDatabaseName, syncEnvironment, syncKeyVolumeName } from "../../model/sync";
 import { CatalogTable } from "../../sync/catalog";
-import { appsWaitSeconds, dockerHostEnv, parseArgs } from "../../sync/cli";
+import { SYNC_CLI_SPEC, appsWaitSeconds, dockerHostEnv, parseArgs, readSyncEnv } from "../../sync/cli";
 import { logFilePath } from "../../platform/log";
 import { assignLanes } from "../../sync/lanes";
 import { planTable } from "../../sync/plan";
@@ -245,8 +245,18 @@ describe("sync decisions", () => {
     });
 
     it("parses the CLI's arguments and rejects unknown ones", () => {
-        assert.deepStrictEqual(parseArgs(["--json", "--apps", "letta,n8n"]), { json: true, help: false, apps: ["letta", "n8n"] });
+        const args = parseArgs(["--json", "--apps", "letta,n8n"]);
+        assert.deepStrictEqual([args.json, args.apps, args.parts], [true, ["letta", "n8n"], undefined]);
         assert.throws(() => parseArgs(["--apps", "redis"]), /--apps takes a list/);
-        assert.throws(() => parseArgs(["--force"]), /unknown argument/);
+        assert.throws(() => parseArgs(["--force"]), /unknown option '--force' \(see sync-cli --help\)/);
+    });
+
+    it("defines its environment once: what the stack writes, what the CLI reads and what its --help lists", () => {
+        const written = syncEnvironment({ productionStack: "production", productionDockerHost: "ssh://me@server", stagingStack: "staging-laptop", sanitize: true, phoneRegions: ["DE"], sshKnownHosts: "/k" });
+        for (const name of Object.keys(written)) assert.ok(name in SYNC_ENV, `${name} is written but not defined`);
+        for (const app of FILE_SYNC_APPS) for (const side of ["production", "staging"] as const) assert.ok(fileVolumeEnvVar(side, app) in SYNC_ENV, fileVolumeEnvVar(side, app));
+        assert.deepStrictEqual(readSyncEnv({ PA_SYNC_STAGING_POSTGRES: "s", HOME: "/root", PA_SYNC_TYPO: "x" }), { PA_SYNC_STAGING_POSTGRES: "s" });
+        const help = SYNC_CLI_SPEC.details ?? "";
+        for (const name of Object.keys(SYNC_ENV)) assert.match(help, new RegExp(`^  ${name} `, "m"), `${name} missing from --help`);
     });
 });

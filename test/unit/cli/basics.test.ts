@@ -3,7 +3,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parseFlags } from "../../../cli/args";
+import { parseFlags } from "../../../platform/args";
 import { UsageError } from "../../../platform/errors";
 import { firstErrorLine } from "../../../sync/docker";
 import { run as runBackup, spec as backupSpec } from "../../../cli/commands/backup";

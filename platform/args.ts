@@ -1,7 +1,8 @@
-// Each command declares its flags as data (CommandSpec); commander parses them: `-h`/`--help` anywhere,
+// The one argument parser of pa and the sync CLI: each command declares its flags as data (CommandSpec) and
+// commander parses them: `-h`/`--help` anywhere,
 // choices and mutually exclusive flags checked, anything else a usage error naming the fix.
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { UsageError } from "../platform/errors";
+import { UsageError } from "./errors";
 
 export interface FlagSpec {
     name: string;
@@ -16,6 +17,8 @@ export interface FlagSpec {
 
 export interface CommandSpec {
     name: string;
+    /** What a person types for it when that is not `pa <name>` (a program of its own, such as the sync CLI). */
+    program?: string;
     summary: string;
     usage: string;
     flags: FlagSpec[];
@@ -41,7 +44,7 @@ function flagValue(flag: FlagSpec): (value: string) => string {
 
 /** The commander command of a spec; `onParsed` gets the flags once they are valid. */
 export function commandOf(spec: CommandSpec, onParsed: (flags: ParsedFlags) => void): Command {
-    const command = new Command(spec.name).description(spec.summary).summary(spec.summary).usage(spec.usage.replace(/^pa \S+ ?/, "")).helpOption("-h, --help", "show this help");
+    const command = new Command(spec.name).description(spec.summary).summary(spec.summary).usage(spec.usage.slice(invocation(spec).length).trim()).helpOption("-h, --help", "show this help");
     for (const flag of [...spec.flags, ...COMMON_FLAGS]) {
         const option = new Option(`--${flag.name}${flag.value ? ` <${flag.value}>` : ""}`, flag.help);
         if (flag.choices) option.choices(flag.choices);
@@ -72,17 +75,27 @@ export function parseFlags(spec: CommandSpec, argv: string[]): ParsedFlags {
     try {
         commandOf(spec, (flags) => (parsed = flags)).parse(argv, { from: "user" });
     } catch (error) {
-        throw usageErrorOf(spec.name, error);
+        throw usageErrorOf(spec.name, error, invocation(spec));
     }
-    if (!parsed) throw new UsageError(`${spec.name}: nothing parsed (see pa ${spec.name} --help)`);
+    if (!parsed) throw new UsageError(`${spec.name}: nothing parsed (see ${invocation(spec)} --help)`);
     return parsed;
 }
 
-/** commander's message as our UsageError, saying where the help is. */
-export function usageErrorOf(command: string, error: unknown): Error {
-    if (!(error instanceof CommanderError)) return error as Error;
+/** What a person types for the command: `pa <name>`, or its own program. */
+function invocation(spec: CommandSpec): string {
+    return spec.program ?? `pa ${spec.name}`;
+}
+
+/** --help or --version answered: the parse ended without an error (exit code 0). */
+export function answeredHelp(error: unknown): boolean {
+    return error instanceof CommanderError && error.exitCode === 0;
+}
+
+/** commander's message as our UsageError, saying where the help is (`invocation --help`); help answered stays as it is. */
+export function usageErrorOf(command: string, error: unknown, invocation = command === "pa" ? "pa" : `pa ${command}`): Error {
+    if (!(error instanceof CommanderError) || answeredHelp(error)) return error as Error;
     const message = error.message.replace(/^error: /, "");
-    return new UsageError(`${command}: ${message} (see ${command === "pa" ? "pa" : `pa ${command}`} --help)`);
+    return new UsageError(`${command}: ${message} (see ${invocation} --help)`);
 }
 
 export function numberFlag(flags: ParsedFlags, name: string, fallback: number): number {
