@@ -171,6 +171,8 @@ export async function prepareGraph(options: Neo4jSyncOptions, runId: string, log
         };
         return preparedOnStaging(options.staging, staging, labels, result, log);
     } catch (err) {
+        // The scratch removal below removes the thaw watchdog too: a failed unpause is retried here first.
+        await thawIfFrozen(options.production).catch(() => undefined);
         await dropIncomingGraph(options.staging).catch(() => undefined);
         throw err;
     } finally {

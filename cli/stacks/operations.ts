@@ -169,8 +169,8 @@ export class RealOperations implements Operations {
         return { dir, dispose };
     }
 
-    async missingImages(images: string[], dockerHost?: string): Promise<string[]> {
-        const docker = this.dockerOn(dockerHost);
+    async missingImages(images: string[], dockerHost?: string, knownHosts?: string): Promise<string[]> {
+        const docker = this.dockerOn(dockerHost, knownHosts);
         const missing: string[] = [];
         for (const image of images) if (!(await docker.imageExists(image))) missing.push(image);
         return missing;
