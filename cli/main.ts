@@ -56,7 +56,9 @@ export async function main(argv: string[]): Promise<number> {
         process.stderr.write(pa.helpInformation());
         return EXIT.usage;
     }
-    const name = COMMANDS.find((c) => argv.includes(c.spec.name))?.spec.name ?? "pa";
+    // The command is the first plain word (a flag's value such as `--tag health` is not one).
+    const first = argv.find((arg) => !arg.startsWith("-"));
+    const name = COMMANDS.find((c) => c.spec.name === first)?.spec.name ?? "pa";
     // A script that asked for JSON gets JSON also when the command ends before it could print its own.
     const failed = (code: number, text: string): number => {
         process.stderr.write(`${text}\n`);

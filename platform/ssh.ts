@@ -31,7 +31,7 @@ export function sshWrapperScript(realSsh: string): string {
 }
 
 /** The first executable `name` on a PATH. */
-function onPath(name: string, searchPath: string): string | undefined {
+export function onPath(name: string, searchPath: string): string | undefined {
     for (const dir of searchPath.split(path.delimiter)) {
         if (!dir) continue;
         const candidate = path.join(dir, name);

@@ -4,17 +4,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-
-function onPath(command: string, env: NodeJS.ProcessEnv): boolean {
-    return (env.PATH ?? "").split(path.delimiter).some((dir) => {
-        try {
-            fs.accessSync(path.join(dir, command), fs.constants.X_OK);
-            return true;
-        } catch {
-            return false;
-        }
-    });
-}
+import { onPath } from "./ssh";
 
 /** The variables env.sh sets, with $PATH expanded from `env`. */
 export function toolchainVariables(script: string, env: NodeJS.ProcessEnv): Record<string, string> {
@@ -28,7 +18,7 @@ export function toolchainVariables(script: string, env: NodeJS.ProcessEnv): Reco
 
 /** Applies the toolchain's env.sh when no pulumi is on PATH; says whether it did. */
 export function useToolchainWhenNoPulumi(env: NodeJS.ProcessEnv = process.env): boolean {
-    if (onPath("pulumi", env)) return false;
+    if (onPath("pulumi", env.PATH ?? "")) return false;
     const file = path.join(env.PA_TOOLCHAIN_DIR || path.join(os.homedir(), ".cache", "pa-toolchain"), "env.sh");
     if (!fs.existsSync(file)) return false;
     Object.assign(env, toolchainVariables(fs.readFileSync(file, "utf8"), env));
