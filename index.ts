@@ -99,6 +99,8 @@ const backupScheduler =
                           offsite: b.offsite.length ? JSON.stringify(b.offsite) : undefined,
                       },
                       labels: stackLabels(config.stack),
+                      dockerHost: config.dockerHost,
+                      sshKnownHosts: config.sshKnownHosts,
                       dependsOn: [environment, backups],
                   },
                   { providers: [dockerProvider] },

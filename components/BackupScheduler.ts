@@ -2,10 +2,13 @@
 // network for the scheduler and its Docker API proxy only, the tools volume, the pinned node and docker
 // CLI images (kept on the host: the proxy refuses pulls), and the two containers with their bundled
 // programs written in before they start.
+import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { SchedulerSecret } from "../model/backupSchedule";
 import { SidecarSpec } from "../model/backupScheduler";
+import { NO_NEW_PRIVILEGES } from "../model/hardening";
+import { dockerCommandLine } from "../platform/docker";
 
 export interface BackupSchedulerArgs {
     /** The Docker API proxy's container. */
@@ -22,6 +25,10 @@ export interface BackupSchedulerArgs {
     labels: Record<string, string>;
     /** What must run before the scheduler (the stack's databases and its egress network). */
     dependsOn: pulumi.Input<pulumi.Resource>[];
+    /** The Docker host the sidecars run on (pa:dockerHost), for the pids limit's `docker update`. */
+    dockerHost: string;
+    /** The known_hosts file for an ssh:// Docker host (pa:sshKnownHosts), when set. */
+    sshKnownHosts?: string;
 }
 
 export class BackupScheduler extends pulumi.ComponentResource {
@@ -42,7 +49,7 @@ export class BackupScheduler extends pulumi.ComponentResource {
             const envs = secretNames.length
                 ? pulumi.secret(pulumi.all(secretNames.map(([key]) => pulumi.output(args.secrets[key] ?? ""))).apply((values) => [...plain, ...secretNames.map(([, env], i) => `${env}=${values[i]}`)]))
                 : plain;
-            return new docker.Container(
+            const sidecar = new docker.Container(
                 spec.role,
                 {
                     name: spec.name,
@@ -58,13 +65,25 @@ export class BackupScheduler extends pulumi.ComponentResource {
                     logOpts: { "max-size": "10m", "max-file": "3" },
                     // Neither listens to anything but its API network; neither needs a capability.
                     capabilities: { drops: ["ALL"] },
-                    securityOpts: ["no-new-privileges"],
+                    securityOpts: [NO_NEW_PRIVILEGES],
+                    memory: spec.memoryMb,
+                    memorySwap: spec.memoryMb,
                     mustRun: true,
                     stopTimeout: 60,
                 },
                 // Fixed names: the old container goes before its replacement starts.
                 { parent: this, dependsOn: [network, nodeImage, cliImage, ...tools, ...dependsOn], deleteBeforeReplace: true },
             );
+            // As for every container (components/dockerContainer.ts): the provider has no pids limit.
+            new command.local.Command(
+                `${spec.role}-pids-limit`,
+                {
+                    create: sidecar.name.apply((containerName) => dockerCommandLine(args.dockerHost, ["update", "--pids-limit", String(spec.pidsLimit), containerName], args.sshKnownHosts)),
+                    triggers: [sidecar.id],
+                },
+                { parent: this },
+            );
+            return sidecar;
         };
         const proxy = container(args.proxy, []);
         const scheduler = container(args.scheduler, [proxy, ...args.dependsOn]);

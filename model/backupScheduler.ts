@@ -50,7 +50,22 @@ export interface SidecarSpec {
     /** The bundled program, written into the container before it starts. */
     program: { file: string; bundle: "dockerApiProxy" | "backupScheduler" };
     labels: Record<string, string>;
+    /** Memory limit in MiB (no swap beyond it). */
+    memoryMb: number;
+    /** Most processes and threads at once (the cgroup's pids.max). */
+    pidsLimit: number;
 }
+
+/**
+ * Limits of the two sidecars, like every other container's (model/hardening.ts): the proxy is one
+ * Node.js process relaying the Docker API; the scheduler is one Node.js process and, during a backup or a
+ * drill, a few docker CLI processes (Go, a dozen threads each) streaming dumps from Postgres and Neo4j
+ * to restic without holding them.
+ */
+export const SIDECAR_LIMITS: Record<SidecarSpec["role"], { memoryMb: number; pidsLimit: number }> = {
+    "docker-api": { memoryMb: 256, pidsLimit: 128 },
+    "backup-scheduler": { memoryMb: 512, pidsLimit: 512 },
+};
 
 export function schedulerNetworkName(stack: string): string {
     return `${namePrefix(stack)}-backup-api`;
@@ -90,6 +105,7 @@ export function dockerApiProxySpec(stack: string, nodeImage: string, socket: str
         networks: [{ name: schedulerNetworkName(stack), aliases: [PROXY_HOSTNAME] }],
         program: { file: `${PROGRAM_DIR}/docker-api.js`, bundle: "dockerApiProxy" },
         labels: { ...stackLabels(stack), "pa.role": "docker-api" },
+        ...SIDECAR_LIMITS["docker-api"],
     };
 }
 
@@ -168,6 +184,7 @@ export function backupSchedulerSpec(f: SchedulerFacts): SidecarSpec {
         ],
         program: { file: `${PROGRAM_DIR}/backup-scheduler.js`, bundle: "backupScheduler" },
         labels: { ...stackLabels(f.stack), "pa.role": "backup-scheduler" },
+        ...SIDECAR_LIMITS["backup-scheduler"],
     };
 }
 

@@ -1,6 +1,7 @@
 // The resource graph of each real stack file, run through the real program on Pulumi's mock engine.
 import * as assert from "assert";
 import { HOSTNAMES } from "../../model/names";
+import { SIDECAR_LIMITS } from "../../model/backupScheduler";
 import { DEFAULT_PIDS_LIMITS } from "../../model/hardening";
 import * as fs from "fs";
 import * as os from "os";
@@ -277,6 +278,19 @@ for (const stack of STACKS) {
             }
         });
 
+        if (stack === "production") {
+            it("runs the backup scheduler's two sidecars with memory and pids limits too", () => {
+                for (const [role, limits] of Object.entries(SIDECAR_LIMITS)) {
+                    const c = one(run, TYPES.container, role).inputs;
+                    assert.deepStrictEqual([c.memory, c.memorySwap], [limits.memoryMb, limits.memoryMb], role);
+                    assert.deepStrictEqual([c.securityOpts, c.capabilities.drops], [["no-new-privileges"], ["ALL"]], role);
+                    const pids = one(run, TYPES.command, `${role}-pids-limit`);
+                    assert.match(reveal(pids.inputs.create), new RegExp(`^docker -H unix:///var/run/docker.sock update --pids-limit ${limits.pidsLimit} \\S+$`), role);
+                    assert.deepStrictEqual(reveal(pids.inputs.triggers), [`${role}-id`], `${role}: set again on every new container`);
+                }
+            });
+        }
+
         it("gives every container a healthcheck, restart policy, log rotation, labels and a health wait", () => {
             for (const service of CONTAINERS) {
                 const c = container(service).inputs;
@@ -372,7 +386,7 @@ describe("a production on a server reached over ssh:// (mock engine)", () => {
         const sshOpts: string[] = typeof provider.inputs.sshOpts === "string" ? JSON.parse(provider.inputs.sshOpts) : provider.inputs.sshOpts;
         assert.deepStrictEqual(sshOpts, ["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", "ConnectTimeout=20"]);
         const limits = byType(run, TYPES.command).filter((c) => c.name.endsWith("-pids-limit"));
-        assert.strictEqual(limits.length, 6);
+        assert.strictEqual(limits.length, 8, "six services and the backup scheduler's two sidecars");
         for (const limit of limits) {
             assert.match(reveal(limit.inputs.create), /^ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -o ConnectTimeout=20 -l deploy -- server\.example 'docker update --pids-limit \d+ \S+'$/, limit.name);
         }
