@@ -1,6 +1,6 @@
 // The operator command line `pa` (bin/pa.js, `npx pa`, `npm run pa --`, or the scripts/ wrappers).
 // Commands load what they run only when chosen, so `pa --help` answers without the Automation API.
-import { Command } from "commander";
+import { Command, CommanderError } from "commander";
 import { answeredHelp, commandOf, ParsedFlags, usageErrorOf } from "../platform/args";
 import { UsageError } from "../platform/errors";
 import { PulumiLockedError } from "./stacks/engine";
@@ -65,6 +65,10 @@ export async function main(argv: string[]): Promise<number> {
         if (argv.includes("--json")) process.stdout.write(`${JSON.stringify({ ok: false, exitCode: code, error: text })}\n`);
         return code;
     };
+    // commander answers `pa help <unknown>` with the whole help as an error and no word on the mistake.
+    if (argv[0] === "help" && argv[1] !== undefined && !COMMANDS.some((c) => c.spec.name === argv[1])) {
+        return failed(EXIT.usage, usageErrorOf("pa", new CommanderError(1, "commander.unknownCommand", `error: unknown command '${argv[1]}'`)).message);
+    }
     try {
         pa.parse(argv, { from: "user" });
     } catch (error) {

@@ -49,6 +49,7 @@ describe("pa's command line", () => {
         const cases: [string[], RegExp][] = [
             [[], /Usage: pa <command>/],
             [["moon-landing"], /unknown command 'moon-landing' \(see pa --help\)/],
+            [["help", "moon-landing"], /^pa: unknown command 'moon-landing' \(see pa --help\)\n$/],
             [["health", "--env", "moon"], /'moon' is invalid. Allowed choices are laptop, server.*see pa health --help/],
             [["deploy-staging", "--env", "moon"], /Allowed choices are laptop, server/],
             [["health", "--staging", "--production"], /'--staging' cannot be used with option '--production'/],
