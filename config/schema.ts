@@ -70,7 +70,13 @@ export const dockerHost = z
 /** Production -> staging data sync (staging stacks only); see docs/data-sync.md. */
 const sync = z.strictObject({
     /** Bumped by scripts/sync-production-data.sh: a new value makes `pulumi up` run a sync. */
-    request: z.union([z.number().int().nonnegative(), z.string().regex(/^[\w.:-]{1,64}$/, "must be a number or a short token")]),
+    request: z.union([z.number().int().nonnegative(), z.string().regex(/^[\w.:-]{1,64}$/, "must be a number or a short token")], {
+        // Unset when someone prepares pa:sync by hand before the first sync.
+        error: (issue) =>
+            issue.input === undefined
+                ? "is set by `pa sync` (scripts/sync-production-data.sh), which also records --production-host and --production-stack: run it instead of setting pa:sync by hand, or remove pa:sync"
+                : undefined,
+    }),
     /** Replace personal data; always true on a laptop. */
     sanitize: z.boolean().default(true),
     /** Regions whose national phone number formats the sanitizer recognises (international numbers always are). */

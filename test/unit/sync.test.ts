@@ -42,6 +42,9 @@ describe("data sync config", () => {
         const cfg = parseStackConfig("staging-server", { ...stackFileConfig("staging-server"), "pa:sync": JSON.stringify({ request: 1, sanitize: false }) });
         assert.strictEqual(cfg.sync?.sanitize, false);
     });
+    it("names the command that sets pa:sync when it was prepared by hand without a request", () => {
+        assert.match(problems("staging-laptop", { "pa:sync": JSON.stringify({ production: { dockerHost: "ssh://me@server" } }) }), /pa:sync\.request = \(missing\): is set by `pa sync`.*--production-host/);
+    });
     it("rejects a request that is neither a number nor a short token", () => {
         assert.match(problems("staging-laptop", { "pa:sync": JSON.stringify({ request: "two words" }) }), /pa:sync\.request = "two words"/);
     });
