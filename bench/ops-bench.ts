@@ -1,12 +1,12 @@
 // Benchmark of the operator workflow on the real engine (needs the provider plugins), in a sandbox
-// clone with stacks of its own (test/ops-e2e/sandbox.ts). Prints, in one run:
+// clone with stacks of its own (test/two-hosts/sandbox.ts). Prints, in one run:
 //   - the longest unavailability of each published production service during a promotion that
 //     replaces every app container (polled at 10 Hz); the bar is 15 s;
 //   - the time from `rollback --emergency` to every service healthy; the bar is 60 s.
 import * as fs from "fs";
 import * as path from "path";
 import { httpProbe } from "../cli/checks/http";
-import { createSandbox, PORTS, STACKS } from "../test/ops-e2e/sandbox";
+import { createSandbox, PORTS, STACKS } from "../test/two-hosts/sandbox";
 import { benchHelp } from "./args";
 
 benchHelp("Usage: npm run bench:ops\nTimes, in a sandbox on the real engine, the longest outage of each production service during a promotion and an emergency rollback to healthy.");

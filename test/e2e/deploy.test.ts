@@ -3,6 +3,7 @@
 import * as assert from "assert";
 import { ThrowawayStack, createThrowawayStack, progress, setConfig, stepRecorder, testImages } from "./workspace";
 import { containerOf, docker, exec, httpStatus, inspect, labelled } from "../support/docker";
+import { TEST_IMAGE_LIMITS } from "../support/images";
 import { CAPABILITIES, DEFAULT_PIDS_LIMITS } from "../../model/hardening";
 import { ContainerRole } from "../../model/names";
 
@@ -19,13 +20,6 @@ const named = (service: string) => containerOf(STACK, service);
 // Postgres is not published, as in production: it is then only on the backend network, where the apps
 // must still find it by its alias.
 const PORTS = { letta: 28283, openWebui: 28080, n8n: 25678, neo4jHttp: 27474, neo4jBolt: 27687 };
-const LIMITS = {
-    postgres: { memoryMb: 768, cpus: 1 },
-    neo4j: { memoryMb: 1536, cpus: 1 },
-    letta: { memoryMb: 1536, cpus: 1 },
-    openWebui: { memoryMb: 768, cpus: 1 },
-    n8n: { memoryMb: 1536, cpus: 1 },
-};
 
 describe(`real engine: stack ${STACK} on the local Docker engine`, () => {
     let e2e: ThrowawayStack;
@@ -41,7 +35,7 @@ describe(`real engine: stack ${STACK} on the local Docker engine`, () => {
             bindAddress: "127.0.0.1",
             images: testImages(),
             ports: PORTS,
-            limits: LIMITS,
+            limits: TEST_IMAGE_LIMITS,
         });
     });
 
@@ -142,7 +136,7 @@ describe(`real engine: stack ${STACK} on the local Docker engine`, () => {
 
     it("a memory limit change updates only the container it concerns", async () => {
         const idsBefore = Object.fromEntries(CONTAINERS.map((s) => [s, inspect("container", named(s)).Id]));
-        await setConfig(e2e.stack, { limits: { ...LIMITS, openWebui: { memoryMb: 1024, cpus: 1 } } });
+        await setConfig(e2e.stack, { limits: { ...TEST_IMAGE_LIMITS, openWebui: { memoryMb: 1024, cpus: 1 } } });
         const recorder = stepRecorder();
         const result = await e2e.stack.up({ onEvent: recorder.onEvent, onOutput: progress("up") });
         assert.strictEqual(result.summary.result, "succeeded");

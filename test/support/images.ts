@@ -47,3 +47,15 @@ export function testImages(options: { mustExist?: boolean } = {}): Record<TestSe
     }
     return images;
 }
+
+/**
+ * Limits under which the test images run well with a laptop profile (whose defaults give Letta only
+ * 1 GiB): test:e2e deploys with them, and the two-host sandbox's staging does too.
+ */
+export const TEST_IMAGE_LIMITS = {
+    postgres: { memoryMb: 768, cpus: 1 },
+    neo4j: { memoryMb: 1536, cpus: 1 },
+    letta: { memoryMb: 1536, cpus: 1 },
+    openWebui: { memoryMb: 768, cpus: 1 },
+    n8n: { memoryMb: 1536, cpus: 1 },
+};

@@ -1,0 +1,39 @@
+// The second engine of test:two-hosts as the tests see it: what test/two-hosts/server.sh started (its
+// env file is sourced by run.sh), the laptop-side names of its SSH and registry, its engine's socket for
+// the tests' own checks (which must work while the link is cut), and the cut itself.
+import { execFileSync } from "child_process";
+import { engineAt } from "../support/docker";
+
+export interface Server {
+    /** pa:dockerHost of production: ssh://pa@127.0.0.1:PORT. */
+    host: string;
+    /** The known_hosts file with the server's host key (pa:sshKnownHosts). */
+    knownHosts: string;
+    /** The registry both engines pull from, e.g. 127.0.0.1:25000. */
+    registry: string;
+    /** The server's engine, reached through its socket, not over SSH. */
+    engine: ReturnType<typeof engineAt>;
+    /** Drops every SSH connection and refuses new ones (sshd killed), as a cut link would. */
+    cutLink(): void;
+    /** Starts sshd again. */
+    restoreLink(): void;
+}
+
+const CONTAINER = "pa-test-server";
+
+export function server(): Server {
+    const env = (name: string) => {
+        const value = process.env[name];
+        if (!value) throw new Error(`${name} is not set: run the suite with npm run test:two-hosts (test/two-hosts/run.sh starts the server)`);
+        return value;
+    };
+    const inServer = (...command: string[]) => execFileSync("docker", ["exec", CONTAINER, ...command], { stdio: "ignore" });
+    return {
+        host: env("PA_SERVER_HOST"),
+        knownHosts: env("PA_SERVER_KNOWN_HOSTS"),
+        registry: env("PA_SERVER_REGISTRY"),
+        engine: engineAt(env("PA_SERVER_SOCKET")),
+        cutLink: () => inServer("pkill", "-KILL", "-x", "sshd"),
+        restoreLink: () => inServer("/usr/sbin/sshd", "-E", "/var/log/sshd.log"),
+    };
+}
