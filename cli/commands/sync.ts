@@ -2,7 +2,9 @@
 // bumping pa:sync.request in the staging stack's config and runs `pulumi up` on it, so the stack's
 // DataSync Command runs the sync (sync/cli.ts) and every sync is an entry in `pulumi stack history`.
 import { CommandSpec, ParsedFlags } from "../../platform/args";
+import { Logger } from "../../platform/log";
 import { createContext } from "../stacks/context";
+import { Operations } from "../stacks/operations";
 import { UsageError } from "../../platform/errors";
 import { EXIT } from "../../platform/exitCodes";
 import { ENV_CHOICES, productionStack, stagingStack } from "./common";
@@ -62,6 +64,47 @@ export function summaryText(s: SyncSummary): string {
     return `synced ${s.rows} rows, ${(s.bytes / 1e6).toFixed(1)} MB in ${s.seconds.toFixed(1)} s (${s.sanitized ? "sanitized" : "not sanitized"})${apps}; details: logs/staging/sync-*.log`;
 }
 
+export interface SyncRequestOptions {
+    stack: string;
+    production: string;
+    /** Production's Docker host to record (pa:sync.production.dockerHost), when given. */
+    host?: string;
+    request: string;
+    /** Run without asking (--yes, or --json where nobody can answer). */
+    yes: boolean;
+}
+
+/**
+ * Asks the person first, then records the request in the staging stack's config and runs `pulumi up`:
+ * a declined sync changes nothing (a request left in the config would copy production's data with the
+ * next unrelated `pulumi up`).
+ */
+export async function requestSync(ops: Operations, log: Pick<Logger, "info" | "error" | "debug">, o: SyncRequestOptions): Promise<{ code: number; summary: unknown }> {
+    if (!o.yes && !(await ops.confirm(`Run pulumi up on ${o.stack}, which copies ${o.production}'s data into it?`))) {
+        log.error("not confirmed: nothing was copied and the stack's config is unchanged (--yes skips the question)");
+        return { code: EXIT.failed, summary: null };
+    }
+    const engine = await ops.openStack(o.stack);
+    await engine.setConfig({ "pa:sync.request": o.request, "pa:sync.production.stack": o.production, ...(o.host ? { "pa:sync.production.dockerHost": o.host } : {}) });
+    log.info(`pa:sync.request = ${o.request} on ${o.stack}; running pulumi up`);
+    const output: string[] = [];
+    const up = await engine.up((chunk) => {
+        output.push(chunk);
+        for (const line of chunk.split("\n")) if (line.trim()) log.debug(`  | ${line.trimEnd()}`);
+    }, { onProgress: (line) => log.info(line) });
+    if (!up.ok) {
+        const text = `${output.join("")}\n${up.detail ?? ""}`;
+        const code = foundPersonalData(text) ? EXIT.personalData : EXIT.failed;
+        log.error(`the sync into ${o.stack} failed: ${up.error}`);
+        if (code === EXIT.personalData) log.error("personal data was found after sanitizing: staging keeps its data; the columns are named above (docs/data-sync.md, Fail closed)");
+        return { code, summary: failureSummary(text) };
+    }
+    const raw = (await engine.outputs()).syncSummary;
+    const summary = typeof raw === "string" && raw.startsWith("{") ? (JSON.parse(raw) as SyncSummary) : null;
+    if (summary) log.info(summaryText(summary));
+    return { code: EXIT.ok, summary };
+}
+
 export async function run(flags: ParsedFlags): Promise<number> {
     const json = flags.has("json");
     const ctx = createContext("sync", flags);
@@ -70,35 +113,16 @@ export async function run(flags: ParsedFlags): Promise<number> {
     const production = (flags.get("production-stack") as string | undefined) ?? productionStack();
     // The stack's config is checked too: pa:sync on a stack whose pa:environment is production fails `pulumi up`.
     if (stack === production || stack === "production") throw new UsageError(`${stack} is production, the source of a sync, never its target: name a staging stack with --stack`);
-    const host = flags.get("production-host") as string | undefined;
     const request = syncRequest(new Date());
-    const finish = (code: number, summary: unknown): number => {
+    return withLock(ctx.projectRoot, stack, "sync", flags.has("force-unlock"), ctx.log, async () => {
+        const { code, summary } = await requestSync(ctx.ops, ctx.log, {
+            stack,
+            production,
+            host: flags.get("production-host") as string | undefined,
+            request,
+            yes: flags.has("yes") || json,
+        });
         if (json) process.stdout.write(`${JSON.stringify({ ok: code === EXIT.ok, stack, request, summary })}\n`);
         return code;
-    };
-    return withLock(ctx.projectRoot, stack, "sync", flags.has("force-unlock"), ctx.log, async () => {
-        const engine = await ctx.ops.openStack(stack);
-        await engine.setConfig({ "pa:sync.request": request, "pa:sync.production.stack": production, ...(host ? { "pa:sync.production.dockerHost": host } : {}) });
-        ctx.log.info(`pa:sync.request = ${request} on ${stack}; running pulumi up`);
-        if (!flags.has("yes") && !json && !(await ctx.ops.confirm(`Run pulumi up on ${stack}, which copies ${production}'s data into it?`))) {
-            ctx.log.error("not confirmed: nothing was copied (--yes skips the question; the request stays in the config and runs with the next pulumi up)");
-            return finish(EXIT.failed, null);
-        }
-        const output: string[] = [];
-        const up = await engine.up((chunk) => {
-            output.push(chunk);
-            for (const line of chunk.split("\n")) if (line.trim()) ctx.log.debug(`  | ${line.trimEnd()}`);
-        }, { onProgress: (line) => ctx.log.info(line) });
-        if (!up.ok) {
-            const text = `${output.join("")}\n${up.detail ?? ""}`;
-            const code = foundPersonalData(text) ? EXIT.personalData : EXIT.failed;
-            ctx.log.error(`the sync into ${stack} failed: ${up.error}`);
-            if (code === EXIT.personalData) ctx.log.error("personal data was found after sanitizing: staging keeps its data; the columns are named above (docs/data-sync.md, Fail closed)");
-            return finish(code, failureSummary(text));
-        }
-        const raw = (await engine.outputs()).syncSummary;
-        const summary = typeof raw === "string" && raw.startsWith("{") ? (JSON.parse(raw) as SyncSummary) : null;
-        if (summary) ctx.log.info(summaryText(summary));
-        return finish(EXIT.ok, summary);
     });
 }

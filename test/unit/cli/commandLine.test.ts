@@ -6,7 +6,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { main } from "../../../cli/main";
 import { EXIT } from "../../../platform/exitCodes";
-import { failureSummary, foundPersonalData, summaryText, syncRequest } from "../../../cli/commands/sync";
+import { failureSummary, foundPersonalData, requestSync, summaryText, syncRequest } from "../../../cli/commands/sync";
+import { FakeOps } from "./fakes";
 import { formatDrift } from "../../../cli/commands/drift";
 import { driftOf } from "../../../cli/stacks/engine";
 import { Logger } from "../../../platform/log";
@@ -104,6 +105,21 @@ describe("pa sync's reading of a run", () => {
         assert.deepStrictEqual(failureSummary(leak), { ok: false, error: "personal data left after sanitizing", leaks: [{ table: "chat" }] });
         assert.strictEqual(foundPersonalData("error: docker: connection refused"), false);
         assert.strictEqual(failureSummary("error: docker: connection refused"), null);
+    });
+    it("asks before it touches the stack: a declined sync leaves staging's config as it was", async () => {
+        const lines: string[] = [];
+        const log = { info: (l: string) => lines.push(l), error: (l: string) => lines.push(l), debug: () => undefined };
+        const options = { stack: "staging-laptop", production: "production", host: "ssh://me@server", request: "20261203010203", yes: false };
+        const declined = new FakeOps({ confirm: false });
+        assert.deepStrictEqual(await requestSync(declined, log, options), { code: EXIT.failed, summary: null });
+        assert.deepStrictEqual(declined.events, ["confirm"]);
+        assert.match(lines.join("\n"), /not confirmed: nothing was copied and the stack's config is unchanged/);
+        const confirmed = new FakeOps({ confirm: true });
+        assert.strictEqual((await requestSync(confirmed, log, options)).code, EXIT.ok);
+        assert.deepStrictEqual(confirmed.events.slice(0, 2), ["confirm", "setConfig staging-laptop pa:sync.request,pa:sync.production.stack,pa:sync.production.dockerHost"]);
+        const unasked = new FakeOps({ confirm: false });
+        assert.strictEqual((await requestSync(unasked, log, { ...options, yes: true })).code, EXIT.ok);
+        assert.ok(!unasked.events.includes("confirm"), "--yes does not ask");
     });
     it("says what a successful sync did", () => {
         const text = summaryText({ rows: 1200, bytes: 3_400_000, seconds: 12.34, sanitized: true, apps: { restarted: ["letta"], notHealthy: [] } });
