@@ -34,7 +34,9 @@ export interface BackupStack {
 export function startBackupStack(options: { repository?: string } = {}): BackupStack {
     removeBackupStack();
     docker("network", "create", NETWORK);
-    const secret = () => crypto.randomBytes(18).toString("base64url");
+    // Hex, as the stacks' passwords are alphanumeric: a password starting with "-" reads as an option to
+    // Neo4j's set-initial-password and the container exits (1 run in 64 with base64url).
+    const secret = () => crypto.randomBytes(18).toString("hex");
     const superuser = secret();
     const neo4jPassword = secret();
     const initDir = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}-init-`));

@@ -16,7 +16,9 @@ const NETWORK = `${PREFIX}-net`;
 // Below Linux's ephemeral range (32768-60999), where an outgoing connection could hold the port.
 const PORTS = { letta: 24283, openWebui: 24080, n8n: 24678 };
 
-const secret = () => crypto.randomBytes(18).toString("base64url");
+// Hex, as the stacks' passwords are alphanumeric: a password starting with "-" reads as an option to
+// Neo4j's set-initial-password and the container exits (1 run in 64 with base64url).
+const secret = () => crypto.randomBytes(18).toString("hex");
 
 export interface OpsStack {
     target: Target;
