@@ -39,11 +39,10 @@ done
 say() { printf '[two-hosts] %s\n' "$*" >&2; }
 
 stop() {
+  # A stop first, so the server's dockerd closes its image store cleanly before the container goes.
+  docker stop -t 30 "$name" >/dev/null 2>&1 || true
   docker rm -f --volumes "$name" >/dev/null 2>&1 || true
-  if [[ -f $dir/env ]]; then
-    # shellcheck source=/dev/null
-    (source "$dir/env" && kill "$SSH_AGENT_PID" 2>/dev/null) || true
-  fi
+  if [[ -f $dir/agent.pid ]]; then kill "$(<"$dir/agent.pid")" 2>/dev/null || true; fi
   rm -rf "$dir"
 }
 
@@ -98,8 +97,11 @@ start() {
     "${server[@]}" network ls -q --filter type=custom | xargs -r "${server[@]}" network rm >/dev/null
   fi
 
-  printf '[127.0.0.1]:%s %s\n' "$ssh_port" "$(docker exec "$name" cat /etc/ssh/ssh_host_ed25519_key.pub | cut -d' ' -f1,2)" >"$dir/known_hosts"
+  local host_key version
+  host_key=$(docker exec "$name" cat /etc/ssh/ssh_host_ed25519_key.pub)
+  printf '[127.0.0.1]:%s %s\n' "$ssh_port" "$(cut -d' ' -f1,2 <<<"$host_key")" >"$dir/known_hosts"
   eval "$(ssh-agent -s -a "$dir/agent.sock")" >/dev/null
+  echo "$SSH_AGENT_PID" >"$dir/agent.pid"
   ssh-add -q "$dir/id_ed25519"
   cat >"$dir/env" <<ENV
 export PA_SERVER_HOST=ssh://pa@127.0.0.1:$ssh_port
@@ -113,7 +115,8 @@ ENV
     ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -o "UserKnownHostsFile=$dir/known_hosts" -p "$ssh_port" pa@127.0.0.1 docker version --format '{{.Server.Version}}' >/dev/null 2>&1 && break
     sleep 0.5
   done
-  say "server engine $(ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -o "UserKnownHostsFile=$dir/known_hosts" -p "$ssh_port" pa@127.0.0.1 docker version --format '{{.Server.Version}}') answers over ssh"
+  version=$(ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -o "UserKnownHostsFile=$dir/known_hosts" -p "$ssh_port" pa@127.0.0.1 docker version --format '{{.Server.Version}}')
+  say "server engine $version answers over ssh"
 
   # The registry gets every test image under its own name (127.0.0.1:PORT/...), which both engines
   # resolve: the stacks name their images so, and the server pulls them as a real one would.
@@ -128,6 +131,7 @@ ENV
 }
 
 warm() {
+  trap stop EXIT
   start
   local started=$SECONDS
   # shellcheck source=/dev/null

@@ -13,7 +13,7 @@ export interface Server {
     registry: string;
     /** The server's engine, reached through its socket, not over SSH. */
     engine: ReturnType<typeof engineAt>;
-    /** Drops every SSH connection and refuses new ones (sshd killed), as a cut link would. */
+    /** Drops every SSH connection and refuses new ones (sshd and every session killed), as a cut link would. */
     cutLink(): void;
     /** Starts sshd again. */
     restoreLink(): void;
@@ -27,13 +27,22 @@ export function server(): Server {
         if (!value) throw new Error(`${name} is not set: run the suite with npm run test:two-hosts (test/two-hosts/run.sh starts the server)`);
         return value;
     };
-    const inServer = (...command: string[]) => execFileSync("docker", ["exec", CONTAINER, ...command], { stdio: "ignore" });
+    const inServer = (script: string) => execFileSync("docker", ["exec", CONTAINER, "bash", "-c", script], { stdio: "ignore" });
     return {
         host: env("PA_SERVER_HOST"),
         knownHosts: env("PA_SERVER_KNOWN_HOSTS"),
         registry: env("PA_SERVER_REGISTRY"),
         engine: engineAt(env("PA_SERVER_SOCKET")),
-        cutLink: () => inServer("pkill", "-KILL", "-x", "sshd"),
-        restoreLink: () => inServer("/usr/sbin/sshd", "-E", "/var/log/sshd.log"),
+        // OpenSSH 10 runs each connection in an sshd-session process (and sshd-auth before login):
+        // killing the listener alone would leave every open stream running.
+        // Checked: none left but zombies (the server's PID 1, dockerd, never reaps the orphans).
+        cutLink: () =>
+            inServer(
+                "pkill -KILL -x sshd; pkill -KILL -x sshd-session; pkill -KILL -x sshd-auth; sleep 0.2; " +
+                    "! ps -eo stat=,comm= | awk '$1 !~ /^Z/ && ($2 == \"sshd\" || $2 == \"sshd-session\" || $2 == \"sshd-auth\")' | grep -q .",
+            ),
+        // sshd forks into the background before it listens: wait until port 22 takes connections.
+        restoreLink: () =>
+            inServer("/usr/sbin/sshd -E /var/log/sshd.log && for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/22) 2>/dev/null && exit 0; sleep 0.1; done; exit 1"),
     };
 }
