@@ -66,8 +66,13 @@ export async function main(argv: string[]): Promise<number> {
         return code;
     };
     // commander answers `pa help <unknown>` with the whole help as an error and no word on the mistake.
-    if (argv[0] === "help" && argv[1] !== undefined && !COMMANDS.some((c) => c.spec.name === argv[1])) {
-        return failed(EXIT.usage, usageErrorOf("pa", new CommanderError(1, "commander.unknownCommand", `error: unknown command '${argv[1]}'`)).message);
+    const helpFor = argv[0] === "help" ? argv[1] : undefined;
+    if (helpFor === "help") {
+        process.stdout.write(pa.helpInformation());
+        return EXIT.ok;
+    }
+    if (helpFor !== undefined && !helpFor.startsWith("-") && !COMMANDS.some((c) => c.spec.name === helpFor)) {
+        return failed(EXIT.usage, usageErrorOf("pa", new CommanderError(1, "commander.unknownCommand", `error: unknown command '${helpFor}'`)).message);
     }
     try {
         pa.parse(argv, { from: "user" });

@@ -42,6 +42,9 @@ describe("pa's command line", () => {
         assert.match(deep.out, /^Usage: pa health /);
         assert.match(deep.out, /--quiet/);
         assert.strictEqual((await pa("help", "rollback")).code, EXIT.ok);
+        const helpOfHelp = await pa("help", "help");
+        assert.strictEqual(helpOfHelp.code, EXIT.ok);
+        assert.match(helpOfHelp.out, /^Usage: pa <command>/);
         const version = await pa("--version");
         assert.strictEqual(version.out.trim(), JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).version);
     });
