@@ -58,14 +58,16 @@ export async function run(flags: ParsedFlags): Promise<number> {
     if (flags.has("with-data") && !point.manifest.backup) throw new UsageError(`${point.tag} has no backup; drop --with-data`);
     ctx.log.info(`${emergency ? "EMERGENCY " : ""}rollback of ${stack} to ${point.tag} (recorded ${point.manifest.createdAt})`);
     // Its engine, from its outputs; a stack too broken to have them is rolled back all the same.
-    const dockerHost = (await ctx.ops.targetOf(await ctx.ops.openStack(stack)).catch(() => undefined))?.dockerHost;
+    // Where the stack runs now, and its pinned host key: the point's images are looked for there.
+    const current = await ctx.ops.targetOf(await ctx.ops.openStack(stack)).catch(() => undefined);
     const result = await withLock(ctx.projectRoot, stack, emergency ? "rollback --emergency" : `rollback --tag ${point.tag}`, flags.has("force-unlock"), ctx.log, () =>
         redeployPoint(ctx.ops, point, {
             restoreData: flags.has("with-data") ? [...SERVICES] : [],
             healthTimeoutMs: numberFlag(flags, "timeout", 300) * 1000,
             say: (line) => ctx.log.info(line),
             engineOutput: engineOutput(ctx.log),
-            dockerHost,
+            dockerHost: current?.dockerHost,
+            sshKnownHosts: current?.sshKnownHosts,
             approve: emergency
                 ? undefined
                 : async (preview) => {

@@ -191,6 +191,7 @@ export async function promote(ops: Operations, options: PromoteOptions): Promise
         say,
         engineOutput: options.engineOutput,
         dockerHost: prodTarget.dockerHost,
+        sshKnownHosts: prodTarget.sshKnownHosts,
     });
     ops.writeConfigFile(prodName, originalConfig);
     const outcome = rollback.outcome === "restored" ? "rolled-back" : "rollback-failed";

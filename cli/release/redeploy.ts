@@ -20,6 +20,8 @@ export interface RedeployOptions {
     engineOutput: (line: string) => void;
     /** The engine the stack runs on (its pa:dockerHost), where the point's images must be. */
     dockerHost?: string;
+    /** The known_hosts file for an ssh:// dockerHost (its pa:sshKnownHosts). */
+    sshKnownHosts?: string;
 }
 
 export interface RedeployResult {
@@ -37,7 +39,7 @@ export async function redeployPoint(ops: Operations, point: RollbackPoint, optio
     const m = point.manifest;
     const result = (partial: Omit<RedeployResult, "point" | "seconds">): RedeployResult => ({ ...partial, point: point.tag, seconds: seconds() });
     if (!m.stackUpdate) return result({ outcome: "failed", restoredData: [], error: `${point.tag} records no deployed state to return to` });
-    const missing = await ops.missingImages(Object.values(m.images), options.dockerHost);
+    const missing = await ops.missingImages(Object.values(m.images), options.dockerHost, options.sshKnownHosts);
     if (missing.length > 0) options.say(`warning: images not on this Docker host (the rollback needs a registry to pull them): ${missing.join(", ")}`);
     options.say(`rollback to ${point.tag}: commit ${m.commit.slice(0, 12)}, images ${Object.values(m.images).join(", ")}`);
     // Each phase says when it ended, so a slow rollback shows where its time went.
@@ -61,7 +63,7 @@ export async function redeployPoint(ops: Operations, point: RollbackPoint, optio
         ops.writeConfigFile(m.stack, m.config);
         // A point's program from before stacks recorded their engine: the engine is the one the caller named.
         const deployed = await ops.targetOf(stack);
-        const target = { ...deployed, dockerHost: deployed.dockerHost ?? options.dockerHost };
+        const target = { ...deployed, dockerHost: deployed.dockerHost ?? options.dockerHost, sshKnownHosts: deployed.sshKnownHosts ?? options.sshKnownHosts };
         const restoredData: Service[] = [];
         if (options.restoreData.length > 0) {
             if (!m.backup) return result({ outcome: "failed", restoredData, error: `${point.tag} has no backup to restore data from` });

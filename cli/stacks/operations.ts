@@ -43,7 +43,7 @@ export interface Operations {
     /** A checkout of a commit in a temp folder with the given stack config, ready for `pulumi up`. */
     prepareCheckout(commit: string, stack: string, configText: string): Promise<Checkout>;
     /** The images not on the engine at `dockerHost` (undefined: the ambient one). */
-    missingImages(images: string[], dockerHost?: string): Promise<string[]>;
+    missingImages(images: string[], dockerHost?: string, knownHosts?: string): Promise<string[]>;
     confirm(question: string): Promise<boolean>;
     now(): Date;
 }
