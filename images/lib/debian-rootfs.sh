@@ -33,9 +33,9 @@ require_package_version() {
   esac
 }
 
-# Builds the image of an images/NAME folder whose root filesystem is Debian packages and whose Dockerfile
-# adds only metadata: the root filesystem holds PACKAGE at the version its TAG names (after the colon).
-# Prints the tag.
+# Builds the image of an images/NAME folder whose root filesystem is Debian packages: the root filesystem
+# holds PACKAGE at the version its TAG names (after the colon); the Dockerfile gets the folder's other
+# files (but build.sh and TAG) beside it, for its COPY lines. Prints the tag.
 # Usage: debian_package_image DIR PACKAGE INCLUDE [more mmdebstrap options]
 debian_package_image() {
   local dir=$1 package=$2 include=$3 tag work
@@ -47,7 +47,7 @@ debian_package_image() {
   debian_rootfs trixie "$include" "$work/rootfs.tar" \
     --customize-hook="bash -c '. \"$dir/../lib/debian-rootfs.sh\" && require_package_version \"\$1\" $package \"${tag##*:}\" images/${dir##*/}' sh \"\$1\"" \
     "$@"
-  cp "$dir/Dockerfile" "$work/"
+  find "$dir" -maxdepth 1 -type f ! -name build.sh ! -name TAG -exec cp {} "$work/" \;
   docker build --quiet --tag "$tag" "$work" >/dev/null
   echo "$tag"
 }

@@ -1,23 +1,15 @@
 #!/usr/bin/env bash
 # Builds the image of the test "server" (tag in ./TAG) that test:two-hosts runs beside the local engine,
-# which plays the laptop: Debian trixie's docker.io (the version in TAG), openssh-server and
-# docker-registry on a minbase root filesystem, a user `pa` in the docker group, and entrypoint.sh that
-# starts them (the docker CLI too: the ssh connection helper runs `docker system dial-stdio` there). A test fixture only: no stack ever runs this image. Prints the tag.
+# which plays the laptop: Debian trixie's docker.io (the version in TAG) and its CLI (the ssh connection
+# helper runs `docker system dial-stdio` there), openssh-server and docker-registry on a minbase root
+# filesystem, a user `pa` in the docker group, and entrypoint.sh that starts them. A test fixture only:
+# no stack ever runs this image. Prints the tag.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../lib/debian-rootfs.sh
 . "$here/../lib/debian-rootfs.sh"
-TAG=$(<"$here/TAG")
-work=$(mktemp -d "${TMPDIR:-/tmp}/pa-server.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-
 # shellcheck disable=SC2016 # "$1" is expanded by mmdebstrap (the chroot path)
-debian_rootfs trixie docker.io,docker-cli,openssh-server,docker-registry,iptables,procps,ca-certificates "$work/rootfs.tar" \
-  --customize-hook="bash -c '. \"$here/../lib/debian-rootfs.sh\" && require_package_version \"\$1\" docker.io \"${TAG##*:}\" images/server' sh \"\$1\"" \
+debian_package_image "$here" docker.io docker.io,docker-cli,openssh-server,docker-registry,iptables,procps,ca-certificates \
   --customize-hook='chroot "$1" useradd --create-home --groups docker --shell /bin/bash pa' \
   --customize-hook='rm -f "$1"/etc/ssh/ssh_host_*'
-
-cp "$here/Dockerfile" "$here/entrypoint.sh" "$work/"
-docker build --quiet --tag "$TAG" "$work" >/dev/null
-echo "$TAG"
