@@ -11,8 +11,12 @@ export interface Server {
     knownHosts: string;
     /** The registry both engines pull from, e.g. 127.0.0.1:25000. */
     registry: string;
-    /** The server's engine, reached through its socket, not over SSH. */
+    /** The server's engine socket (unix://...), reached without SSH. */
+    socket: string;
+    /** The server's engine through that socket. */
     engine: ReturnType<typeof engineAt>;
+    /** The server's container on the laptop's engine. */
+    container: string;
     /** Drops every SSH connection and refuses new ones (sshd and every session killed), as a cut link would. */
     cutLink(): void;
     /** Starts sshd again. */
@@ -32,7 +36,9 @@ export function server(): Server {
         host: env("PA_SERVER_HOST"),
         knownHosts: env("PA_SERVER_KNOWN_HOSTS"),
         registry: env("PA_SERVER_REGISTRY"),
+        socket: env("PA_SERVER_SOCKET"),
         engine: engineAt(env("PA_SERVER_SOCKET")),
+        container: CONTAINER,
         // OpenSSH 10 runs each connection in an sshd-session process (and sshd-auth before login):
         // killing the listener alone would leave every open stream running.
         // Checked: none left but zombies (the server's PID 1, dockerd, never reaps the orphans).

@@ -8,7 +8,7 @@
 // restore service with data intact, then rollback --tag and --emergency, and the lock refusal.
 // Each step prints its duration.
 import * as assert from "assert";
-import { execFileSync, spawn, spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -40,7 +40,7 @@ const srv: Server = server();
 const laptop = (box: Sandbox) => box.engines.staging;
 const prod = (box: Sandbox) => box.engines.production;
 /** Production's engine through its socket: the tests' checks work while the SSH link is cut. */
-const productionDocker = new DockerCli("docker", process.env.PA_SERVER_SOCKET);
+const productionDocker = new DockerCli("docker", srv.socket);
 const psqlIn = (box: Sandbox, env: "staging" | "production", db: string, sql: string) =>
     box.engines[env].docker("exec", `${env === "staging" ? STAGING : PROD}-postgres`, "psql", "-h", "localhost", "-U", "postgres", "-d", db, "-tAc", sql);
 let psql: (db: string, sql: string) => string;
@@ -215,8 +215,8 @@ describe("operator workflow on the real engine", () => {
 
         const n8n = laptop(box).containerOf(STACKS.staging, "n8n");
         const letta = laptop(box).containerOf(STACKS.staging, "letta");
-        execFileSync("docker", ["stop", n8n]);
-        execFileSync("docker", ["update", "--restart", "no", letta]);
+        laptop(box).docker("stop", n8n);
+        laptop(box).docker("update", "--restart", "no", letta);
         try {
             const found = drift("--staging", "--json");
             assert.strictEqual(found.status, EXIT.failed, found.stderr.slice(-3000));
@@ -224,8 +224,8 @@ describe("operator workflow on the real engine", () => {
             const byName = Object.fromEntries(staging.drifted.map((d: { name: string; properties: string[] }) => [d.name, d.properties]));
             assert.deepStrictEqual(byName, { n8n: ["mustRun"], letta: ["restart"] }, found.stdout);
         } finally {
-            execFileSync("docker", ["start", n8n]);
-            execFileSync("docker", ["update", "--restart", "unless-stopped", letta]);
+            laptop(box).docker("start", n8n);
+            laptop(box).docker("update", "--restart", "unless-stopped", letta);
         }
         const back = drift("--staging");
         assert.strictEqual(back.status, EXIT.ok, back.stdout + back.stderr.slice(-2000));
@@ -320,10 +320,11 @@ describe("operator workflow on the real engine", () => {
     it("after the syncs (two cut, one whole), nothing on the laptop holds the raw values: volumes, containers, checkout, state, temp folders", function () {
         const values = [person.email, surname, person.phone];
         // The search finds them where they are: production's volumes on the server hold every one.
-        const onServer = filesHolding(values, ["/var/lib/docker/volumes"], (args) => spawnSync("docker", ["exec", "pa-test-server", "grep", ...args], { encoding: "utf8", maxBuffer: 64 << 20 }));
+        const onServer = new Set<string>();
         for (const value of values) {
-            const holding = filesHolding([value], ["/var/lib/docker/volumes"], (args) => spawnSync("docker", ["exec", "pa-test-server", "grep", ...args], { encoding: "utf8", maxBuffer: 64 << 20 }));
+            const holding = filesHolding([value], ["/var/lib/docker/volumes"], (args) => spawnSync("docker", ["exec", srv.container, "grep", ...args], { encoding: "utf8", maxBuffer: 64 << 20 }));
             assert.ok(holding.length > 0, `the search does not find ${value} even in production's volumes on the server`);
+            holding.forEach((file) => onServer.add(file));
         }
         const engine = laptop(box);
         const places: Record<string, string[]> = {
@@ -332,14 +333,14 @@ describe("operator workflow on the real engine", () => {
             "every laptop container's own files": engine
                 .docker("ps", "-a", "--format", "{{.Names}}")
                 .split("\n")
-                .filter((name) => name && name !== "pa-test-server")
+                .filter((name) => name && name !== srv.container)
                 .map((name) => engine.inspect("container", name).GraphDriver.Data.UpperDir),
             "the checkout (logs/, backups/, .pulumi-state/)": [box.dir],
             "the temp folders": [os.tmpdir()],
         };
         const leaks = Object.entries(places).flatMap(([place, paths]) => filesHolding(values, paths.filter((p) => p && fs.existsSync(p))).map((file) => `${place}: ${file}`));
         assert.deepStrictEqual(leaks, [], `raw production values on the laptop:\n${leaks.join("\n")}`);
-        console.log(`      searched ${Object.values(places).flat().length} places on the laptop; the values are in ${onServer.length} files on the server`);
+        console.log(`      searched ${Object.values(places).flat().length} places on the laptop; the values are in ${onServer.size} files on the server`);
     });
 
     it("a second promotion records a validated rollback point with a backup", async () => {
