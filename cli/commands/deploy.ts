@@ -2,7 +2,7 @@
 // healthy, print the URLs.
 import { CommandSpec, numberFlag, ParsedFlags } from "../../platform/args";
 import { createContext, engineOutput } from "../stacks/context";
-import { pendingOperationsHelp } from "../stacks/engine";
+import { repairInterruptedRun } from "../stacks/repair";
 import { EXIT } from "../../platform/exitCodes";
 import { formatHealthTable, HealthReport } from "../checks/health";
 import { ENV_CHOICES, stagingStack } from "./common";
@@ -34,11 +34,13 @@ export async function run(flags: ParsedFlags): Promise<number> {
     };
     return withLock(ctx.projectRoot, stack, "deploy-staging", flags.has("force-unlock"), ctx.log, async () => {
         const engine = await ctx.ops.openStack(stack, undefined, { create: true });
-        const pending = await engine.pendingOperations();
-        if (pending.length > 0) {
-            ctx.log.error(pendingOperationsHelp(stack, pending));
-            return finish(EXIT.failed, { error: `${pending.length} pending operation(s) from an interrupted run` });
-        }
+        // The engine staging ran on, from its last outputs (none before its first deploy: the ambient one).
+        const deployed = await ctx.ops.targetOf(engine).catch(() => undefined);
+        await repairInterruptedRun(engine, {
+            removeOrphanContainers: (name, inState) => ctx.ops.removeOrphanContainers(name, inState, deployed?.dockerHost, deployed?.sshKnownHosts),
+            say: (line) => ctx.log.info(line),
+            engineOutput: engineOutput(ctx.log),
+        });
         const up = await engine.up(engineOutput(ctx.log), { onProgress: (line) => ctx.log.info(line) });
         if (!up.ok) {
             ctx.log.error(`pulumi up of ${stack} failed: ${up.error}`);

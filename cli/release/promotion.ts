@@ -7,7 +7,8 @@
 import { SERVICES, Service } from "../../config/schema";
 import { HOSTNAMES } from "../../model/names";
 import { PlannedStep } from "../stacks/engine";
-import { pendingOperationsHelp } from "../stacks/engine";
+import { CONTAINER_TYPE, interruptedRunHelp } from "../stacks/engine";
+import { interruptedRunTraces } from "../stacks/repair";
 import { Operations } from "../stacks/operations";
 import { changesIn } from "../stacks/progress";
 import { redeployPoint, RedeployResult } from "./redeploy";
@@ -47,6 +48,8 @@ export interface PromoteResult {
     point?: string;
     backup?: string;
     dataTouched?: Service[];
+    /** Containers the failed update removed without starting their replacement (stop-old-first ones). */
+    leftDown?: string[];
     rollback?: RedeployResult;
 }
 
@@ -67,6 +70,17 @@ export function dataTouchedBy(steps: PlannedStep[], before: Record<Service, stri
     return SERVICES.filter((s) => touched.has(s));
 }
 
+/**
+ * The containers an update stopped (or was stopping when it was cut) and did not start again: a
+ * stop-old-first replacement (databases, the gateway) between its stop and its start. `started` are the
+ * steps the update began, `completed` those it finished. Start-new-first apps never appear: their old
+ * copy is stopped only once the new one has started.
+ */
+export function containersLeftDown(started: PlannedStep[], completed: PlannedStep[]): string[] {
+    const recreated = new Set(completed.filter((s) => s.type === CONTAINER_TYPE && (s.op === "create-replacement" || s.op === "create")).map((s) => s.name));
+    return [...new Set(started.filter((s) => s.type === CONTAINER_TYPE && s.op === "delete-replaced" && !recreated.has(s.name)).map((s) => s.name))];
+}
+
 export async function promote(ops: Operations, options: PromoteOptions): Promise<PromoteResult> {
     const { say } = options;
     const prodName = options.productionStack;
@@ -85,8 +99,10 @@ export async function promote(ops: Operations, options: PromoteOptions): Promise
 
     // The first promotion creates production's stack.
     const production = await ops.openStack(prodName, undefined, { create: true });
-    const pending = await production.pendingOperations();
-    if (pending.length > 0) return abort("production-check", pendingOperationsHelp(prodName, pending));
+    // A rollback point records a known state: after an interrupted run, the emergency rollback (which
+    // clears its traces) comes first.
+    const traces = await interruptedRunTraces(production);
+    if (traces.length > 0) return abort("production-check", interruptedRunHelp(prodName, traces, "pa rollback --emergency"));
     const history = await production.history();
     const deployedUpdate = currentUpdate(history);
     const prodTarget = deployedUpdate ? await ops.targetOf(production) : undefined;
@@ -179,9 +195,12 @@ export async function promote(ops: Operations, options: PromoteOptions): Promise
         return { outcome: "promoted", ...base };
     }
     say(`promotion failed at ${failure.stage}: ${failure.reason}`);
+    const leftDown = containersLeftDown(up.steps, up.completed ?? []);
+    if (leftDown.length > 0) say(`the failed update stopped ${leftDown.join(", ")} and never saw its replacement start: it may be down until production is redeployed (the data stays in the volumes)`);
+    const downFields = leftDown.length > 0 ? { leftDown } : {};
     if (!point || !prodTarget) {
         ops.writeConfigFile(prodName, originalConfig);
-        return { outcome: "failed", ...failure, ...base };
+        return { outcome: "failed", ...failure, ...base, ...downFields };
     }
     const dataTouched = options.restoreDataOnRollback ? [...SERVICES] : dataTouchedBy(up.steps, prodTarget.images, images);
     say(`rolling back automatically to ${point.tag}${dataTouched.length ? `, restoring data of ${dataTouched.join(", ")}` : " (data untouched: not restored)"}`);
@@ -198,9 +217,11 @@ export async function promote(ops: Operations, options: PromoteOptions): Promise
     say(
         outcome === "rolled-back"
             ? `rolled back to ${point.tag} in ${rollback.seconds} s: production is healthy again`
-            : `ROLLBACK FAILED (${rollback.outcome}${rollback.error ? `: ${rollback.error}` : ""}). Try \`scripts/rollback.sh --tag ${point.tag} --with-data\`; see docs/operator-guide.md, "Troubleshooting".`,
+            : `ROLLBACK FAILED (${rollback.outcome}${rollback.error ? `: ${rollback.error}` : ""}).${leftDown.length > 0 ? ` ${leftDown.join(", ")} MAY BE DOWN.` : ""} ` +
+                  `When production's host answers, run \`pa rollback --tag ${point.tag} --yes${dataTouched.length > 0 ? " --with-data" : ""}\` or \`pa rollback --emergency\`: ` +
+                  `either clears what this run left first. See docs/operator-guide.md, "Troubleshooting".`,
     );
-    return { outcome, ...failure, ...base, dataTouched, rollback };
+    return { outcome, ...failure, ...base, ...downFields, dataTouched, rollback };
 }
 
 function message(error: unknown): string {

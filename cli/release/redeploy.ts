@@ -9,6 +9,7 @@ import { changesIn } from "../stacks/progress";
 import { HealthReport } from "../checks/health";
 import { Operations } from "../stacks/operations";
 import { RollbackPoint } from "./rollbackPoints";
+import { repairInterruptedRun } from "../stacks/repair";
 
 export interface RedeployOptions {
     /** Services whose data to restore from the point's backup (empty: none). */
@@ -28,6 +29,8 @@ export interface RedeployResult {
     outcome: "restored" | "unhealthy" | "declined" | "failed";
     point: string;
     restoredData: Service[];
+    /** What an interrupted run had left and the rollback cleared first (cli/stacks/repair.ts). */
+    cleanedUp: string[];
     health?: HealthReport;
     error?: string;
     seconds: number;
@@ -37,7 +40,8 @@ export async function redeployPoint(ops: Operations, point: RollbackPoint, optio
     const started = ops.now().getTime();
     const seconds = () => Math.round((ops.now().getTime() - started) / 100) / 10;
     const m = point.manifest;
-    const result = (partial: Omit<RedeployResult, "point" | "seconds">): RedeployResult => ({ ...partial, point: point.tag, seconds: seconds() });
+    const cleanedUp: string[] = [];
+    const result = (partial: Omit<RedeployResult, "point" | "seconds" | "cleanedUp">): RedeployResult => ({ ...partial, cleanedUp, point: point.tag, seconds: seconds() });
     if (!m.stackUpdate) return result({ outcome: "failed", restoredData: [], error: `${point.tag} records no deployed state to return to` });
     const missing = await ops.missingImages(Object.values(m.images), options.dockerHost, options.sshKnownHosts);
     if (missing.length > 0) options.say(`warning: images not on this Docker host (the rollback needs a registry to pull them): ${missing.join(", ")}`);
@@ -48,14 +52,23 @@ export async function redeployPoint(ops: Operations, point: RollbackPoint, optio
     try {
         const stack = await ops.openStack(m.stack, checkout.dir, { transpileOnly: true });
         await stack.setImages(m.images);
+        // A killed or cut run before this one may have left traces that would make this update fail.
+        const repairDeps = {
+            removeOrphanContainers: (name: string, inState: string[]) => ops.removeOrphanContainers(name, inState, options.dockerHost, options.sshKnownHosts),
+            say: options.say,
+            engineOutput: options.engineOutput,
+        };
         // A rollback restores the point whatever happened since: refreshing first makes the engine see
         // containers that were removed or stopped, which a plain update would leave missing.
         let planned: number | undefined;
         if (options.approve) {
+            // Before the approval only what changes nothing deployed: the preview needs the stale lock gone.
+            cleanedUp.push(...(await repairInterruptedRun(stack, repairDeps, "locks")));
             const preview = await stack.preview(options.engineOutput, { refresh: true });
             if (!(await options.approve(preview))) return result({ outcome: "declined", restoredData: [] });
             planned = changesIn(preview.steps);
         }
+        cleanedUp.push(...(await repairInterruptedRun(stack, repairDeps)));
         phase("pulumi up with refresh starts");
         const up = await stack.up(options.engineOutput, { refresh: true, onProgress: options.say, planned });
         if (!up.ok) return result({ outcome: "failed", restoredData: [], error: `pulumi up of ${point.tag} failed: ${up.error}` });

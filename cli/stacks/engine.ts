@@ -3,12 +3,17 @@
 // Automation API on this project's backend (the embedded default unless PULUMI_BACKEND_URL is set).
 import * as crypto from "crypto";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { Service } from "../../config/schema";
 import { UpProgress } from "./progress";
 import { useToolchainWhenNoPulumi } from "../../platform/toolchain";
 import { HistoryEntry } from "../release/rollbackPoints";
+import { isProcessAlive } from "../../platform/lock";
+
+/** The Docker provider's container type, as the state and engine events name it. */
+export const CONTAINER_TYPE = "docker:index/container:Container";
 
 export interface PlannedStep {
     op: string;
@@ -26,6 +31,8 @@ export interface PreviewOutcome {
 export interface UpOutcome {
     ok: boolean;
     steps: PlannedStep[];
+    /** The steps that finished, in order (a failed or cut update ends part way). */
+    completed?: PlannedStep[];
     /** The engine's error lines. */
     error?: string;
     /** The engine's whole failure text (its output and the programs' stderr), for a caller that reads it. */
@@ -64,8 +71,16 @@ export interface StackEngine {
     setConfig(values: Record<string, string>): Promise<void>;
     /** `pulumi refresh --preview-only`: the resources that changed outside Pulumi; nothing is written. */
     drift(onOutput: (line: string) => void): Promise<DriftedResource[]>;
-    /** Resource operations a killed run left pending (the state then needs a repair). */
+    /** Resource operations a killed run left pending, as "<type> <urn>" (cli/stacks/repair.ts clears them). */
     pendingOperations(): Promise<string[]>;
+    /** `pulumi refresh --clear-pending-creates`: drops the creates a killed run left pending from the state. */
+    clearPendingCreates(onOutput: (line: string) => void): Promise<void>;
+    /** The ids of the Docker containers the state records. */
+    containerIds(): Promise<string[]>;
+    /** The file backend's locks on this stack held by a pulumi process of this host that is gone, described. */
+    staleLocks(): Promise<string[]>;
+    /** Removes those locks; returns their descriptions. */
+    removeStaleLocks(): Promise<string[]>;
 }
 
 export interface OpenOptions {
@@ -91,15 +106,41 @@ export class PulumiLockedError extends Error {
     }
 }
 
-/** How to repair a stack that a killed run left with pending operations. */
-export function pendingOperationsHelp(stack: string, operations: string[]): string {
+/** What to run when a stack was left mid-update by an interrupted run: the repair is part of that command. */
+export function interruptedRunHelp(stack: string, traces: string[], command: string): string {
     return (
-        `stack '${stack}' has ${operations.length} pending operation(s) from an interrupted run:\n` +
-        operations.map((op) => `  - ${op}`).join("\n") +
-        `\nRecover: check those resources in Docker (\`docker ps -a --filter label=pa.stack=${stack}\`), then ` +
-        `\`pulumi stack export -s ${stack} > state.json\`, remove the "pending_operations" entries, ` +
-        `\`pulumi stack import -s ${stack} --file state.json\`, and \`pulumi refresh -s ${stack}\`; re-run the command.`
+        `stack '${stack}' was left mid-update by an interrupted run (a killed process or a dropped link):\n` +
+        traces.map((trace) => `  - ${trace}`).join("\n") +
+        `\nRun \`${command}\`: it clears these traces (and says what it cleared) before it deploys; nothing needs editing by hand.`
     );
+}
+
+/**
+ * The file backend's lock files on `stack` (<backend>/.pulumi/locks/<org>/<project>/<stack>/<id>.json) whose
+ * pulumi process ran on this host and is gone: a killed `pulumi up` leaves its lock, and every later update
+ * of the stack then refuses to start. Locks of other hosts are never judged stale.
+ */
+export function staleLockFiles(backendDir: string, stack: string, host: string, alive: (pid: number) => boolean): { file: string; description: string }[] {
+    const found: { file: string; description: string }[] = [];
+    const walk = (dir: string) => {
+        for (const entry of fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }) : []) {
+            const full = path.join(dir, entry.name);
+            if (entry.isDirectory()) walk(full);
+            else if (entry.name.endsWith(".json") && path.basename(dir) === stack) {
+                let lock: { pid?: number; hostname?: string; timestamp?: string };
+                try {
+                    lock = JSON.parse(fs.readFileSync(full, "utf8"));
+                } catch {
+                    continue;
+                }
+                if (lock.hostname === host && typeof lock.pid === "number" && !alive(lock.pid)) {
+                    found.push({ file: full, description: `Pulumi's lock of pid ${lock.pid} on ${host} since ${lock.timestamp ?? "?"} (that process is gone)` });
+                }
+            }
+        }
+    };
+    walk(path.join(backendDir, ".pulumi", "locks"));
+    return found;
 }
 
 /**
@@ -158,12 +199,19 @@ export class AutomationEngine implements Engine {
                   if (!/no stack named/i.test(error.message)) throw error;
                   throw new Error(`no stack '${stackName}' in ${envVars.PULUMI_BACKEND_URL}: check the name, or deploy it first (scripts/deploy-staging.sh for staging, scripts/promote-to-production.sh for production)`);
               });
-        return new AutomationStack(stackName, workDir, stack);
+        const backendDir = envVars.PULUMI_BACKEND_URL.startsWith("file://") ? envVars.PULUMI_BACKEND_URL.slice(7) : undefined;
+        return new AutomationStack(stackName, workDir, stack, backendDir);
     }
 }
 
 class AutomationStack implements StackEngine {
-    constructor(readonly name: string, readonly workDir: string, private readonly stack: Stack) {}
+    constructor(
+        readonly name: string,
+        readonly workDir: string,
+        private readonly stack: Stack,
+        /** The file backend's folder; undefined for other backends, whose locks Pulumi's service manages. */
+        private readonly backendDir?: string,
+    ) {}
 
     async preview(onOutput: (line: string) => void, options: RunOptions = {}): Promise<PreviewOutcome> {
         const recorder = stepRecorder();
@@ -173,20 +221,22 @@ class AutomationStack implements StackEngine {
 
     async up(onOutput: (line: string) => void, options: RunOptions = {}): Promise<UpOutcome> {
         const recorder = stepRecorder();
+        const completed = completedSteps();
         const progress = options.onProgress ? new UpProgress({ say: options.onProgress, planned: options.planned }) : undefined;
         // The engine sends no event while it waits for a container's health: a timer keeps the lines coming.
         const heartbeat = progress ? setInterval(() => progress.tick(), 5_000) : undefined;
         const onEvent = (event: EngineEvent) => {
             recorder.onEvent(event);
+            completed.onEvent(event);
             progress?.onEvent(event);
         };
         try {
             await this.guard(() => this.stack.up({ refresh: options.refresh, onOutput, onEvent, color: "never" }));
-            return { ok: true, steps: recorder.steps };
+            return { ok: true, steps: recorder.steps, completed: completed.steps };
         } catch (error) {
             if (error instanceof PulumiLockedError) throw error;
             const detail = String((error as Error).message ?? error);
-            return { ok: false, steps: recorder.steps, error: engineErrors(detail), detail };
+            return { ok: false, steps: recorder.steps, completed: completed.steps, error: engineErrors(detail), detail };
         } finally {
             if (heartbeat) clearInterval(heartbeat);
         }
@@ -236,6 +286,30 @@ class AutomationStack implements StackEngine {
         return pending.map((op) => `${op.type} ${op.resource.urn}`);
     }
 
+    async clearPendingCreates(onOutput: (line: string) => void): Promise<void> {
+        await this.guard(() => this.stack.refresh({ clearPendingCreates: true, onOutput, color: "never" }));
+    }
+
+    async containerIds(): Promise<string[]> {
+        const state = await this.guard(() => this.stack.exportStack());
+        const resources = (state.deployment?.resources ?? []) as { type: string; id?: string }[];
+        return resources.filter((r) => r.type === CONTAINER_TYPE && r.id).map((r) => r.id!);
+    }
+
+    async staleLocks(): Promise<string[]> {
+        return this.staleLockFiles().map((lock) => lock.description);
+    }
+
+    async removeStaleLocks(): Promise<string[]> {
+        const stale = this.staleLockFiles();
+        for (const lock of stale) fs.rmSync(lock.file, { force: true });
+        return stale.map((lock) => lock.description);
+    }
+
+    private staleLockFiles() {
+        return this.backendDir ? staleLockFiles(this.backendDir, this.name, os.hostname(), isProcessAlive) : [];
+    }
+
     private async guard<T>(run: () => Promise<T>): Promise<T> {
         try {
             return await run();
@@ -245,6 +319,20 @@ class AutomationStack implements StackEngine {
             throw error;
         }
     }
+}
+
+/** Collects the resource steps an update finished, from its engine events. */
+export function completedSteps(): { steps: PlannedStep[]; onEvent: (event: EngineEvent) => void } {
+    const steps: PlannedStep[] = [];
+    return {
+        steps,
+        onEvent(event) {
+            const done = event.resOutputsEvent;
+            if (!done) return;
+            const urn = done.metadata.urn;
+            steps.push({ op: done.metadata.op, type: done.metadata.type, name: urn.slice(urn.lastIndexOf("::") + 2) });
+        },
+    };
 }
 
 /** Collects the resource steps of a preview or update from its engine events. */

@@ -18,6 +18,8 @@ import { KNOWN_HOSTS_ENV } from "../../platform/ssh";
 import { HttpProbe, probeFromStackHost } from "../checks/http";
 import { StackUpdateRef } from "../release/rollbackPoints";
 import { Target, targetFromOutputs, targetSecrets } from "./target";
+import { listedContainers, ORPHAN_LISTING_FORMAT, orphanContainers } from "./repair";
+import { STACK_LABEL } from "../../model/names";
 import { runWorkflowTests, WorkflowReport } from "../checks/workflows";
 
 export interface Checkout {
@@ -44,6 +46,8 @@ export interface Operations {
     prepareCheckout(commit: string, stack: string, configText: string): Promise<Checkout>;
     /** The images not on the engine at `dockerHost` (undefined: the ambient one). */
     missingImages(images: string[], dockerHost?: string, knownHosts?: string): Promise<string[]>;
+    /** Removes the stack's containers on the engine at `dockerHost` that its state does not record (cli/stacks/repair.ts); returns their names. */
+    removeOrphanContainers(stack: string, inState: string[], dockerHost?: string, knownHosts?: string): Promise<string[]>;
     confirm(question: string): Promise<boolean>;
     now(): Date;
 }
@@ -174,6 +178,18 @@ export class RealOperations implements Operations {
         const missing: string[] = [];
         for (const image of images) if (!(await docker.imageExists(image))) missing.push(image);
         return missing;
+    }
+
+    async removeOrphanContainers(stack: string, inState: string[], dockerHost?: string, knownHosts?: string): Promise<string[]> {
+        const docker = this.dockerOn(dockerHost, knownHosts);
+        const listed = await docker.run(["ps", "-a", "--no-trunc", "--filter", `label=${STACK_LABEL}=${stack}`, "--format", ORPHAN_LISTING_FORMAT]);
+        if (listed.code !== 0) throw new Error(`listing ${stack}'s containers failed: ${listed.stderr.trim()}`);
+        const orphans = orphanContainers(stack, listedContainers(listed.stdout), inState);
+        for (const orphan of orphans) {
+            const removed = await docker.run(["rm", "-f", orphan.id]);
+            if (removed.code !== 0) throw new Error(`removing ${orphan.name}, which ${stack}'s state does not record, failed: ${removed.stderr.trim()}`);
+        }
+        return orphans.map((o) => o.name);
     }
 
     confirm(question: string): Promise<boolean> {

@@ -32,6 +32,10 @@ export interface Script {
     stagingDeployed: boolean;
     productionDeployed: boolean;
     pending: string[];
+    /** Stale Pulumi locks of a killed run, described. */
+    staleLocks: string[];
+    /** Containers of the stack its state does not record. */
+    orphans: string[];
     previewThrows: boolean;
     confirm: boolean;
     stagingHealthy: boolean;
@@ -49,6 +53,8 @@ export const DEFAULT_SCRIPT: Script = {
     stagingDeployed: true,
     productionDeployed: true,
     pending: [],
+    staleLocks: [],
+    orphans: [],
     previewThrows: false,
     confirm: true,
     stagingHealthy: true,
@@ -112,6 +118,22 @@ class FakeStack implements StackEngine {
     async pendingOperations(): Promise<string[]> {
         return this.ops.script.pending;
     }
+    async clearPendingCreates(): Promise<void> {
+        this.ops.events.push(`clearPendingCreates ${this.name}`);
+        this.ops.script.pending = this.ops.script.pending.filter((op) => !op.startsWith("creating "));
+    }
+    async containerIds(): Promise<string[]> {
+        return ["id-in-state"];
+    }
+    async staleLocks(): Promise<string[]> {
+        return this.ops.script.staleLocks;
+    }
+    async removeStaleLocks(): Promise<string[]> {
+        const removed = this.ops.script.staleLocks;
+        if (removed.length > 0) this.ops.events.push(`removeStaleLocks ${this.name}`);
+        this.ops.script.staleLocks = [];
+        return removed;
+    }
 }
 
 export class FakeOps implements Operations {
@@ -174,6 +196,12 @@ export class FakeOps implements Operations {
     }
     async missingImages(): Promise<string[]> {
         return [];
+    }
+    async removeOrphanContainers(stack: string, inState: string[], dockerHost?: string): Promise<string[]> {
+        const removed = this.script.orphans;
+        if (removed.length > 0) this.events.push(`removeOrphans ${stack} keep=${inState.join(",")} host=${dockerHost ?? "ambient"}`);
+        this.script.orphans = [];
+        return removed;
     }
     async confirm(): Promise<boolean> {
         this.events.push("confirm");

@@ -2,7 +2,7 @@
 // production changes (only the config file is put back); after it, an automatic rollback to the
 // point recorded before, with data restored only where the failed update touched it.
 import * as assert from "assert";
-import { dataTouchedBy, promote, PromoteOptions } from "../../../cli/release/promotion";
+import { containersLeftDown, dataTouchedBy, promote, PromoteOptions } from "../../../cli/release/promotion";
 import { parseTagMessage } from "../../../cli/release/rollbackPoints";
 import { FakeOps, LETTA_REPLACED, NEW_IMAGES, OLD_IMAGES, Script } from "./fakes";
 
@@ -45,6 +45,7 @@ describe("promote: every failure point", () => {
     const beforeUpdate: [string, Partial<Script>, string][] = [
         ["staging is not deployed", { stagingDeployed: false }, "staging"],
         ["production has pending operations", { pending: ["creating urn:x"] }, "production-check"],
+        ["a killed run's Pulumi lock is on production", { staleLocks: ["Pulumi's lock of pid 7 on laptop"] }, "production-check"],
         ["the preview fails", { previewThrows: true }, "preview"],
         ["the operator declines", { confirm: false }, "confirm"],
         ["staging is unhealthy", { stagingHealthy: false }, "gate-health"],
@@ -69,9 +70,36 @@ describe("promote: every failure point", () => {
         assert.ok(ops.opened.includes("staging-laptop") && !ops.opened.includes("staging-laptop+create"), ops.opened.join(", "));
     });
 
-    it("pending operations are reported with how to recover", async () => {
-        const { result } = await run({ pending: ["creating urn:pulumi:production::pa::letta"] });
-        assert.match(result.reason!, /pulumi stack export.*pending_operations.*pulumi stack import.*pulumi refresh/s);
+    it("an interrupted run's traces are named with the one command that clears them, and left for it", async () => {
+        const { ops, result } = await run({ pending: ["creating urn:pulumi:production::pa::letta"], staleLocks: ["Pulumi's lock of pid 7 on laptop"] });
+        assert.match(result.reason!, /interrupted run[\s\S]*Pulumi's lock of pid 7[\s\S]*pending operation creating urn:pulumi:production::pa::letta[\s\S]*`pa rollback --emergency`/);
+        assert.ok(!/pulumi stack export|pending_operations/.test(result.reason!), "no hand-editing of state is asked for");
+        assert.ok(!ops.events.some((e) => /clearPendingCreates|removeStaleLocks|removeOrphans/.test(e)), "a promotion clears nothing itself");
+    });
+
+    it("a failed update that stopped a database and never started it again says so, and the rollback's repair runs before its update", async () => {
+        const cut = [
+            { op: "delete-replaced", type: "docker:index/container:Container", name: "postgres" },
+            { op: "create-replacement", type: "docker:index/container:Container", name: "n8n" },
+        ];
+        const said: string[] = [];
+        const ops = new FakeOps({ ups: [{ ok: false, steps: cut, completed: cut, error: "connection refused" }, { ok: true, steps: [] }], orphans: ["pa-production-postgres"] });
+        const result = await promote(ops, { ...OPTIONS, say: (l) => said.push(l) });
+        assert.deepStrictEqual(result.leftDown, ["postgres"]);
+        assert.ok(said.some((l) => /stopped postgres and never saw its replacement start/.test(l)), said.join("\n"));
+        assert.strictEqual(result.outcome, "rolled-back");
+        assert.deepStrictEqual(result.rollback?.cleanedUp, ["removed the container pa-production-postgres, created by an interrupted run and never recorded (its data is in its volumes, which stay)"]);
+        const removal = ops.events.findIndex((e) => e.startsWith("removeOrphans production keep=id-in-state"));
+        assert.ok(removal >= 0 && removal < ops.events.indexOf("up production@/tmp/wt-deployedcommit refresh"), ops.events.join("\n"));
+    });
+
+    it("a failed rollback after a cut names what is down and the commands that recover", async () => {
+        const cut = [{ op: "delete-replaced", type: "docker:index/container:Container", name: "postgres" }];
+        const said: string[] = [];
+        const ops = new FakeOps({ ups: [{ ok: false, steps: cut, completed: cut, error: "x" }, { ok: false, steps: [], error: "ssh: connect to host: Connection refused" }] });
+        const result = await promote(ops, { ...OPTIONS, say: (l) => said.push(l) });
+        assert.strictEqual(result.outcome, "rollback-failed");
+        assert.match(said[said.length - 1], /ROLLBACK FAILED .*postgres MAY BE DOWN.*`pa rollback --tag rollback-20260102-030405 --yes --with-data` or `pa rollback --emergency`/);
     });
 
     it("--yes skips the question", async () => {
@@ -141,6 +169,21 @@ describe("promote: every failure point", () => {
     it("records validated=false when production was unhealthy before the promotion", async () => {
         const { ops } = await run({ productionHealthyBefore: false });
         assert.strictEqual(parseTagMessage(ops.git.tags[0].message)!.validated, false);
+    });
+});
+
+describe("containersLeftDown", () => {
+    const container = (op: string, name: string) => ({ op, type: "docker:index/container:Container", name });
+    it("names stop-old-first containers whose stop began and whose replacement never started, not apps whose new copy started first", () => {
+        const cutAfterStop = [container("delete-replaced", "postgres")];
+        assert.deepStrictEqual(containersLeftDown(cutAfterStop, cutAfterStop), ["postgres"]);
+        assert.deepStrictEqual(containersLeftDown(cutAfterStop, []), ["postgres"], "a stop cut before the engine heard it finish counts too");
+        const whole = [container("delete-replaced", "postgres"), container("create-replacement", "postgres"), container("replace", "postgres")];
+        assert.deepStrictEqual(containersLeftDown(whole, whole), []);
+        const newCopyFirst = [container("create-replacement", "n8n"), container("delete-replaced", "n8n")];
+        assert.deepStrictEqual(containersLeftDown(newCopyFirst, newCopyFirst.slice(0, 1)), []);
+        const volume = [{ op: "delete-replaced", type: "docker:index/volume:Volume", name: "postgres-data" }];
+        assert.deepStrictEqual(containersLeftDown(volume, volume), []);
     });
 });
 
