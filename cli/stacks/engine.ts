@@ -221,7 +221,7 @@ class AutomationStack implements StackEngine {
 
     async up(onOutput: (line: string) => void, options: RunOptions = {}): Promise<UpOutcome> {
         const recorder = stepRecorder();
-        const completed = completedSteps();
+        const completed = stepRecorder("finished");
         const progress = options.onProgress ? new UpProgress({ say: options.onProgress, planned: options.planned }) : undefined;
         // The engine sends no event while it waits for a container's health: a timer keeps the lines coming.
         const heartbeat = progress ? setInterval(() => progress.tick(), 5_000) : undefined;
@@ -321,30 +321,15 @@ class AutomationStack implements StackEngine {
     }
 }
 
-/** Collects the resource steps an update finished, from its engine events. */
-export function completedSteps(): { steps: PlannedStep[]; onEvent: (event: EngineEvent) => void } {
+/** Collects the resource steps of a preview or update from its engine events: those it began, or those it finished. */
+export function stepRecorder(which: "began" | "finished" = "began"): { steps: PlannedStep[]; onEvent: (event: EngineEvent) => void } {
     const steps: PlannedStep[] = [];
     return {
         steps,
         onEvent(event) {
-            const done = event.resOutputsEvent;
-            if (!done) return;
-            const urn = done.metadata.urn;
-            steps.push({ op: done.metadata.op, type: done.metadata.type, name: urn.slice(urn.lastIndexOf("::") + 2) });
-        },
-    };
-}
-
-/** Collects the resource steps of a preview or update from its engine events. */
-export function stepRecorder(): { steps: PlannedStep[]; onEvent: (event: EngineEvent) => void } {
-    const steps: PlannedStep[] = [];
-    return {
-        steps,
-        onEvent(event) {
-            const pre = event.resourcePreEvent;
-            if (!pre) return;
-            const urn = pre.metadata.urn;
-            steps.push({ op: pre.metadata.op, type: pre.metadata.type, name: urn.slice(urn.lastIndexOf("::") + 2) });
+            const meta = which === "began" ? event.resourcePreEvent?.metadata : event.resOutputsEvent?.metadata;
+            if (!meta) return;
+            steps.push({ op: meta.op, type: meta.type, name: meta.urn.slice(meta.urn.lastIndexOf("::") + 2) });
         },
     };
 }
