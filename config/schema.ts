@@ -195,6 +195,7 @@ export const stackConfigSchema = z
         sshKnownHosts: z
             .string()
             .refine((file) => path.isAbsolute(file), "must be an absolute path to a known_hosts file (ssh-keyscan -H server >> file, then check the key)")
+            .refine((file) => !/["\n]/.test(file), "holds a double quote or a line break, which ssh's UserKnownHostsFile cannot take: move the file to a plainer path")
             .refine((file) => fs.existsSync(file), "names no file here: create it (ssh-keyscan -H server >> file, then check the key) or unset pa:sshKnownHosts")
             .optional(),
         bindAddress: ipv4.default("127.0.0.1"),

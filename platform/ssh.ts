@@ -15,16 +15,26 @@ export const SSH_OPTIONS = ["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=
 /** The variable that names a known_hosts file (pa:sshKnownHosts) to every ssh a docker CLI process starts. */
 export const KNOWN_HOSTS_ENV = "PA_SSH_KNOWN_HOSTS";
 
+/**
+ * `UserKnownHostsFile=<file>` as ssh reads it: its value is a whitespace-separated list of files with
+ * %-tokens expanded, so the path goes in double quotes (which ssh allows for values with spaces) with
+ * each % doubled. A path holding a double quote cannot be said; config refuses it.
+ */
+export function knownHostsOption(file: string): string {
+    return `UserKnownHostsFile="${file.replace(/%/g, "%%")}"`;
+}
+
 /** SSH_OPTIONS, plus the known_hosts file holding the hosts' keys when one is named. */
 export function sshOptions(knownHosts?: string): string[] {
-    return [...SSH_OPTIONS, ...(knownHosts ? ["-o", `UserKnownHostsFile=${knownHosts}`] : [])];
+    return [...SSH_OPTIONS, ...(knownHosts ? ["-o", knownHostsOption(knownHosts)] : [])];
 }
 
 /** The wrapper: the options above (and $PA_SSH_KNOWN_HOSTS's file), then the docker CLI's own arguments, for the real ssh. */
 export function sshWrapperScript(realSsh: string): string {
     return [
         "#!/bin/sh",
-        `if [ -n "$${KNOWN_HOSTS_ENV}" ]; then set -- -o "UserKnownHostsFile=$${KNOWN_HOSTS_ENV}" "$@"; fi`,
+        // knownHostsOption in sh: the path in double quotes, each % doubled.
+        `if [ -n "$${KNOWN_HOSTS_ENV}" ]; then set -- -o "UserKnownHostsFile=\\"$(printf '%s' "$${KNOWN_HOSTS_ENV}" | sed 's/%/%%/g')\\"" "$@"; fi`,
         `exec '${realSsh.replace(/'/g, `'\\''`)}' ${SSH_OPTIONS.join(" ")} "$@"`,
         "",
     ].join("\n");

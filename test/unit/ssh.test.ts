@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { dockerCommandLine } from "../../platform/docker";
-import { KNOWN_HOSTS_ENV, SSH_OPTIONS, dockerEnv } from "../../platform/ssh";
+import { KNOWN_HOSTS_ENV, SSH_OPTIONS, dockerEnv, knownHostsOption } from "../../platform/ssh";
 import { syncEnvironment } from "../../model/sync";
 
 describe("ssh for ssh:// Docker hosts", () => {
@@ -31,14 +31,16 @@ describe("ssh for ssh:// Docker hosts", () => {
         }
     });
 
-    it("names the known_hosts file of PA_SSH_KNOWN_HOSTS to ssh, a path with spaces as one argument", () => {
+    it("names the known_hosts file of PA_SSH_KNOWN_HOSTS to ssh, a path with spaces and % quoted as ssh reads it", () => {
         const bin = fs.mkdtempSync(path.join(os.tmpdir(), "pa-ssh-kh-"));
         const recorded = path.join(bin, "args");
         fs.writeFileSync(path.join(bin, "ssh"), `#!/bin/sh\nprintf '%s\\n' "$@" > '${recorded}'\nexit 255\n`, { mode: 0o755 });
         try {
-            const env = { ...dockerEnv({ PATH: `${bin}${path.delimiter}/usr/bin${path.delimiter}/bin` }), [KNOWN_HOSTS_ENV]: "/home/me/pa hosts/known_hosts" };
+            const env = { ...dockerEnv({ PATH: `${bin}${path.delimiter}/usr/bin${path.delimiter}/bin` }), [KNOWN_HOSTS_ENV]: "/home/me/pa hosts/100%/known_hosts" };
             spawnSync("ssh", ["-l", "me", "--", "server", "docker", "system", "dial-stdio"], { env, encoding: "utf8" });
-            assert.deepStrictEqual(fs.readFileSync(recorded, "utf8").trim().split("\n"), [...SSH_OPTIONS, "-o", "UserKnownHostsFile=/home/me/pa hosts/known_hosts", "-l", "me", "--", "server", "docker", "system", "dial-stdio"]);
+            const expected = 'UserKnownHostsFile="/home/me/pa hosts/100%%/known_hosts"';
+            assert.strictEqual(knownHostsOption("/home/me/pa hosts/100%/known_hosts"), expected, "the wrapper quotes as the provider's options do");
+            assert.deepStrictEqual(fs.readFileSync(recorded, "utf8").trim().split("\n"), [...SSH_OPTIONS, "-o", expected, "-l", "me", "--", "server", "docker", "system", "dial-stdio"]);
         } finally {
             fs.rmSync(bin, { recursive: true, force: true });
         }
@@ -65,7 +67,7 @@ describe("ssh for ssh:// Docker hosts", () => {
         assert.deepStrictEqual(args.slice(0, -1), ["ssh", ...SSH_OPTIONS, "-p", "2222", "-l", "deploy", "--", "server.example"]);
         assert.deepStrictEqual(words(args[args.length - 1]), ["docker", "update", "it's $HOME"]);
         const pinned = words(dockerCommandLine("ssh://deploy@server.example", ["update"], "/etc/pa/known hosts"));
-        assert.deepStrictEqual(pinned.slice(0, 9), ["ssh", ...SSH_OPTIONS, "-o", "UserKnownHostsFile=/etc/pa/known hosts"]);
+        assert.deepStrictEqual(pinned.slice(0, 9), ["ssh", ...SSH_OPTIONS, "-o", 'UserKnownHostsFile="/etc/pa/known hosts"']);
     });
 
     it("hands the sync's docker CLI processes the known_hosts file under the wrapper's variable", () => {

@@ -400,9 +400,9 @@ describe("a production on a server reached over ssh:// (mock engine)", () => {
             const run = await runStack("production", { ...stackFileConfig("production"), "pa:dockerHost": "ssh://deploy@server.example", "pa:sshKnownHosts": knownHosts });
             const [provider] = byType(run, TYPES.dockerProvider);
             const sshOpts: string[] = typeof provider.inputs.sshOpts === "string" ? JSON.parse(provider.inputs.sshOpts) : provider.inputs.sshOpts;
-            assert.deepStrictEqual(sshOpts.slice(-2), ["-o", `UserKnownHostsFile=${knownHosts}`]);
+            assert.deepStrictEqual(sshOpts.slice(-2), ["-o", `UserKnownHostsFile="${knownHosts}"`]);
             for (const limit of byType(run, TYPES.command).filter((c) => c.name.endsWith("-pids-limit"))) {
-                assert.ok(reveal(limit.inputs.create).includes(`-o UserKnownHostsFile=${knownHosts} -l deploy`), limit.name);
+                assert.ok(reveal(limit.inputs.create).includes(`-o 'UserKnownHostsFile="${knownHosts}"' -l deploy`), `${limit.name}: ${reveal(limit.inputs.create)}`);
             }
             assert.strictEqual(run.outputs.sshKnownHosts, knownHosts);
         } finally {
@@ -414,5 +414,6 @@ describe("a production on a server reached over ssh:// (mock engine)", () => {
         const config = { ...stackFileConfig("production"), "pa:dockerHost": "ssh://deploy@server.example" };
         assert.throws(() => parseStackConfig("production", { ...config, "pa:sshKnownHosts": "known_hosts" }), /sshKnownHosts.*absolute path/s);
         assert.throws(() => parseStackConfig("production", { ...config, "pa:sshKnownHosts": "/nonexistent/known_hosts" }), /sshKnownHosts.*names no file here/s);
+        assert.throws(() => parseStackConfig("production", { ...config, "pa:sshKnownHosts": "/home/me/\"pa\"/known_hosts" }), /sshKnownHosts.*double quote.*plainer path/s);
     });
 });
