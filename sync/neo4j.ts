@@ -180,12 +180,24 @@ export async function prepareGraph(options: Neo4jSyncOptions, runId: string, log
     }
 }
 
-/** The thaw watchdog's program (node -e): after the given seconds, unpause the container through the engine's socket. */
+/** The watchdog's line once it has reached the engine. */
+export const WATCHDOG_READY = "watchdog: ready";
+
+/**
+ * The thaw watchdog's program (node -e): asks the engine through its socket for the container first and
+ * says `watchdog: ready` (the sync pauses only after that line, so a watchdog that cannot reach the
+ * engine never guards a freeze); after the given seconds, unpauses the container.
+ */
 const THAW_WATCHDOG_PROGRAM = [
     "const [name, seconds] = process.argv.slice(1);",
-    "setTimeout(() => require('http').request({ socketPath: '/var/run/docker.sock', method: 'POST', path: '/containers/' + encodeURIComponent(name) + '/unpause' },",
-    "  (r) => { console.log('watchdog: ' + name + ' frozen ' + seconds + ' s without a thaw; unpaused it (engine answered ' + r.statusCode + ')'); process.exit(0); })",
-    "  .on('error', (e) => { console.error('watchdog: ' + e.message); process.exit(1); }).end(), Number(seconds) * 1000);",
+    "const call = (method, path, done) => require('http').request({ socketPath: '/var/run/docker.sock', method, path: '/containers/' + encodeURIComponent(name) + path }, done)",
+    "  .on('error', (e) => { console.error('watchdog: ' + e.message); process.exit(1); }).end();",
+    "call('GET', '/json', (r) => {",
+    "  r.resume();",
+    "  if (r.statusCode !== 200) { console.error('watchdog: the engine answered ' + r.statusCode + ' for ' + name); process.exit(1); }",
+    `  console.log(${JSON.stringify(WATCHDOG_READY)});`,
+    "  setTimeout(() => call('POST', '/unpause', (u) => { console.log('watchdog: ' + name + ' frozen ' + seconds + ' s without a thaw; unpaused it (engine answered ' + u.statusCode + ')'); process.exit(0); }), Number(seconds) * 1000);",
+    "});",
 ].join("\n");
 
 export interface ThawWatchdog {
@@ -227,7 +239,10 @@ export function thawWatchdogArgs(watchdog: ThawWatchdog, container: string, sock
  */
 async function copyStoreWhileFrozen(production: DockerSide, running: boolean, copier: string, watchdog: ThawWatchdog): Promise<Neo4jPause> {
     const engine = { host: production.host, container: "" };
-    if (running) await docker(engine, thawWatchdogArgs(watchdog, production.container, engineSocket(production.host)));
+    if (running) {
+        await docker(engine, thawWatchdogArgs(watchdog, production.container, engineSocket(production.host)));
+        await watchdogReady(engine, watchdog);
+    }
     const frozenAt = Date.now();
     let thawedByWatchdog = false;
     if (running) await docker(engine, ["pause", production.container]);
@@ -252,6 +267,20 @@ async function copyStoreWhileFrozen(production: DockerSide, running: boolean, co
     }
     if (running) await waitForHttp(production, 180);
     return { frozenSeconds: (thawedAt - frozenAt) / 1000, unavailableSeconds: (Date.now() - frozenAt) / 1000 };
+}
+
+/** Waits (10 s at most) for the watchdog's ready line; production is not frozen without it. */
+async function watchdogReady(engine: DockerSide, watchdog: ThawWatchdog): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    let said = "";
+    while (Date.now() < deadline) {
+        // The container removes itself when its program fails: its logs are then gone too.
+        said = await docker(engine, ["logs", watchdog.name]).catch((error: Error) => error.message);
+        if (said.includes(WATCHDOG_READY)) return;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    await docker(engine, ["rm", "-f", watchdog.name]).catch(() => undefined);
+    throw new Error(`the thaw watchdog on production's host did not reach its Docker engine (${said.trim().split("\n")[0] || "no output"}): production's Neo4j was not frozen; check that its engine's socket is at ${engineSocket(engine.host)}`);
 }
 
 /** A production Neo4j left frozen by a sync that was killed (SIGKILL) inside its pause is thawed. */

@@ -6,7 +6,7 @@ import { parseArgs } from "../../sync/cli";
 import { GRAPH_RULES, graphRule } from "../../sync/graph-rules";
 import { NOT_NAMES, TextSettings, textSanitizer, textSettings } from "../../sync/text";
 import { nameHash, searchableName } from "../../sync/pii/names";
-import { copierProgram, engineSocket, thawWatchdogArgs } from "../../sync/neo4j";
+import { copierProgram, engineSocket, thawWatchdogArgs, WATCHDOG_READY } from "../../sync/neo4j";
 import { freezeMaxSeconds } from "../../sync/cli";
 import { spawn } from "child_process";
 import * as http from "http";
@@ -97,15 +97,15 @@ describe("graph sync decisions", () => {
         assert.throws(() => freezeMaxSeconds({ PA_SYNC_FREEZE_MAX_SECONDS: "0" }), /PA_SYNC_FREEZE_MAX_SECONDS takes a whole number of seconds/);
     });
 
-    it("the watchdog's program unpauses the container through the socket after its deadline", async function () {
-        this.timeout(10_000);
-        // A stand-in engine on a unix socket records what the program asks for.
+    /** Runs the watchdog's program against a stand-in engine on a unix socket that records what it is asked. */
+    async function runWatchdog(containerStatus: number): Promise<{ code: number | null; out: string; asked: string[]; ms: number }> {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pa-watchdog-"));
         const socket = path.join(dir, "docker.sock");
         const asked: string[] = [];
         const server = http.createServer((req, res) => {
             asked.push(`${req.method} ${req.url}`);
-            res.writeHead(204).end();
+            if (req.method === "GET") res.writeHead(containerStatus).end("{}");
+            else res.writeHead(204).end();
         });
         await new Promise<void>((resolve) => server.listen(socket, resolve));
         try {
@@ -116,15 +116,32 @@ describe("graph sync decisions", () => {
                 const child = spawn(process.execPath, ["-e", program, ...args.slice(-2)]);
                 let out = "";
                 child.stdout.on("data", (c: Buffer) => (out += c));
+                child.stderr.on("data", (c: Buffer) => (out += c));
                 child.on("close", (code: number | null) => resolve({ code, out }));
             });
-            assert.strictEqual(run.code, 0, run.out);
-            assert.ok(Date.now() - started >= 1000, "thawed before its deadline");
-            assert.deepStrictEqual(asked, ["POST /containers/pa-production-neo4j/unpause"]);
-            assert.match(run.out, /watchdog: pa-production-neo4j frozen 1 s without a thaw; unpaused it \(engine answered 204\)/);
+            return { ...run, asked, ms: Date.now() - started };
         } finally {
             server.close();
             fs.rmSync(dir, { recursive: true, force: true });
         }
+    }
+
+    it("the watchdog's program reaches the engine first, says it is ready, and unpauses the container through the socket after its deadline", async function () {
+        this.timeout(10_000);
+        const run = await runWatchdog(200);
+        assert.strictEqual(run.code, 0, run.out);
+        assert.ok(run.ms >= 1000, "thawed before its deadline");
+        assert.deepStrictEqual(run.asked, ["GET /containers/pa-production-neo4j/json", "POST /containers/pa-production-neo4j/unpause"]);
+        assert.match(run.out, new RegExp(`^${WATCHDOG_READY}\n`));
+        assert.match(run.out, /watchdog: pa-production-neo4j frozen 1 s without a thaw; unpaused it \(engine answered 204\)/);
+    });
+
+    it("a watchdog that cannot find the container through the engine fails at once and never says it is ready", async function () {
+        this.timeout(10_000);
+        const run = await runWatchdog(404);
+        assert.strictEqual(run.code, 1, run.out);
+        assert.ok(!run.out.includes(WATCHDOG_READY), run.out);
+        assert.match(run.out, /watchdog: the engine answered 404 for pa-production-neo4j/);
+        assert.deepStrictEqual(run.asked, ["GET /containers/pa-production-neo4j/json"]);
     });
 });
