@@ -33,7 +33,7 @@ export interface Operations {
     openStack(name: string, workDir?: string, options?: OpenOptions): Promise<StackEngine>;
     targetOf(stack: StackEngine): Promise<Target>;
     health(target: Target): Promise<HealthReport>;
-    /** Polls health until every check passes or the timeout ends; returns the last report. */
+    /** Polls health until every check passes in STABLE_HEALTH_ROUNDS rounds in a row, or the timeout ends; returns the last report. */
     waitHealthy(target: Target, timeoutMs: number): Promise<HealthReport>;
     workflowTests(target: Target, allowWrites: boolean): Promise<WorkflowReport>;
     /** A restic backup of the target's data for a promotion, tagged with its rollback point; returns its ref. */
@@ -51,6 +51,9 @@ export interface Operations {
     confirm(question: string): Promise<boolean>;
     now(): Date;
 }
+
+/** Consecutive healthy rounds waitHealthy asks for before it calls a target healthy. */
+export const STABLE_HEALTH_ROUNDS = 2;
 
 export interface RealOperationsDeps {
     projectRoot: string;
@@ -89,12 +92,16 @@ export class RealOperations implements Operations {
         const started = Date.now();
         const deadline = started + timeoutMs;
         let said = "";
+        // Healthy twice in a row: an app just (re)started can pass one round and fail the next (n8n's
+        // readiness right after a restore did, seconds after a rollback had called production healthy).
+        let healthyRounds = 0;
         for (;;) {
             const report = await this.health(target);
-            if (report.healthy || Date.now() >= deadline) return report;
+            healthyRounds = report.healthy ? healthyRounds + 1 : 0;
+            if (healthyRounds >= STABLE_HEALTH_ROUNDS || Date.now() >= deadline) return report;
             // Said when what it waits for changes, so a long wait shows where it is without a line per poll.
             const failing = report.checks.filter((c) => !c.ok).map((c) => `${c.service}: ${c.check}`).join(", ");
-            if (failing !== said) this.deps.log.info(`waiting for health (${Math.round((Date.now() - started) / 1000)} s of ${Math.round(timeoutMs / 1000)} s): ${failing}`);
+            if (failing && failing !== said) this.deps.log.info(`waiting for health (${Math.round((Date.now() - started) / 1000)} s of ${Math.round(timeoutMs / 1000)} s): ${failing}`);
             said = failing;
             await new Promise((r) => setTimeout(r, this.deps.pollIntervalMs ?? 2_000));
         }
