@@ -3,7 +3,8 @@
 # images/NAME/ with a build.sh is one image, built in name order; build.sh must print the tag it built.
 # An image is skipped when its tag is already present; the tag is read from images/NAME/TAG (one line),
 # so a folder without TAG is built every time. FORCE=1 rebuilds everything; names as arguments
-# (e.g. `setup/images.sh n8n`) restrict the run to those images. Safe to re-run.
+# (e.g. `setup/images.sh n8n`) restrict the run to those images. Two lanes build at once
+# (PA_IMAGE_LANES=1 builds one after another). Safe to re-run.
 # Build logs: ${PA_IMAGE_CACHE:-~/.cache/pa-images}/logs/NAME.log
 set -euo pipefail
 
@@ -11,7 +12,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache=${PA_IMAGE_CACHE:-$HOME/.cache/pa-images}
 logs=$cache/logs
 
-log() { printf '[images] %s\n' "$*"; }
+log() { printf '[images%s] %s\n' "${PA_IMAGE_LANE:+ lane $PA_IMAGE_LANE}" "$*"; }
 
 # Steps run plainly under `set -e`; on any failure the EXIT trap names the step that was running.
 step_name="" step_start=0
@@ -73,14 +74,46 @@ if (($# > 0)); then
   names=("$@")
 fi
 
-total=$SECONDS
-for name in "${names[@]}"; do
-  tagfile=$repo/images/$name/TAG
+# Builds names[i] unless its tag is present.
+build_if_missing() {
+  local name=$1 tagfile=$repo/images/$1/TAG
   if [[ ${FORCE:-0} != 1 && -f $tagfile ]] && docker image inspect "$(<"$tagfile")" >/dev/null 2>&1; then
     log "skip $name: $(<"$tagfile") is present (FORCE=1 rebuilds)"
-    continue
+    return 0
   fi
   [[ -f $tagfile ]] || log "note: no images/$name/TAG, so its build.sh decides itself whether to rebuild"
   begin "build $name"; build_image "$name"; end
+}
+
+# Lanes (PA_IMAGE_LANES, default 2) build side by side, each taking the next image nobody has taken:
+# a build mostly waits on downloads, unpacking and `docker build`, so two overlap well even on two
+# cores. Each lane keeps its own cache of Debian packages (PA_IMAGE_LANE, read by images/lib), since
+# two mmdebstrap runs syncing one folder at once could hand each other half-written files.
+lanes=${PA_IMAGE_LANES:-2}
+queue=$(mktemp -d "${TMPDIR:-/tmp}/pa-images-queue.XXXXXX")
+echo 0 >"$queue/next"
+take() { flock "$queue/next" bash -c 'n=$(<"$1"); echo $((n + 1)) >"$1"; echo "$n"' take "$queue/next"; }
+lane() {
+  export PA_IMAGE_LANE=$1
+  trap on_exit EXIT
+  local i
+  while i=$(take) && ((i < ${#names[@]})); do build_if_missing "${names[i]}"; done
+}
+
+total=$SECONDS
+pids=()
+for ((l = 1; l <= lanes; l++)); do
+  lane "$l" &
+  pids+=($!)
 done
-log "all images ready in $((SECONDS - total)) s"
+failed=0
+for _ in "${pids[@]}"; do
+  if ! wait -n; then
+    failed=1
+    # One lane failed: the others stop too, the failed step is named above.
+    kill "${pids[@]}" 2>/dev/null || true
+  fi
+done
+rm -rf "$queue"
+((failed == 0)) || { log "FAILED: see the step named above" >&2; exit 1; }
+log "all images ready in $((SECONDS - total)) s (lanes: $lanes)"

@@ -1,10 +1,10 @@
 # Sourced by images/*/build.sh: a Debian minbase root filesystem made by mmdebstrap, without docs, man
 # pages and translations, the downloaded .debs kept in the image cache so a rebuild does not fetch them
-# again (mmdebstrap(1), "sync-in/sync-out").
+# again (mmdebstrap(1), "sync-in/sync-out"); one cache per lane of setup/images.sh (PA_IMAGE_LANE).
 # Usage: debian_rootfs SUITE PACKAGES OUT [more mmdebstrap options, e.g. --customize-hook=...]
 #   PACKAGES: comma-separated; OUT: a tar file, or - for stdout.
 debian_rootfs() {
-  local suite=$1 include=$2 out=$3 debs=${PA_IMAGE_CACHE:-$HOME/.cache/pa-images}/debs/$1
+  local suite=$1 include=$2 out=$3 debs=${PA_IMAGE_CACHE:-$HOME/.cache/pa-images}/debs/$1${PA_IMAGE_LANE:+-lane$PA_IMAGE_LANE}
   shift 3
   command -v mmdebstrap >/dev/null || { echo "error: mmdebstrap is needed (apt-get install mmdebstrap)" >&2; return 1; }
   mkdir -p "$debs"

@@ -60,7 +60,7 @@ fetch_wheels() {
 # pages and translations are not needed in a test image; the root filesystem (1-2 GB) goes straight
 # into docker import instead of through a tar file and a build context.
 bookworm_rootfs() {
-  local include=$1 debs=${PA_IMAGE_CACHE:-$HOME/.cache/pa-images}/debs/bookworm
+  local include=$1 debs=${PA_IMAGE_CACHE:-$HOME/.cache/pa-images}/debs/bookworm${PA_IMAGE_LANE:+-lane$PA_IMAGE_LANE}
   shift
   mkdir -p "$debs"
   # shellcheck disable=SC2016 # "$1" in hooks is expanded by mmdebstrap (the chroot path)
