@@ -24,6 +24,8 @@ export interface Server {
 }
 
 const CONTAINER = "pa-test-server";
+/** The names of the server's live (not zombie) sshd processes, one per line. */
+const LIVE_SSHD = "ps -eo stat=,comm= | awk '$1 !~ /^Z/ && ($2 == \"sshd\" || $2 == \"sshd-session\" || $2 == \"sshd-auth\") { print $2 }'";
 
 export function server(): Server {
     const env = (name: string) => {
@@ -44,11 +46,14 @@ export function server(): Server {
         // Checked: none left but zombies (the server's PID 1, dockerd, never reaps the orphans).
         cutLink: () =>
             inServer(
-                "pkill -KILL -x sshd; pkill -KILL -x sshd-session; pkill -KILL -x sshd-auth; sleep 0.2; " +
-                    "! ps -eo stat=,comm= | awk '$1 !~ /^Z/ && ($2 == \"sshd\" || $2 == \"sshd-session\" || $2 == \"sshd-auth\")' | grep -q .",
+                `pkill -KILL -x sshd; pkill -KILL -x sshd-session; pkill -KILL -x sshd-auth; sleep 0.2; ! ${LIVE_SSHD} | grep -q .`,
             ),
         // sshd forks into the background before it listens: wait until port 22 takes connections.
+        // A listener still there (the link was never cut) is left as it is.
         restoreLink: () =>
-            inServer("/usr/sbin/sshd -E /var/log/sshd.log && for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/22) 2>/dev/null && exit 0; sleep 0.1; done; exit 1"),
+            inServer(
+                `${LIVE_SSHD} | grep -qx sshd || /usr/sbin/sshd -E /var/log/sshd.log; ` +
+                    "for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/22) 2>/dev/null && exit 0; sleep 0.1; done; exit 1",
+            ),
     };
 }

@@ -31,6 +31,7 @@ import { SIDECAR_LIMITS } from "../../model/backupScheduler";
 import { CAPABILITIES, DEFAULT_PIDS_LIMITS, NO_NEW_PRIVILEGES } from "../../model/hardening";
 import { ContainerRole } from "../../model/names";
 import { waitFor } from "../support/docker";
+import { outageMeter, paProcess, processesOf, promoteWithFault } from "./faults";
 import { createSandbox, Sandbox, STACKS } from "./sandbox";
 import { server, Server } from "./server";
 
@@ -53,9 +54,9 @@ const neo4j = async (statement: string) => {
 const imageId = (box: Sandbox, kind: "container" | "image", name: string) =>
     (kind === "container" ? prod(box) : laptop(box)).docker(kind, "inspect", "-f", kind === "container" ? "{{.Image}}" : "{{.Id}}", name);
 
-/** Files under `paths` holding any of `values` (grep -F, binary files read as text). */
-function filesHolding(values: string[], paths: string[], run: (args: string[]) => { status: number | null; stdout: string; stderr: string } = (args) => spawnSync("grep", args, { encoding: "utf8", maxBuffer: 64 << 20 })): string[] {
-    const found = run(["-rlaFs", ...values.flatMap((v) => ["-e", v]), "--", ...paths]);
+/** Files under `paths` holding any of `values` in any letter case (grep -Fi, binary files read as text). */
+function filesHolding(values: string[], paths: string[], run: (args: string[]) => { status: number | null; stdout: string; stderr: string } = (args) => spawnSync("grep", args, { encoding: "utf8", maxBuffer: 64 << 20, env: { ...process.env, LC_ALL: "C" } })): string[] {
+    const found = run(["-rlaFis", ...values.flatMap((v) => ["-e", v]), "--", ...paths]);
     if (found.status === 2 && found.stdout === "") throw new Error(`grep failed: ${found.stderr}`);
     return found.stdout.split("\n").filter(Boolean);
 }
@@ -317,8 +318,10 @@ describe("operator workflow on the real engine", () => {
         assert.strictEqual(await box.pa("test-workflows", "--staging"), EXIT.ok);
     });
 
-    it("after the syncs (two cut, one whole), nothing on the laptop holds the raw values: volumes, containers, checkout, state, temp folders", function () {
+    it("after the syncs (two cut, one whole), nothing on the laptop holds the raw values in any case: volumes, containers and their logs, checkout, state, temp folders, Pulumi home", function () {
         const values = [person.email, surname, person.phone];
+        // The phone also as bare digits (how a form or an export may hold it), searched on the laptop only.
+        const phoneDigits = person.phone.replace(/\D/g, "").slice(2);
         // The search finds them where they are: production's volumes on the server hold every one.
         const onServer = new Set<string>();
         for (const value of values) {
@@ -327,18 +330,20 @@ describe("operator workflow on the real engine", () => {
             holding.forEach((file) => onServer.add(file));
         }
         const engine = laptop(box);
+        // All of them but the server's own container, which stands in for another machine.
+        const laptopContainers = engine
+            .docker("ps", "-a", "--format", "{{.Names}}")
+            .split("\n")
+            .filter((name) => name && name !== srv.container);
         const places: Record<string, string[]> = {
             "staging's volumes": engine.labelled(`pa.stack=${STACKS.staging}`).volumes.map((v) => engine.inspect("volume", v).Mountpoint),
-            // All of them but the server's own container, which stands in for another machine.
-            "every laptop container's own files": engine
-                .docker("ps", "-a", "--format", "{{.Names}}")
-                .split("\n")
-                .filter((name) => name && name !== srv.container)
-                .map((name) => engine.inspect("container", name).GraphDriver.Data.UpperDir),
+            "every laptop container's own files": laptopContainers.map((name) => engine.inspect("container", name).GraphDriver.Data.UpperDir),
+            "every laptop container's log": laptopContainers.map((name) => engine.inspect("container", name).LogPath),
             "the checkout (logs/, backups/, .pulumi-state/)": [box.dir],
             "the temp folders": [os.tmpdir()],
+            "the Pulumi home": [path.join(os.homedir(), ".pulumi"), process.env.PULUMI_HOME ?? ""],
         };
-        const leaks = Object.entries(places).flatMap(([place, paths]) => filesHolding(values, paths.filter((p) => p && fs.existsSync(p))).map((file) => `${place}: ${file}`));
+        const leaks = Object.entries(places).flatMap(([place, paths]) => filesHolding([...values, phoneDigits], paths.filter((p) => p && fs.existsSync(p))).map((file) => `${place}: ${file}`));
         assert.deepStrictEqual(leaks, [], `raw production values on the laptop:\n${leaks.join("\n")}`);
         console.log(`      searched ${Object.values(places).flat().length} places on the laptop; the values are in ${onServer.size} files on the server`);
     });
@@ -373,18 +378,94 @@ describe("operator workflow on the real engine", () => {
         assert.ok(manifest.stackUpdate?.startTime, JSON.stringify(manifest.stackUpdate));
     });
 
+    it("staging moves to new versions of Postgres and n8n, which the next promotions carry", async () => {
+        const engine = await new AutomationEngine(box.dir).open(STACKS.staging, box.dir);
+        const { target: production } = await productionTarget(box);
+        // The same programs under new image ids: a promotion replaces Postgres stop-old-first and n8n new-copy-first.
+        const next = (service: "postgres" | "n8n") => box.derivedImage(production.images[service], `${service}-next`, [`LABEL pa.test.version="next ${service}"`]);
+        await engine.setImages({ ...production.images, postgres: next("postgres"), n8n: next("n8n") });
+        assert.strictEqual(await box.pa("deploy-staging"), EXIT.ok);
+    });
+
+    /** A promotion of staging's new versions with `fault` at production's Postgres stop; the emergency rollback after it. */
+    async function interruptedPromotion(fault: (pid: number) => void, afterFault: () => void | Promise<void>): Promise<{ promotion: { code: number | null; output: string }; cleanedUp: string[] }> {
+        await writeMarkers();
+        const { target } = await productionTarget(box);
+        const meter = outageMeter(srv, STACKS.production, target.urls);
+        let outages;
+        let promotion;
+        let rollback;
+        try {
+            try {
+                promotion = await promoteWithFault(box.dir, meter.postgresRunning, fault);
+            } finally {
+                srv.restoreLink();
+            }
+            assert.ok(promotion.faultAt, `production's Postgres was never seen stopped during the promotion:\n${promotion.output.slice(-3000)}`);
+            assert.notStrictEqual(promotion.code, EXIT.ok, `the promotion passed through the fault:\n${promotion.output.slice(-3000)}`);
+            await afterFault();
+            // Not spawnSync: the meter keeps polling while the rollback runs.
+            rollback = await paProcess(box.dir, ["rollback", "--emergency", "--json"]);
+        } finally {
+            outages = meter.stop();
+        }
+        assert.strictEqual(rollback.code, EXIT.ok, `rollback --emergency after the fault:\n${rollback.stderr.slice(-4000)}`);
+        const result = JSON.parse(rollback.stdout);
+        console.log(`      outage in seconds, from the fault to a healthy production: containers not healthy ${JSON.stringify(outages.down)}, health URLs not answering 200 ${JSON.stringify(outages.unserved)}`);
+        console.log(`      rollback --emergency took ${result.seconds} s and cleaned up: ${JSON.stringify(result.cleanedUp)}`);
+        assert.deepStrictEqual(outages.appsWithoutCopy, [], "every app kept a running copy throughout (new-copy-first)");
+        assert.strictEqual(await box.pa("health", "--production"), EXIT.ok);
+        await assertMarkers();
+        const { target: after } = await productionTarget(box);
+        assert.strictEqual(after.images.postgres, target.images.postgres, "production runs the versions of its last good point");
+        return { promotion, cleanedUp: result.cleanedUp };
+    }
+
+    it("a link cut in a promotion's pulumi up while production's Postgres is stopped: apps keep running, Postgres is reported, rollback --emergency restores service", async () => {
+        const { promotion } = await interruptedPromotion(
+            () => srv.cutLink(),
+            () => undefined,
+        );
+        assert.match(promotion.output, /the failed update stopped postgres and never saw its replacement start/);
+        assert.match(promotion.output, /ROLLBACK FAILED [\s\S]*postgres MAY BE DOWN[\s\S]*`pa rollback --emergency`/);
+    });
+
+    it("the laptop's process killed in a promotion's pulumi up while production's Postgres is stopped: a promotion refuses, rollback --emergency clears the traces and restores service", async () => {
+        const { cleanedUp } = await interruptedPromotion(
+            // The whole process group: the script, pa, the pulumi CLI, its plugins and their ssh.
+            (pid) => process.kill(-pid, "SIGKILL"),
+            async () => {
+                const survivors = processesOf(box.dir, 30);
+                console.log(`      after the kill: ${survivors.length ? `still running 30 s later (now killed too): ${survivors.join("; ")}` : "no process of the promotion left"}`);
+                // A laptop that died takes every process with it.
+                for (const survivor of survivors) {
+                    try {
+                        process.kill(Number(survivor.split(" ")[0]), "SIGKILL");
+                    } catch {
+                        // gone meanwhile
+                    }
+                }
+                const again = await paProcess(box.dir, ["promote", "--yes"]);
+                assert.strictEqual(again.code, EXIT.failed, again.stdout + again.stderr.slice(-3000));
+                assert.match(again.stdout, /was left mid-update by an interrupted run[\s\S]*Pulumi's lock of pid \d+[\s\S]*`pa rollback --emergency`/);
+            },
+        );
+        assert.ok(cleanedUp.some((line) => /removed Pulumi's lock of pid \d+ .*that process is gone/.test(line)), JSON.stringify(cleanedUp));
+    });
+
     it("a broken image in production is rolled back automatically, data intact", async () => {
         await writeMarkers();
         const log = new Logger({ repo: box.dir, kind: "promote", debug: process.env.DEBUG === "true" });
         const real = new RealOperations({ projectRoot: box.dir, engine: new AutomationEngine(box.dir), git: new GitCli(box.dir), docker: new DockerCli(), http: httpProbe, log });
-        const stagingTarget = await real.targetOf(await real.openStack(STACKS.staging));
+        const running = (await real.targetOf(await real.openStack(STACKS.production))).images;
         // n8n with its server replaced by sleep: it starts and its healthcheck never passes.
-        const broken = box.derivedImage(stagingTarget.images.n8n, "broken-healthcheck", ['ENTRYPOINT ["sh", "-c", "sleep infinity"]', "CMD []"]);
-        // Staging stays healthy on the good image; only the versions handed to production are broken.
+        const broken = box.derivedImage(running.n8n, "broken-healthcheck", ['ENTRYPOINT ["sh", "-c", "sleep infinity"]', "CMD []"]);
+        // Staging stays healthy on its images; the versions handed to production are production's own
+        // but a broken n8n, so the update changes n8n alone.
         const ops = Object.assign(Object.create(real), {
             targetOf: async (stack: { name: string }) => {
                 const t = await real.targetOf(stack as never);
-                return stack.name === STACKS.staging ? { ...t, images: { ...t.images, n8n: broken } } : t;
+                return stack.name === STACKS.staging ? { ...t, images: { ...running, n8n: broken } } : t;
             },
         }) as RealOperations;
         const result = await promote(ops, {
