@@ -22,6 +22,8 @@ export const STACK_LABEL = "pa.stack";
 export const SERVICE_LABEL = "pa.service";
 /** Marks the scratch containers, volumes and networks of backup runs, by kind (backup, drill). */
 export const SCRATCH_LABEL = "pa.backup.scratch";
+/** Marks the scratch containers, volumes and networks of a sync run, by its id. */
+export const SYNC_RUN_LABEL = "pa.sync.run";
 
 /** The labels every Docker object of a stack carries (containers add their environment and service). */
 export function stackLabels(stack: string): Record<string, string> {

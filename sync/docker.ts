@@ -2,7 +2,7 @@
 // ssh:// Docker host works the same as the local engine (started by platform/docker.ts). Nothing here
 // puts a secret on a command line.
 import { ChildProcess } from "child_process";
-import { SERVICE_LABEL, STACK_LABEL } from "../model/names";
+import { SERVICE_LABEL, STACK_LABEL, SYNC_RUN_LABEL } from "../model/names";
 import { spawnDocker } from "../platform/docker";
 import { redact } from "../platform/log";
 
@@ -68,7 +68,7 @@ export function describe(child: ChildProcess): string {
 
 /** Labels of a sync run's scratch containers, volumes and networks: removeScratch() finds them by these. */
 export function scratchLabels(runId: string, startedMs = Date.now()): string[] {
-    return ["--label", `pa.sync.run=${runId}`, "--label", `pa.sync.started=${Math.floor(startedMs / 1000)}`];
+    return ["--label", `${SYNC_RUN_LABEL}=${runId}`, "--label", `pa.sync.started=${Math.floor(startedMs / 1000)}`];
 }
 
 /** The running containers of a stack's `services`, found by label: apps get a new name per replacement. */

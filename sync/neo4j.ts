@@ -5,6 +5,7 @@
 // dumped and streamed to staging, where it is loaded next to the live database and swapped in by
 // renaming directories while staging's Neo4j is stopped.
 import { syncKeyMountArgs } from "../model/sync";
+import { SYNC_RUN_LABEL } from "../model/names";
 import { DockerSide, docker, dockerProcess, runIn, scratchLabels } from "./docker";
 import { CopierSettings, CopyReport, GraphLeak } from "./graph-copier";
 import { GRAPH_RULES } from "./graph-rules";
@@ -104,7 +105,7 @@ export async function removeScratch(side: Pick<DockerSide, "host">, runId?: stri
     for (const kind of ["container", "volume", "network"] as const) {
         const list = kind === "container" ? ["ps", "-a"] : [kind, "ls"];
         const name = kind === "container" ? "{{.Names}}" : "{{.Name}}";
-        const lines = (await docker(engine, [...list, "--filter", "label=pa.sync.run", "--format", `${name}|{{.Label "pa.sync.run"}}|{{.Label "pa.sync.started"}}`]))
+        const lines = (await docker(engine, [...list, "--filter", `label=${SYNC_RUN_LABEL}`, "--format", `${name}|{{.Label "${SYNC_RUN_LABEL}"}}|{{.Label "pa.sync.started"}}`]))
             .split("\n").filter(Boolean).map((l) => l.split("|"));
         const doomed = lines.filter(([, run, started]) => (runId ? run === runId : now - Number(started) > SCRATCH_MAX_AGE_SECONDS)).map(([name]) => name);
         if (doomed.length === 0) continue;

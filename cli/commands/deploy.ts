@@ -36,11 +36,7 @@ export async function run(flags: ParsedFlags): Promise<number> {
         const engine = await ctx.ops.openStack(stack, undefined, { create: true });
         // The engine staging ran on, from its last outputs (none before its first deploy: the ambient one).
         const deployed = await ctx.ops.targetOf(engine).catch(() => undefined);
-        await repairInterruptedRun(engine, {
-            removeOrphanContainers: (name, inState) => ctx.ops.removeOrphanContainers(name, inState, deployed?.dockerHost, deployed?.sshKnownHosts),
-            say: (line) => ctx.log.info(line),
-            engineOutput: engineOutput(ctx.log),
-        });
+        await repairInterruptedRun(engine, ctx.ops, deployed ?? {}, { say: (line) => ctx.log.info(line), engineOutput: engineOutput(ctx.log) });
         const up = await engine.up(engineOutput(ctx.log), { onProgress: (line) => ctx.log.info(line) });
         if (!up.ok) {
             ctx.log.error(`pulumi up of ${stack} failed: ${up.error}`);

@@ -53,22 +53,18 @@ export async function redeployPoint(ops: Operations, point: RollbackPoint, optio
         const stack = await ops.openStack(m.stack, checkout.dir, { transpileOnly: true });
         await stack.setImages(m.images);
         // A killed or cut run before this one may have left traces that would make this update fail.
-        const repairDeps = {
-            removeOrphanContainers: (name: string, inState: string[]) => ops.removeOrphanContainers(name, inState, options.dockerHost, options.sshKnownHosts),
-            say: options.say,
-            engineOutput: options.engineOutput,
-        };
+        const repair = (scope: "locks" | "all") => repairInterruptedRun(stack, ops, options, options, scope);
         // A rollback restores the point whatever happened since: refreshing first makes the engine see
         // containers that were removed or stopped, which a plain update would leave missing.
         let planned: number | undefined;
         if (options.approve) {
             // Before the approval only what changes nothing deployed: the preview needs the stale lock gone.
-            cleanedUp.push(...(await repairInterruptedRun(stack, repairDeps, "locks")));
+            cleanedUp.push(...(await repair("locks")));
             const preview = await stack.preview(options.engineOutput, { refresh: true });
             if (!(await options.approve(preview))) return result({ outcome: "declined", restoredData: [] });
             planned = changesIn(preview.steps);
         }
-        cleanedUp.push(...(await repairInterruptedRun(stack, repairDeps)));
+        cleanedUp.push(...(await repair("all")));
         phase("pulumi up with refresh starts");
         const up = await stack.up(options.engineOutput, { refresh: true, onProgress: options.say, planned });
         if (!up.ok) return result({ outcome: "failed", restoredData: [], error: `pulumi up of ${point.tag} failed: ${up.error}` });

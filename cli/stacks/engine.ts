@@ -121,26 +121,22 @@ export function interruptedRunHelp(stack: string, traces: string[], command: str
  * of the stack then refuses to start. Locks of other hosts are never judged stale.
  */
 export function staleLockFiles(backendDir: string, stack: string, host: string, alive: (pid: number) => boolean): { file: string; description: string }[] {
-    const found: { file: string; description: string }[] = [];
-    const walk = (dir: string) => {
-        for (const entry of fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }) : []) {
-            const full = path.join(dir, entry.name);
-            if (entry.isDirectory()) walk(full);
-            else if (entry.name.endsWith(".json") && path.basename(dir) === stack) {
-                let lock: { pid?: number; hostname?: string; timestamp?: string };
-                try {
-                    lock = JSON.parse(fs.readFileSync(full, "utf8"));
-                } catch {
-                    continue;
-                }
-                if (lock.hostname === host && typeof lock.pid === "number" && !alive(lock.pid)) {
-                    found.push({ file: full, description: `Pulumi's lock of pid ${lock.pid} on ${host} since ${lock.timestamp ?? "?"} (that process is gone)` });
-                }
+    const root = path.join(backendDir, ".pulumi", "locks");
+    if (!fs.existsSync(root)) return [];
+    return fs
+        .readdirSync(root, { recursive: true, encoding: "utf8" })
+        .filter((relative) => relative.endsWith(".json") && path.basename(path.dirname(relative)) === stack)
+        .flatMap((relative) => {
+            const file = path.join(root, relative);
+            let lock: { pid?: unknown; hostname?: string; timestamp?: string };
+            try {
+                lock = JSON.parse(fs.readFileSync(file, "utf8"));
+            } catch {
+                return [];
             }
-        }
-    };
-    walk(path.join(backendDir, ".pulumi", "locks"));
-    return found;
+            if (lock.hostname !== host || typeof lock.pid !== "number" || alive(lock.pid)) return [];
+            return [{ file, description: `Pulumi's lock of pid ${lock.pid} on ${host} since ${lock.timestamp ?? "?"} (that process is gone)` }];
+        });
 }
 
 /**

@@ -4,10 +4,11 @@
 // killed run or a link dropped mid-call may also leave a container the engine created but never
 // recorded, whose fixed name then blocks the create that would replace it. Each is cleared with the tool
 // made for it (the lock's own pid check, `pulumi refresh --clear-pending-creates`, `docker rm`), and said.
-import { SCRATCH_LABEL, namePrefix } from "../../model/names";
+import { SCRATCH_LABEL, SYNC_RUN_LABEL, namePrefix } from "../../model/names";
 import { StackEngine } from "./engine";
+import type { Operations } from "./operations";
 
-/** A container of the stack's engine as `docker ps -a --no-trunc` lists it (see orphanListingFormat). */
+/** A container of the stack's engine as `docker ps -a --no-trunc` lists it (see ORPHAN_LISTING_FORMAT). */
 export interface ListedContainer {
     id: string;
     name: string;
@@ -16,7 +17,7 @@ export interface ListedContainer {
 }
 
 /** `docker ps --format` for listedContainers: id, name, and whether a scratch label is set. */
-export const ORPHAN_LISTING_FORMAT = `{{.ID}}|{{.Names}}|{{.Label "${SCRATCH_LABEL}"}}{{.Label "pa.sync.run"}}`;
+export const ORPHAN_LISTING_FORMAT = `{{.ID}}|{{.Names}}|{{.Label "${SCRATCH_LABEL}"}}{{.Label "${SYNC_RUN_LABEL}"}}`;
 
 export function listedContainers(stdout: string): ListedContainer[] {
     return stdout
@@ -37,9 +38,13 @@ export function orphanContainers(stack: string, listed: ListedContainer[], inSta
     return listed.filter((c) => !c.scratch && c.name.startsWith(`${namePrefix(stack)}-`) && !recorded.has(c.id));
 }
 
-export interface RepairDeps {
-    /** Removes the stack's containers its state does not record (orphanContainers) on its engine; returns their names. */
-    removeOrphanContainers(stack: string, inState: string[]): Promise<string[]>;
+/** The engine a stack runs on (its pa:dockerHost and pa:sshKnownHosts; unset: the ambient one). */
+export interface StackHost {
+    dockerHost?: string;
+    sshKnownHosts?: string;
+}
+
+export interface RepairLog {
     say: (line: string) => void;
     engineOutput: (line: string) => void;
 }
@@ -48,23 +53,29 @@ export interface RepairDeps {
  * Clears an interrupted run's traces from `stack`; returns what it cleared, one line each (empty: nothing).
  * `locks` clears only stale locks, which a preview needs gone and which change nothing deployed.
  */
-export async function repairInterruptedRun(stack: StackEngine, deps: RepairDeps, scope: "locks" | "all" = "all"): Promise<string[]> {
+export async function repairInterruptedRun(
+    stack: StackEngine,
+    ops: Pick<Operations, "removeOrphanContainers">,
+    host: StackHost,
+    log: RepairLog,
+    scope: "locks" | "all" = "all",
+): Promise<string[]> {
     const cleared: string[] = [];
     for (const lock of await stack.removeStaleLocks()) cleared.push(`removed ${lock}`);
-    if (scope === "locks") return report(stack, cleared, deps);
+    if (scope === "locks") return report(stack, cleared, log);
     const pending = await stack.pendingOperations();
     if (pending.some((op) => op.startsWith("creating "))) {
-        await stack.clearPendingCreates(deps.engineOutput);
+        await stack.clearPendingCreates(log.engineOutput);
     }
     // The next update drops pending operations of other kinds itself; said, so the log tells the whole story.
     for (const op of pending) cleared.push(`dropped the pending operation ${op}`);
-    const removed = await deps.removeOrphanContainers(stack.name, await stack.containerIds());
+    const removed = await ops.removeOrphanContainers(stack.name, await stack.containerIds(), host.dockerHost, host.sshKnownHosts);
     for (const name of removed) cleared.push(`removed the container ${name}, created by an interrupted run and never recorded (its data is in its volumes, which stay)`);
-    return report(stack, cleared, deps);
+    return report(stack, cleared, log);
 }
 
-function report(stack: StackEngine, cleared: string[], deps: RepairDeps): string[] {
-    for (const line of cleared) deps.say(`cleaned up after an interrupted run of ${stack.name}: ${line}`);
+function report(stack: StackEngine, cleared: string[], log: RepairLog): string[] {
+    for (const line of cleared) log.say(`cleaned up after an interrupted run of ${stack.name}: ${line}`);
     return cleared;
 }
 

@@ -27,7 +27,7 @@ describe("repair of an interrupted run", () => {
         const ops = new FakeOps({ staleLocks: ["Pulumi's lock of pid 7 on laptop"], pending: ["creating urn:a", "updating urn:b"], orphans: ["pa-production-postgres"] });
         const said: string[] = [];
         const stack = await ops.openStack("production");
-        const cleared = await repairInterruptedRun(stack, { removeOrphanContainers: (name, keep) => ops.removeOrphanContainers(name, keep, "ssh://pa@server"), say: (l) => said.push(l), engineOutput: () => undefined });
+        const cleared = await repairInterruptedRun(stack, ops, { dockerHost: "ssh://pa@server" }, { say: (l) => said.push(l), engineOutput: () => undefined });
         assert.deepStrictEqual(ops.events, ["removeStaleLocks production", "clearPendingCreates production", "removeOrphans production keep=id-in-state host=ssh://pa@server"]);
         assert.strictEqual(cleared.length, 4);
         assert.match(said.join("\n"), /interrupted run of production: removed Pulumi's lock of pid 7[\s\S]*pending operation creating urn:a[\s\S]*pending operation updating urn:b[\s\S]*container pa-production-postgres/);
@@ -36,10 +36,10 @@ describe("repair of an interrupted run", () => {
     it("clears nothing and says nothing after a clean run; the locks scope touches nothing deployed", async () => {
         const clean = new FakeOps();
         const said: string[] = [];
-        assert.deepStrictEqual(await repairInterruptedRun(await clean.openStack("production"), { removeOrphanContainers: (n, k) => clean.removeOrphanContainers(n, k), say: (l) => said.push(l), engineOutput: () => undefined }), []);
+        assert.deepStrictEqual(await repairInterruptedRun(await clean.openStack("production"), clean, {}, { say: (l) => said.push(l), engineOutput: () => undefined }), []);
         assert.deepStrictEqual([clean.events, said], [[], []]);
         const traced = new FakeOps({ staleLocks: ["lock"], pending: ["creating urn:a"], orphans: ["pa-production-postgres"] });
-        await repairInterruptedRun(await traced.openStack("production"), { removeOrphanContainers: (n, k) => traced.removeOrphanContainers(n, k), say: () => undefined, engineOutput: () => undefined }, "locks");
+        await repairInterruptedRun(await traced.openStack("production"), traced, {}, { say: () => undefined, engineOutput: () => undefined }, "locks");
         assert.deepStrictEqual(traced.events, ["removeStaleLocks production"]);
     });
 
