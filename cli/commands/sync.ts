@@ -5,6 +5,7 @@ import { CommandSpec, ParsedFlags } from "../../platform/args";
 import { Logger } from "../../platform/log";
 import { createContext } from "../stacks/context";
 import { Operations } from "../stacks/operations";
+import { repairInterruptedRun } from "../stacks/repair";
 import { UsageError } from "../../platform/errors";
 import { EXIT } from "../../platform/exitCodes";
 import { ENV_CHOICES, productionStack, stagingStack } from "./common";
@@ -85,6 +86,9 @@ export async function requestSync(ops: Operations, log: Pick<Logger, "info" | "e
         return { code: EXIT.failed, summary: null };
     }
     const engine = await ops.openStack(o.stack);
+    // A sync killed inside its `pulumi up` leaves the same traces as any other run: cleared first, and said.
+    const deployed = await ops.targetOf(engine).catch(() => undefined);
+    await repairInterruptedRun(engine, ops, deployed ?? {}, { say: (line) => log.info(line), engineOutput: (line) => log.debug(line) });
     await engine.setConfig({ "pa:sync.request": o.request, "pa:sync.production.stack": o.production, ...(o.host ? { "pa:sync.production.dockerHost": o.host } : {}) });
     log.info(`pa:sync.request = ${o.request} on ${o.stack}; running pulumi up`);
     const output: string[] = [];

@@ -124,6 +124,12 @@ describe("pa sync's reading of a run", () => {
         assert.strictEqual((await requestSync(unasked, log, { ...options, yes: true })).code, EXIT.ok);
         assert.ok(!unasked.events.includes("confirm"), "--yes does not ask");
     });
+    it("clears what a killed sync left in staging before it records the next request", async () => {
+        const log = { info: () => undefined, error: () => undefined, debug: () => undefined };
+        const ops = new FakeOps({ confirm: true, staleLocks: ["Pulumi's lock of pid 7 on laptop"], orphans: ["pa-staging-laptop-postgres"] });
+        assert.strictEqual((await requestSync(ops, log, { stack: "staging-laptop", production: "production", request: "20261203010203", yes: true })).code, EXIT.ok);
+        assert.deepStrictEqual(ops.events.slice(0, 3), ["removeStaleLocks staging-laptop", "removeOrphans staging-laptop keep=id-in-state host=ambient", "setConfig staging-laptop pa:sync.request,pa:sync.production.stack"]);
+    });
     it("says what a successful sync did", () => {
         const text = summaryText({ rows: 1200, bytes: 3_400_000, seconds: 12.34, sanitized: true, apps: { restarted: ["letta"], notHealthy: [] } });
         assert.strictEqual(text, "synced 1200 rows, 3.4 MB in 12.3 s (sanitized); apps restarted and healthy; details: logs/staging/sync-*.log");
