@@ -110,7 +110,8 @@ failed=0
 for _ in "${pids[@]}"; do
   if ! wait -n; then
     failed=1
-    # One lane failed: the others stop too, the failed step is named above.
+    # One lane failed: the others take no further image (a build already under way runs out in the
+    # background); the failed step is named above.
     kill "${pids[@]}" 2>/dev/null || true
   fi
 done

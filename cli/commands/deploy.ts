@@ -2,7 +2,7 @@
 // healthy, print the URLs.
 import { CommandSpec, numberFlag, ParsedFlags } from "../../platform/args";
 import { createContext, engineOutput } from "../stacks/context";
-import { repairInterruptedRun } from "../stacks/repair";
+import { REPAIR_HELP, repairInterruptedRun } from "../stacks/repair";
 import { EXIT } from "../../platform/exitCodes";
 import { formatHealthTable, HealthReport } from "../checks/health";
 import { ENV_CHOICES, stagingStack } from "./common";
@@ -20,7 +20,8 @@ export const spec: CommandSpec = {
     ],
     details:
         "Detection, first match wins: PA_HOST_PROFILE, --env, hostname listed in PA_SERVER_HOSTNAME (server),\n" +
-        "a battery in /sys/class/power_supply (laptop), otherwise laptop. Log: logs/staging/deploy-YYYYMMDD.log",
+        "a battery in /sys/class/power_supply (laptop), otherwise laptop. Log: logs/staging/deploy-YYYYMMDD.log\n" +
+        REPAIR_HELP,
 };
 
 export async function run(flags: ParsedFlags): Promise<number> {

@@ -12,6 +12,7 @@ import { redeployPoint } from "../release/redeploy";
 import { describePoints, formatPoints, lastGoodPoint, listPoints } from "../release/rollbackPoints";
 import { productionStack } from "./common";
 import { withLock } from "./withLock";
+import { REPAIR_HELP } from "../stacks/repair";
 
 export const spec: CommandSpec = {
     name: "rollback",
@@ -28,7 +29,7 @@ export const spec: CommandSpec = {
         { name: "json", help: "JSON on stdout (--list and results)" },
         { name: "force-unlock", help: "take the stack's lock even if another run holds it (only when that run is dead)" },
     ],
-    details: "Exit codes: 0 rolled back and healthy, 1 failed/declined, 2 usage, 3 locked.\nLog: logs/production/rollback-YYYYMMDD.log",
+    details: `${REPAIR_HELP}\nExit codes: 0 rolled back and healthy, 1 failed/declined, 2 usage, 3 locked.\nLog: logs/production/rollback-YYYYMMDD.log`,
 };
 
 export async function run(flags: ParsedFlags): Promise<number> {

@@ -5,7 +5,7 @@ import { CommandSpec, ParsedFlags } from "../../platform/args";
 import { Logger } from "../../platform/log";
 import { createContext } from "../stacks/context";
 import { Operations } from "../stacks/operations";
-import { repairInterruptedRun } from "../stacks/repair";
+import { REPAIR_HELP, repairInterruptedRun } from "../stacks/repair";
 import { UsageError } from "../../platform/errors";
 import { EXIT } from "../../platform/exitCodes";
 import { ENV_CHOICES, productionStack, stagingStack } from "./common";
@@ -26,6 +26,7 @@ export const spec: CommandSpec = {
     ],
     details:
         "The first run also records --production-host (default: production on this machine's Docker engine).\n" +
+        `${REPAIR_HELP}\n` +
         "Exit codes: 0 synced; 1 the sync or `pulumi up` failed (staging keeps its data); 2 usage; 3 locked;\n" +
         "5 personal data was found after sanitizing (staging keeps its data; docs/data-sync.md, Fail closed).\n" +
         "Log: logs/staging/sync-YYYYMMDD.log (pa's steps and the sync's own lines).",

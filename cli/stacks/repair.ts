@@ -38,6 +38,9 @@ export function orphanContainers(stack: string, listed: ListedContainer[], inSta
     return listed.filter((c) => !c.scratch && c.name.startsWith(`${namePrefix(stack)}-`) && !recorded.has(c.id));
 }
 
+/** The line each repairing command's --help carries. */
+export const REPAIR_HELP = "First clears what an interrupted run left in the stack (a dead pulumi's lock, pending creates, containers never recorded) and logs each.";
+
 /** The engine a stack runs on (its pa:dockerHost and pa:sshKnownHosts; unset: the ambient one). */
 export interface StackHost {
     dockerHost?: string;
