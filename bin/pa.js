@@ -37,24 +37,77 @@ function builtAt() {
     }
 }
 
-/** Compiles into a fresh folder and swaps it in, so a run that reads dist/ meanwhile sees a whole build. */
-function build() {
-    process.stderr.write("pa: compiling the operator CLI (sources changed since the last build)...\n");
-    const next = `${dist}.next-${process.pid}`;
-    const tsc = require.resolve("typescript/bin/tsc", { paths: [root] });
-    const result = spawnSync(process.execPath, [tsc, "-p", path.join(root, "tsconfig.build.json"), "--outDir", next], { cwd: root, encoding: "utf8" });
-    if (result.status !== 0) {
-        fs.rmSync(next, { recursive: true, force: true });
-        process.stderr.write(`${result.stdout}${result.stderr}pa: compiling failed (above); fix the sources or run \`npm ci\`\n`);
-        process.exit(1);
-    }
-    fs.writeFileSync(path.join(next, ".built"), new Date().toISOString());
-    fs.rmSync(dist, { recursive: true, force: true });
+function pidAlive(pid) {
     try {
+        process.kill(pid, 0);
+        return true;
+    } catch (error) {
+        return error.code === "EPERM";
+    }
+}
+
+/**
+ * Takes the build lock (a file holding the builder's pid), or waits while another pa holds it and
+ * returns false once that one is done: two commands started together compile once. A lock whose pid
+ * is gone (a build killed midway) is taken over.
+ */
+function lockBuild(lock) {
+    const deadline = Date.now() + 10 * 60 * 1000;
+    let told = false;
+    for (;;) {
+        try {
+            fs.writeFileSync(lock, String(process.pid), { flag: "wx" });
+            return true;
+        } catch (error) {
+            if (error.code !== "EEXIST") throw error;
+        }
+        let holder;
+        try {
+            holder = Number(fs.readFileSync(lock, "utf8"));
+        } catch {
+            continue; // released meanwhile
+        }
+        if (holder > 0 && !pidAlive(holder)) {
+            fs.rmSync(lock, { force: true });
+            continue;
+        }
+        if (!told) process.stderr.write(`pa: waiting for the build of another pa (pid ${holder || "?"})...\n`);
+        told = true;
+        if (Date.now() > deadline) {
+            process.stderr.write(`pa: the build of pid ${holder} has held ${lock} for 10 min; stop that process or remove the file\n`);
+            process.exit(1);
+        }
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+        if (!fs.existsSync(lock)) return false;
+    }
+}
+
+/**
+ * Compiles into a fresh folder and swaps it in with two renames, so a command starting meanwhile finds
+ * a whole build (the old one, or the new one) rather than a folder being deleted.
+ */
+function build() {
+    const lock = `${dist}.lock`;
+    if (!lockBuild(lock)) return;
+    try {
+        if (builtAt() >= newestSource()) return; // built by the pa whose lock we waited on
+        process.stderr.write("pa: compiling the operator CLI (sources changed since the last build)...\n");
+        const next = `${dist}.next-${process.pid}`;
+        const tsc = require.resolve("typescript/bin/tsc", { paths: [root] });
+        const result = spawnSync(process.execPath, [tsc, "-p", path.join(root, "tsconfig.build.json"), "--outDir", next], { cwd: root, encoding: "utf8" });
+        if (result.status !== 0) {
+            fs.rmSync(next, { recursive: true, force: true });
+            fs.rmSync(lock, { force: true });
+            process.stderr.write(`${result.stdout}${result.stderr}pa: compiling failed (above); fix the sources or run \`npm ci\`\n`);
+            process.exit(1);
+        }
+        fs.writeFileSync(path.join(next, ".built"), new Date().toISOString());
+        const old = `${dist}.old-${process.pid}`;
+        if (fs.existsSync(dist)) fs.renameSync(dist, old);
         fs.renameSync(next, dist);
-    } catch {
-        // Another pa built at the same moment and swapped its build in first: the same sources, use it.
-        fs.rmSync(next, { recursive: true, force: true });
+        fs.rmSync(old, { recursive: true, force: true });
+    } finally {
+        fs.rmSync(lock, { force: true });
     }
 }
 
