@@ -88,8 +88,9 @@ export class DockerCli implements DockerClient {
             });
             child.stderr.on("data", (chunk) => (stderr += chunk));
             child.on("error", (error) => (stderr += String(error)));
-            child.on("close", (code) => {
+            child.on("close", (code, signal) => {
                 if (timer) clearTimeout(timer);
+                if (code === null) stderr += `\n(the docker CLI was killed by ${signal})`;
                 resolve({ code: code ?? 1, stdout, stderr, ms: Math.round(performance.now() - started) });
             });
             // A command that exits without reading its stdin (most do) closes the pipe first: that EPIPE is

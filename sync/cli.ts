@@ -117,7 +117,7 @@ export function defaultParts(env: SyncEnv, apps?: readonly AppService[]): SyncPa
 /** A whole number of seconds from the environment, `fallback` when unset. */
 function wholeSeconds(env: SyncEnv, name: SyncEnvName, fallback: number): number {
     const value = env[name] ?? String(fallback);
-    if (!/^\d+$/.test(value) || Number(value) === 0) throw new UsageError(`${name} takes a whole number of seconds, not '${value}'`);
+    if (!/^\d+$/.test(value) || Number(value) === 0) throw new UsageError(`${name} takes a whole number of seconds above 0, not '${value}'`);
     return Number(value);
 }
 

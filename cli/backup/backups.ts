@@ -117,15 +117,22 @@ export function dataVolumes(target: Target): { service: Service; purpose: string
 
 async function checked(docker: DockerClient, what: string, args: string[], options: Parameters<DockerClient["run"]>[1] = {}): Promise<ExecResult> {
     const result = await docker.run(args, options);
-    if (result.code !== 0) throw new BackupError(`${what} failed: ${lastLines(result.stderr)}`);
+    if (result.code !== 0) throw new BackupError(`${what} failed (exit ${result.code}): ${lastLines(result.stderr)}`);
     return result;
+}
+
+/** What an exit code without a message usually means: docker exec's 137 is a SIGKILL (the container's memory limit?), 255 ssh's. */
+function exitHint(code: number): string {
+    if (code === 137) return ", killed: the container's memory limit, or a stop";
+    if (code === 255) return ", the ssh link to the Docker host";
+    return "";
 }
 
 /** The lines that say what went wrong (restic's Fatal/error lines first), not restic's notices. */
 function lastLines(text: string): string {
     const lines = text.split("\n").map((l) => l.trim()).filter(Boolean);
     const errors = lines.filter((l) => /fatal|error|failed|no space|denied|not found|does not exist/i.test(l));
-    return (errors.length ? errors : lines).slice(-3).join(" | ").slice(0, 600) || "no message";
+    return (errors.length ? errors : lines).slice(-3).join(" | ").slice(0, 600) || "no message on stderr";
 }
 
 async function installTools(target: Target, docker: DockerClient): Promise<string> {
@@ -707,7 +714,7 @@ async function dropRestoreLeftovers(target: Target, deps: BackupDeps, plan: Rest
 
 async function psqlIn(target: Target, deps: BackupDeps, sql: string): Promise<string> {
     const result = await deps.docker.exec(target.containers.postgres, ["sh", "-c", 'PGPASSWORD="$POSTGRES_PASSWORD" exec psql -X -q -At -h localhost -U "$POSTGRES_USER" -d postgres -v ON_ERROR_STOP=1'], { stdin: sql, timeoutMs: 600_000 });
-    if (result.code !== 0) throw new BackupError(`psql failed: ${lastLines(result.stderr)}`);
+    if (result.code !== 0) throw new BackupError(`psql failed (exit ${result.code}${exitHint(result.code)}): ${lastLines(result.stderr)}`);
     return result.stdout;
 }
 

@@ -237,7 +237,8 @@ describe("sync decisions", () => {
     it("reads how long to wait for the restarted apps, 600 s by default, and rejects a non-number", () => {
         assert.strictEqual(appsWaitSeconds({}), 600);
         assert.strictEqual(appsWaitSeconds({ PA_SYNC_APPS_WAIT_SECONDS: "30" }), 30);
-        assert.throws(() => appsWaitSeconds({ PA_SYNC_APPS_WAIT_SECONDS: "5m" }), /PA_SYNC_APPS_WAIT_SECONDS takes a whole number of seconds, not '5m'/);
+        assert.throws(() => appsWaitSeconds({ PA_SYNC_APPS_WAIT_SECONDS: "5m" }), /PA_SYNC_APPS_WAIT_SECONDS takes a whole number of seconds above 0, not '5m'/);
+        assert.throws(() => appsWaitSeconds({ PA_SYNC_APPS_WAIT_SECONDS: "0" }), /above 0, not '0'/);
     });
 
     it("checks the Docker hosts it is given as pa:dockerHost is checked", () => {
