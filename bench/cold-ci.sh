@@ -3,7 +3,7 @@
 # into a folder inside it: /var/lib/docker may be a mount point), ~/.cache, ~/go, ~/.npm and ~/.pulumi are
 # moved aside (same filesystem: instant), `.ci/run` runs in a clean clone of HEAD, then everything is put
 # back and the cold run's data is deleted. Prints "cold CI exit N in S s"; the run's log: $OUT/ci.log.
-# Needs the machine alone for 75-90 min (stops dockerd; no other suite may run). Root only.
+# Needs the machine alone for about 70 min (stops dockerd; no other suite may run). Root only.
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 out=${OUT:-/tmp/cold-ci}
