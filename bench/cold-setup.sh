@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measures the cold builds alone (the Pulumi toolchain beside the test images; .ci/run also runs the suites
-# that need neither beside them) from empty caches, on a machine whose own caches stay warm: every cache goes to a temp folder (PA_TOOLCHAIN_DIR, PA_IMAGE_CACHE,
-# npm, pip, Go) and the images are force-rebuilt under their usual tags. Takes about 22 min on 2 cores;
+# that need neither beside them) from empty caches, on a machine whose own caches stay warm: every
+# cache goes to a temp folder (PA_TOOLCHAIN_DIR, PA_IMAGE_CACHE, npm, pip, Go) and the images are force-rebuilt under their usual tags. Takes about 22 min on 2 cores;
 # needs the machine alone. Prints "images exit N after S s; toolchain exit N; setup phase S s".
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
