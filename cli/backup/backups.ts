@@ -712,10 +712,63 @@ async function dropRestoreLeftovers(target: Target, deps: BackupDeps, plan: Rest
     if (plan.volumes.length) await runner("removing restore folders", cleanVolumesScript(), plan.volumes, volumeMounts).catch(() => undefined);
 }
 
+/** A psql run that failed; `silent` when nothing was said on stderr (the process or its transport died, not an SQL error). */
+class PsqlError extends BackupError {
+    constructor(
+        readonly code: number,
+        readonly silent: boolean,
+        stderr: string,
+    ) {
+        super(`psql failed (exit ${code}${exitHint(code)}): ${lastLines(stderr)}`);
+    }
+}
+
 async function psqlIn(target: Target, deps: BackupDeps, sql: string): Promise<string> {
     const result = await deps.docker.exec(target.containers.postgres, ["sh", "-c", 'PGPASSWORD="$POSTGRES_PASSWORD" exec psql -X -q -At -h localhost -U "$POSTGRES_USER" -d postgres -v ON_ERROR_STOP=1'], { stdin: sql, timeoutMs: 600_000 });
-    if (result.code !== 0) throw new BackupError(`psql failed (exit ${result.code}${exitHint(result.code)}): ${lastLines(result.stderr)}`);
+    if (result.code !== 0) throw new PsqlError(result.code, result.stderr.trim() === "", result.stderr);
     return result.stdout;
+}
+
+/** psql for a statement that may run twice: an exit without a word is tried once more. */
+async function psqlAgain(target: Target, deps: BackupDeps, sql: string): Promise<string> {
+    try {
+        return await psqlIn(target, deps, sql);
+    } catch (error) {
+        if (!(error instanceof PsqlError && error.silent)) throw error;
+        deps.say(`restore: ${error.message}; trying once more`);
+        return psqlIn(target, deps, sql);
+    }
+}
+
+/**
+ * Renames the restored databases into place and the live ones to `<db>_pa_previous`, in one transaction,
+ * then drops the previous ones. A psql that exits without a word (seen once over an ssh link) may or may
+ * not have committed: the catalog says which, and the swap is finished or tried once more accordingly.
+ */
+export async function swapDatabases(target: Target, deps: BackupDeps, databases: readonly string[]): Promise<void> {
+    const names = databases.map((d) => `'${d}'`).join(", ");
+    const swap = [
+        "BEGIN;",
+        `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname IN (${names}) AND pid <> pg_backend_pid();`,
+        ...databases.flatMap((d) => [`ALTER DATABASE "${d}" RENAME TO "${d}_pa_previous";`, `ALTER DATABASE "${d}_pa_restore" RENAME TO "${d}";`]),
+        "COMMIT;",
+    ].join("\n");
+    // DROP DATABASE cannot run inside the swap's transaction: a leftover of an earlier restore goes first.
+    for (const d of databases) await psqlAgain(target, deps, `DROP DATABASE IF EXISTS "${d}_pa_previous" WITH (FORCE);`);
+    try {
+        await psqlIn(target, deps, swap);
+    } catch (error) {
+        if (!(error instanceof PsqlError && error.silent)) throw error;
+        const present = new Set((await psqlAgain(target, deps, "SELECT datname FROM pg_database;")).split("\n").map((l) => l.trim()));
+        const committed = databases.every((d) => present.has(d) && present.has(`${d}_pa_previous`) && !present.has(`${d}_pa_restore`));
+        const untouched = databases.every((d) => present.has(d) && present.has(`${d}_pa_restore`) && !present.has(`${d}_pa_previous`));
+        if (committed) deps.say(`restore: ${error.message}, but the swap was committed (the catalog says so)`);
+        else if (untouched) {
+            deps.say(`restore: ${error.message} before the swap was committed; trying it once more`);
+            await psqlIn(target, deps, swap);
+        } else throw error;
+    }
+    for (const d of databases) await psqlAgain(target, deps, `DROP DATABASE IF EXISTS "${d}_pa_previous" WITH (FORCE);`);
 }
 
 /** Stops what uses the restored data, swaps the copies in, starts everything again. */
@@ -732,21 +785,8 @@ async function swapIn(target: Target, deps: BackupDeps, id: string, plan: Restor
     }
     try {
         if (plan.databases.length > 0) {
-            const names = plan.databases.map((d) => `'${d.name}'`).join(", ");
-            const statements = [
-                "BEGIN;",
-                `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname IN (${names}) AND pid <> pg_backend_pid();`,
-                ...plan.databases.flatMap((d) => [
-                    `ALTER DATABASE "${d.name}" RENAME TO "${d.name}_pa_previous";`,
-                    `ALTER DATABASE "${d.name}_pa_restore" RENAME TO "${d.name}";`,
-                ]),
-                "COMMIT;",
-            ];
-            // DROP DATABASE cannot run inside the swap's transaction: a leftover of an earlier restore goes first.
-            for (const d of plan.databases) await psqlIn(target, deps, `DROP DATABASE IF EXISTS "${d.name}_pa_previous" WITH (FORCE);`);
-            await psqlIn(target, deps, statements.join("\n"));
+            await swapDatabases(target, deps, plan.databases.map((d) => d.name));
             deps.say(`restore: databases ${plan.databases.map((d) => d.name).join(", ")} swapped in`);
-            for (const d of plan.databases) await psqlIn(target, deps, `DROP DATABASE IF EXISTS "${d.name}_pa_previous" WITH (FORCE);`);
         }
         if (plan.volumes.length > 0) {
             await runner("swapping the volumes", swapVolumesScript(), [id, ...plan.volumes], volumeMounts);
