@@ -7,7 +7,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { SYNC_KEY_DIR, SYNC_KEY_FILE } from "../model/sync";
+import { NO_NEW_PRIVILEGES } from "../model/hardening";
+import { SYNC_KEY_DIR, SYNC_KEY_FILE, SYNC_KEY_HOLDER_MEMORY_MB } from "../model/sync";
 
 export interface SyncKeyArgs {
     /** The volume the sidecars mount (syncKeyVolumeName of the stack). */
@@ -36,6 +37,11 @@ export class SyncKey extends pulumi.ComponentResource {
                 start: false,
                 mustRun: false,
                 networkMode: "none",
+                // Hardened like every other container, although it never runs.
+                capabilities: { drops: ["ALL"] },
+                securityOpts: [NO_NEW_PRIVILEGES],
+                memory: SYNC_KEY_HOLDER_MEMORY_MB,
+                memorySwap: SYNC_KEY_HOLDER_MEMORY_MB,
                 volumes: [{ volumeName: volume.name, containerPath: SYNC_KEY_DIR }],
                 uploads: [{ file: `${SYNC_KEY_DIR}/${SYNC_KEY_FILE}`, content: pulumi.secret(key.result) }],
             },

@@ -102,6 +102,9 @@ export function syncKeyVolumeName(productionStack: string): string {
 export const SYNC_KEY_DIR = "/run/pa-sync-key";
 export const SYNC_KEY_FILE = "key";
 
+/** Memory of the key's never-started holder container, should anyone start it by hand: it has nothing to run. */
+export const SYNC_KEY_HOLDER_MEMORY_MB = 32;
+
 /** The docker run arguments that give a sidecar the key, read-only. */
 export function syncKeyMountArgs(keyVolume: string): string[] {
     return ["-v", `${keyVolume}:${SYNC_KEY_DIR}:ro`];

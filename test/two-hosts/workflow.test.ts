@@ -30,6 +30,7 @@ import { resticBackupIdOf } from "../../model/backup";
 import { SIDECAR_LIMITS } from "../../model/backupScheduler";
 import { CAPABILITIES, DEFAULT_PIDS_LIMITS, NO_NEW_PRIVILEGES } from "../../model/hardening";
 import { ContainerRole } from "../../model/names";
+import { SYNC_KEY_HOLDER_MEMORY_MB } from "../../model/sync";
 import { waitFor } from "../support/docker";
 import { outageMeter, paProcess, processesOf, promoteWithFault } from "./faults";
 import { createSandbox, Sandbox, STACKS } from "./sandbox";
@@ -173,8 +174,11 @@ describe("operator workflow on the real engine", () => {
                 const c = engine.inspect("container", name);
                 // The sync key's holder is created and never started: it only carries the key's volume.
                 if (c.State.StartedAt.startsWith("0001-")) {
-                    assert.strictEqual(c.HostConfig.NetworkMode, "none", `${name}: never started, and without a network`);
-                    checked.push(`${env}/${name}: never started`);
+                    const host = c.HostConfig;
+                    assert.strictEqual(host.NetworkMode, "none", `${name}: never started, and without a network`);
+                    assert.ok((host.SecurityOpt ?? []).includes(NO_NEW_PRIVILEGES), `${name}: no-new-privileges (${host.SecurityOpt})`);
+                    assert.deepStrictEqual([host.CapDrop, host.Memory], [["ALL"], SYNC_KEY_HOLDER_MEMORY_MB * 2 ** 20], `${name}: capabilities dropped, memory limited`);
+                    checked.push(`${env}/${name}: never started, no network, caps dropped, mem ${SYNC_KEY_HOLDER_MEMORY_MB} MiB`);
                     continue;
                 }
                 const role = c.Config.Labels["pa.service"] as ContainerRole | undefined;

@@ -3,6 +3,7 @@ import * as assert from "assert";
 import { HOSTNAMES } from "../../model/names";
 import { SIDECAR_LIMITS } from "../../model/backupScheduler";
 import { DEFAULT_PIDS_LIMITS } from "../../model/hardening";
+import { SYNC_KEY_HOLDER_MEMORY_MB } from "../../model/sync";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -288,6 +289,13 @@ for (const stack of STACKS) {
                     assert.match(reveal(pids.inputs.create), new RegExp(`^docker -H unix:///var/run/docker.sock update --pids-limit ${limits.pidsLimit} \\S+$`), role);
                     assert.deepStrictEqual(reveal(pids.inputs.triggers), [`${role}-id`], `${role}: set again on every new container`);
                 }
+            });
+
+            it("hardens the sync key's holder too, although it is never started", () => {
+                const holder = one(run, TYPES.container, "sync-key-holder").inputs;
+                assert.deepStrictEqual([holder.start, holder.networkMode], [false, "none"]);
+                assert.deepStrictEqual([holder.securityOpts, holder.capabilities], [["no-new-privileges"], { drops: ["ALL"] }]);
+                assert.deepStrictEqual([holder.memory, holder.memorySwap], [SYNC_KEY_HOLDER_MEMORY_MB, SYNC_KEY_HOLDER_MEMORY_MB]);
             });
         }
 
