@@ -2,7 +2,7 @@
 // server's side (through its engine's socket and a shell inside the server, so it keeps measuring while
 // the SSH link is cut), and a promotion run as the person runs it (the script, in its own process group)
 // with a fault injected the moment production's Postgres is stopped for its replacement.
-import { execFileSync, spawn } from "child_process";
+import { execFile, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { Server } from "./server";
@@ -23,44 +23,61 @@ const LIVENESS: Record<(typeof APPS)[number], string> = { letta: "/v1/health/", 
 /**
  * Polls every 500 ms: which of production's services have a running, healthy container (via the server's
  * engine socket), and each app's status through the gateway on the server's loopback (a bash /dev/tcp request
- * run inside the server). Stopped, it returns the time each was down.
+ * run inside the server, asynchronous: an app slow to answer must not hold up the fault's trigger).
+ * Stopped, it returns the time each was down. `postgresHealthyNow()` asks the engine afresh, for a fault
+ * that must land inside Postgres's replacement, not a poll later.
  */
-export function outageMeter(srv: Server, stack: string, urls: Partial<Record<string, string>>): { postgresRunning(): boolean; stop(): Outages } {
+export function outageMeter(srv: Server, stack: string, urls: Partial<Record<string, string>>): { postgresHealthyNow(): boolean; stop(): Promise<Outages> } {
     const down: Record<string, number> = {};
     const unserved: Record<string, number> = {};
     const appsWithoutCopy: string[] = [];
-    let last = Date.now();
-    let postgresUp = true;
+    const listRunning = () =>
+        srv.engine
+            .docker("ps", "--filter", `label=pa.stack=${stack}`, "--filter", "status=running", "--format", '{{.Label "pa.service"}}|{{.Status}}')
+            .split("\n")
+            .filter(Boolean);
+    const healthyIn = (listed: string[]) => new Set(listed.filter((line) => line.includes("(healthy)")).map((line) => line.split("|")[0]));
+    let lastContainers = Date.now();
+    let lastProbes = Date.now();
+    let probing: Promise<void> | undefined;
     const probes = APPS.map((app) => {
         const url = urls[app];
         if (!url) throw new Error(`production publishes no URL for ${app}`);
         const port = new URL(url).port;
         return `s=$( (exec 3<>/dev/tcp/127.0.0.1/${port} && printf 'GET ${LIVENESS[app]} HTTP/1.0\\r\\nHost: 127.0.0.1\\r\\n\\r\\n' >&3 && timeout 2 head -c 12 <&3) 2>/dev/null); echo "${app} \${s:9:3}"`;
     });
+    const probeApps = () =>
+        new Promise<void>((resolve) => {
+            execFile("docker", ["exec", srv.container, "bash", "-c", probes.join("; ")], { encoding: "utf8" }, (error, answers) => {
+                const now = Date.now();
+                const elapsed = (now - lastProbes) / 1000;
+                lastProbes = now;
+                const status = new Map((error ? "" : answers).split("\n").filter(Boolean).map((line) => line.split(" ") as [string, string]));
+                for (const app of APPS) if (status.get(app) !== "200") unserved[app] = (unserved[app] ?? 0) + elapsed;
+                resolve();
+            });
+        });
     const tick = () => {
         const now = Date.now();
-        const elapsed = (now - last) / 1000;
-        last = now;
-        const listed = srv.engine.docker("ps", "--filter", `label=pa.stack=${stack}`, "--filter", "status=running", "--format", '{{.Label "pa.service"}}|{{.Status}}').split("\n").filter(Boolean);
+        const elapsed = (now - lastContainers) / 1000;
+        lastContainers = now;
+        const listed = listRunning();
         const running = new Set(listed.map((line) => line.split("|")[0]));
-        const healthy = new Set(listed.filter((line) => line.includes("(healthy)")).map((line) => line.split("|")[0]));
-        postgresUp = healthy.has("postgres");
+        const healthy = healthyIn(listed);
         for (const service of ["postgres", "neo4j", ...APPS]) if (!healthy.has(service)) down[service] = (down[service] ?? 0) + elapsed;
         const missing = APPS.filter((app) => !running.has(app));
         if (missing.length > 0) appsWithoutCopy.push(`${new Date(now).toISOString()}: ${missing.join(", ")}`);
-        const answers = execFileSync("docker", ["exec", srv.container, "bash", "-c", probes.join("; ")], { encoding: "utf8" });
-        for (const line of answers.split("\n").filter(Boolean)) {
-            const [app, status] = line.split(" ");
-            if (status !== "200") unserved[app] = (unserved[app] ?? 0) + elapsed;
-        }
+        // One round of probes at a time; its time counts from the previous round's answer.
+        probing ??= probeApps().finally(() => (probing = undefined));
     };
     tick();
     const timer = setInterval(tick, 500);
     return {
-        postgresRunning: () => postgresUp,
-        stop() {
+        postgresHealthyNow: () => healthyIn(listRunning()).has("postgres"),
+        async stop() {
             clearInterval(timer);
             tick();
+            await probing;
             const round = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Math.round(v * 10) / 10]));
             return { down: round(down), unserved: round(unserved), appsWithoutCopy };
         },
@@ -72,7 +89,7 @@ export function outageMeter(srv: Server, stack: string, urls: Partial<Record<str
  * point (its `pulumi up` comes next), `fault(pid)` runs the first time production's Postgres is seen not
  * running healthy: stopped for its replacement, or the replacement not yet healthy. Resolves with the exit code (null when killed), the output and when the fault ran.
  */
-export function promoteWithFault(dir: string, postgresRunning: () => boolean, fault: (pid: number) => void): Promise<{ code: number | null; output: string; faultAt: number }> {
+export function promoteWithFault(dir: string, postgresHealthyNow: () => boolean, fault: (pid: number) => void): Promise<{ code: number | null; output: string; faultAt: number }> {
     return new Promise((resolve) => {
         const child = spawn("bash", [path.join(dir, "scripts/promote-to-production.sh"), "--yes"], { env: process.env, detached: true });
         let output = "";
@@ -85,7 +102,7 @@ export function promoteWithFault(dir: string, postgresRunning: () => boolean, fa
         child.stdout.on("data", collect);
         child.stderr.on("data", collect);
         const watch = setInterval(() => {
-            if (!armed || faultAt || postgresRunning()) return;
+            if (!armed || faultAt || postgresHealthyNow()) return;
             faultAt = Date.now();
             fault(child.pid!);
         }, 100);

@@ -401,7 +401,7 @@ describe("operator workflow on the real engine", () => {
         let rollback;
         try {
             try {
-                promotion = await promoteWithFault(box.dir, meter.postgresRunning, fault);
+                promotion = await promoteWithFault(box.dir, meter.postgresHealthyNow, fault);
             } finally {
                 srv.restoreLink();
             }
@@ -411,7 +411,7 @@ describe("operator workflow on the real engine", () => {
             // Not spawnSync: the meter keeps polling while the rollback runs.
             rollback = await paProcess(box.dir, ["rollback", "--emergency", "--json"]);
         } finally {
-            outages = meter.stop();
+            outages = await meter.stop();
         }
         assert.strictEqual(rollback.code, EXIT.ok, `rollback --emergency after the fault:\n${rollback.stderr.slice(-4000)}`);
         const result = JSON.parse(rollback.stdout);
@@ -430,8 +430,9 @@ describe("operator workflow on the real engine", () => {
             () => srv.cutLink(),
             () => undefined,
         );
-        assert.match(promotion.output, /the failed update stopped postgres and never saw its replacement start/);
-        assert.match(promotion.output, /ROLLBACK FAILED [\s\S]*postgres MAY BE DOWN[\s\S]*`pa rollback --emergency`/);
+        const tail = `promotion's output, last 4000 characters:\n${promotion.output.slice(-4000)}`;
+        assert.match(promotion.output, /the failed update stopped postgres and never saw its replacement start/, tail);
+        assert.match(promotion.output, /ROLLBACK FAILED [\s\S]*postgres MAY BE DOWN[\s\S]*`pa rollback --emergency`/, tail);
     });
 
     it("the laptop's process killed in a promotion's pulumi up while production's Postgres is stopped: a promotion refuses, rollback --emergency clears the traces and restores service", async () => {
