@@ -47,9 +47,9 @@ function pidAlive(pid) {
 }
 
 /**
- * Takes the build lock (a file holding the builder's pid), or waits while another pa holds it and
- * returns false once that one is done: two commands started together compile once. A lock whose pid
- * is gone (a build killed midway) is taken over.
+ * Takes the build lock (a file holding the builder's pid), waiting while another pa holds it: two
+ * commands started together compile once, as the second finds the build fresh once it has the lock.
+ * A lock whose pid is gone (a build killed midway) is taken over.
  */
 function lockBuild(lock) {
     const deadline = Date.now() + 10 * 60 * 1000;
@@ -57,7 +57,7 @@ function lockBuild(lock) {
     for (;;) {
         try {
             fs.writeFileSync(lock, String(process.pid), { flag: "wx" });
-            return true;
+            return;
         } catch (error) {
             if (error.code !== "EEXIST") throw error;
         }
@@ -78,7 +78,6 @@ function lockBuild(lock) {
             process.exit(1);
         }
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
-        if (!fs.existsSync(lock)) return false;
     }
 }
 
@@ -88,9 +87,10 @@ function lockBuild(lock) {
  */
 function build() {
     const lock = `${dist}.lock`;
-    if (!lockBuild(lock)) return;
+    lockBuild(lock);
     try {
-        if (builtAt() >= newestSource()) return; // built by the pa whose lock we waited on
+        // Built by the pa whose lock we waited on; if that build failed, this one compiles and says why.
+        if (builtAt() >= newestSource()) return;
         process.stderr.write("pa: compiling the operator CLI (sources changed since the last build)...\n");
         const next = `${dist}.next-${process.pid}`;
         const tsc = require.resolve("typescript/bin/tsc", { paths: [root] });

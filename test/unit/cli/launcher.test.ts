@@ -42,6 +42,21 @@ describe("bin/pa.js launcher", function () {
         assert.deepStrictEqual(fs.readdirSync(dir).filter((name) => name.startsWith("dist.")), [], "no lock, next or old build left");
     });
 
+    it("a pa that waited on another's build which left the sources stale (it failed) compiles them itself", async () => {
+        const holder = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"]);
+        fs.writeFileSync(path.join(dir, "dist.lock"), String(holder.pid));
+        const later = new Date(Date.now() + 5_000);
+        fs.utimesSync(path.join(dir, "cli", "main.ts"), later, later);
+        const waiting = run(dir);
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        fs.rmSync(path.join(dir, "dist.lock"));
+        holder.kill();
+        const r = await waiting;
+        assert.strictEqual(r.code, 0, r.stderr);
+        assert.match(r.stderr, new RegExp(`waiting for the build of another pa \\(pid ${holder.pid}\\)[\\s\\S]*pa: compiling the operator CLI`));
+        assert.match(r.stdout, /Usage: pa/);
+    });
+
     it("a lock whose builder is gone is taken over", async () => {
         const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" }).stdout;
         fs.writeFileSync(path.join(dir, "dist.lock"), dead);
