@@ -117,7 +117,7 @@ export function dataVolumes(target: Target): { service: Service; purpose: string
 
 async function checked(docker: DockerClient, what: string, args: string[], options: Parameters<DockerClient["run"]>[1] = {}): Promise<ExecResult> {
     const result = await docker.run(args, options);
-    if (result.code !== 0) throw new BackupError(`${what} failed (exit ${result.code}): ${lastLines(result.stderr)}`);
+    if (result.code !== 0) throw new BackupError(`${what} failed (exit ${result.code}${exitHint(result.code)}): ${lastLines(result.stderr)}`);
     return result;
 }
 
@@ -754,7 +754,10 @@ export async function swapDatabases(target: Target, deps: BackupDeps, databases:
         "COMMIT;",
     ].join("\n");
     // DROP DATABASE cannot run inside the swap's transaction: a leftover of an earlier restore goes first.
-    for (const d of databases) await psqlAgain(target, deps, `DROP DATABASE IF EXISTS "${d}_pa_previous" WITH (FORCE);`);
+    const dropPrevious = async () => {
+        for (const d of databases) await psqlAgain(target, deps, `DROP DATABASE IF EXISTS "${d}_pa_previous" WITH (FORCE);`);
+    };
+    await dropPrevious();
     try {
         await psqlIn(target, deps, swap);
     } catch (error) {
@@ -768,7 +771,7 @@ export async function swapDatabases(target: Target, deps: BackupDeps, databases:
             await psqlIn(target, deps, swap);
         } else throw error;
     }
-    for (const d of databases) await psqlAgain(target, deps, `DROP DATABASE IF EXISTS "${d}_pa_previous" WITH (FORCE);`);
+    await dropPrevious();
 }
 
 /** Stops what uses the restored data, swaps the copies in, starts everything again. */
